@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  type CatalogDefinition,
+  type CatalogInput,
+  catalogSchema,
+  type Plan,
+  type PlanFeature,
+} from './schema.js';
+
+export class CatalogError extends Error {
+  readonly code = 'invalid_catalog';
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(
+      `invalid catalog:\n${issues.map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`).join('\n')}`,
+    );
+  }
+}
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
+}
+
+function issuesOf(error: z.ZodError) {
+  return error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+}
+
+/** A validated catalog with the look-ups every service needs. Immutable once loaded. */
+export class Catalog {
+  readonly definition: CatalogDefinition;
+  /** Content hash: the same definition always gives the same version id. */
+  readonly hash: string;
+  private readonly featureByEvent = new Map<string, string>();
+
+  private constructor(definition: CatalogDefinition) {
+    this.definition = definition;
+    this.hash = createHash('sha256').update(stableJson(definition)).digest('hex').slice(0, 16);
+    for (const [featureCode, feature] of Object.entries(definition.features)) {
+      for (const eventName of feature.events ?? [featureCode])
+        this.featureByEvent.set(eventName, featureCode);
+    }
+  }
+
+  /** Validates raw input; throws CatalogError naming every bad field. */
+  static parse(input: unknown): Catalog {
+    const result = catalogSchema.safeParse(input);
+    if (!result.success) throw new CatalogError(issuesOf(result.error));
+    return new Catalog(result.data);
+  }
+
+  static from(input: CatalogInput): Catalog {
+    return Catalog.parse(input);
+  }
+
+  get version(): string {
+    return this.definition.version ?? this.hash;
+  }
+
+  get currency(): string {
+    return this.definition.currency;
+  }
+
+  get defaultPlanCode(): string {
+    return this.definition.default_plan;
+  }
+
+  plan(planCode: string): Plan | undefined {
+    const definition = this.definition.plans[planCode];
+    return definition ? { ...definition, code: planCode } : undefined;
+  }
+
+  plans(): Plan[] {
+    return Object.entries(this.definition.plans).map(([planCode, definition]) => ({
+      ...definition,
+      code: planCode,
+    }));
+  }
+
+  feature(featureCode: string) {
+    return this.definition.features[featureCode];
+  }
+
+  planFeature(planCode: string, featureCode: string): PlanFeature | undefined {
+    return this.definition.plans[planCode]?.features[featureCode];
+  }
+
+  /** The feature an ingested event name counts toward, if any. */
+  featureForEvent(eventName: string): string | undefined {
+    return this.featureByEvent.get(eventName);
+  }
+
+  creditEvent(eventName: string) {
+    return this.definition.credit_events[eventName];
+  }
+
+  creditPack(packCode: string) {
+    return this.definition.credit_packs[packCode];
+  }
+}
+
+/** JSON with object keys sorted, so equal definitions hash equally whatever their key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${stableJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,4 @@
+export * from './catalog/catalog.js';
+export * from './catalog/demo-catalog.js';
+export * from './catalog/schema.js';
+export * from './decimal.js';
