@@ -27,6 +27,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   const app = Fastify({
     logger: options.logger,
     bodyLimit: 1_048_576,
+    // Host-app ids reach 255 characters, more once percent-encoded; Fastify's default is 100.
+    routerOptions: { maxParamLength: 2_048 },
     requestIdHeader: false,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
