@@ -20,7 +20,7 @@ describe('billing periods of an organization', () => {
     const standard: BillingContext = {
       planCode: 'standard',
       status: 'active',
-      interval: 'monthly',
+      interval: 'month',
       anchor: new Date('2025-01-31T08:00:00.000Z'),
     };
     expect(billingPeriodAt(standard, now).start.toISOString()).toBe('2025-02-28T08:00:00.000Z');

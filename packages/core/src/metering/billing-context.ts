@@ -1,10 +1,5 @@
-import {
-  ALL_TIME,
-  type BillingInterval,
-  calendarMonthContaining,
-  type Period,
-  periodContaining,
-} from '../periods.js';
+import { type BillingInterval, calendarMonthContaining } from '../billing-period.js';
+import { ALL_TIME, type Period, periodContaining } from '../periods.js';
 
 export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'canceled' | 'expired' | 'incomplete';
 
