@@ -1,4 +1,4 @@
-import { anniversaryPeriodContaining, type BillingInterval, type BillingPeriod } from './billing-period.js';
+import { addIntervals, type BillingInterval, type BillingPeriod } from './billing-period.js';
 
 /** A billing period, half-open: it contains `start` and ends just before `end`. */
 export type Period = BillingPeriod;
@@ -8,7 +8,14 @@ export type Period = BillingPeriod;
  * computed from the anchor, never chained, so a Jan 31 anchor gives Feb 28/29 and then Mar 31 again.
  */
 export function periodContaining(anchor: Date, interval: BillingInterval, now: Date): Period {
-  return anniversaryPeriodContaining(anchor, interval, now);
+  const monthsApart =
+    (now.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (now.getUTCMonth() - anchor.getUTCMonth());
+  // A first guess from calendar months; day clamping and time of day move it by at most one step.
+  // Unlike anniversaryPeriodContaining this also answers before the anchor (late events of an earlier period).
+  let count = Math.floor(interval === 'year' ? monthsApart / 12 : monthsApart);
+  while (addIntervals(anchor, interval, count) > now) count -= 1;
+  while (addIntervals(anchor, interval, count + 1) <= now) count += 1;
+  return { start: addIntervals(anchor, interval, count), end: addIntervals(anchor, interval, count + 1) };
 }
 
 /** The period that follows `period` for the same anchor and interval. */

@@ -76,3 +76,24 @@ describe('eventTimestamp', () => {
     });
   });
 });
+
+describe('stored current period', () => {
+  it('wins for instants inside it; the anchor decides outside it', () => {
+    const context: BillingContext = {
+      planCode: 'standard',
+      status: 'active',
+      interval: 'month',
+      anchor: new Date('2025-03-10T00:00:00.000Z'),
+      currentPeriod: {
+        start: new Date('2025-03-10T00:00:00.000Z'),
+        end: new Date('2025-04-12T00:00:00.000Z'),
+      },
+    };
+    expect(billingPeriodAt(context, new Date('2025-04-11T00:00:00.000Z')).end.toISOString()).toBe(
+      '2025-04-12T00:00:00.000Z',
+    );
+    expect(billingPeriodAt(context, new Date('2025-03-01T00:00:00.000Z')).start.toISOString()).toBe(
+      '2025-02-10T00:00:00.000Z',
+    );
+  });
+});

@@ -11,6 +11,8 @@ export interface BillingContext {
   interval: BillingInterval | null;
   /** The billing cycle anchor; null for calendar-month billing (the free plan). */
   anchor: Date | null;
+  /** The subscription's stored current period, authoritative for instants inside it. */
+  currentPeriod?: Period | null;
 }
 
 /**
@@ -23,6 +25,8 @@ export function isSubscriptionActive(status: SubscriptionStatus | null): boolean
 
 /** The billing period containing `instant`: anniversary periods for subscriptions, calendar months otherwise. */
 export function billingPeriodAt(context: BillingContext, instant: Date): Period {
+  const current = context.currentPeriod;
+  if (current && current.start <= instant && instant < current.end) return current;
   if (context.anchor === null || context.interval === null) return calendarMonthContaining(instant);
   return periodContaining(context.anchor, context.interval, instant);
 }
