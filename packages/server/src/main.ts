@@ -25,6 +25,7 @@ async function main() {
     sessionTtlSeconds: config.sessionTtlSeconds,
     publicUrl,
     trialPlanExecutions: config.trialPlanExecutions,
+    eventMaxAgeDays: config.eventMaxAgeDays,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];

@@ -6,6 +6,7 @@ import { registerCreateProjectRoute } from './create-project.js';
 import { registerCreateSessionRoute } from './create-session.js';
 import { registerGetOrganizationRoute } from './get-organization.js';
 import { registerHealthRoutes } from './health.js';
+import { registerIngestEventsRoute } from './ingest-events.js';
 import { registerListAuditLogRoute } from './list-audit-log.js';
 import { registerListMembersRoute } from './list-members.js';
 import { registerListOrganizationsRoute } from './list-organizations.js';
@@ -29,4 +30,5 @@ export function registerRoutes(app: App, context: AppContext) {
   registerRemoveMemberRoute(app, context);
   registerCreateSessionRoute(app, context);
   registerListAuditLogRoute(app, context);
+  registerIngestEventsRoute(app, context);
 }
