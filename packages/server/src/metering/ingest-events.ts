@@ -105,7 +105,7 @@ export async function ingestEvents(
 }
 
 /** One INSERT for the whole batch, in key order; returns the keys of the events that were new. */
-async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<Set<string>> {
+export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<Set<string>> {
   const input = events
     .map((event) => ({
       o: event.organizationId,
