@@ -38,7 +38,8 @@ export async function usageHistory(
   const from = new Date(
     Math.floor((input.from ?? billingPeriodAt(context, now).start).getTime() / step) * step,
   );
-  const to = input.to ?? now;
+  // By default the series runs to the end of the bucket holding `now`, so the latest usage shows.
+  const to = input.to ?? new Date((Math.floor(now.getTime() / step) + 1) * step);
   if (to <= from) throw badRequest('invalid_range', '"to" must be after "from"');
   if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) {
     throw badRequest('range_too_large', `at most ${MAX_BUCKETS} ${input.granularity} buckets per request`);
