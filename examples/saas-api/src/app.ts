@@ -35,7 +35,11 @@ export function buildSaasApi(tollgate: TollgateClient) {
       const prompt = String(request.body?.prompt ?? '');
       const reply = fakeModelAnswer(prompt);
       const organizationId = request.headers['x-organization-id'] as string;
-      tollgate.track({ organization_id: organizationId, event: 'llm_tokens', quantity: reply.usage.total_tokens });
+      tollgate.track({
+        organization_id: organizationId,
+        event: 'llm_tokens',
+        quantity: reply.usage.total_tokens,
+      });
       return reply;
     },
   );
