@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { queryRows } from './query-rows.js';
 
-type Row = {
+export type BillingContextRow = {
   organization_id: string;
   plan_code: string | null;
   interval: 'month' | 'year' | null;
@@ -25,7 +25,7 @@ export async function loadBillingContexts(
   organizationIds: readonly string[],
   defaultPlanCode: string,
 ): Promise<Map<string, BillingContext>> {
-  const rows = await queryRows<Row>(
+  const rows = await queryRows<BillingContextRow>(
     db,
     sql`
     select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
@@ -43,7 +43,7 @@ export async function loadBillingContexts(
   return toContexts(rows, defaultPlanCode);
 }
 
-function toContexts(rows: Row[], defaultPlanCode: string): Map<string, BillingContext> {
+export function toContexts(rows: BillingContextRow[], defaultPlanCode: string): Map<string, BillingContext> {
   const contexts = new Map<string, BillingContext>();
   for (const row of rows) {
     const hasPeriod = row.current_period_start !== null && row.current_period_end !== null;

@@ -1,7 +1,6 @@
 import {
   type BillingContext,
   type Catalog,
-  counterPeriodAt,
   type Decimal,
   decideCheck,
   isSubscriptionActive,
@@ -9,10 +8,9 @@ import {
 import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { countMembers } from '../members/service.js';
-import { loadBillingContexts } from './billing-contexts.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
+import { loadCheckState } from './check-state.js';
 import { consumeFeature } from './consume-feature.js';
-import { readCounter } from './read-counter.js';
 
 export type CheckInput = {
   organizationId: string;
@@ -33,10 +31,15 @@ export async function checkFeature(
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   if (!feature) throw badRequest('unknown_feature', `feature "${input.feature}" is not in the catalog`);
-  const context = (await loadBillingContexts(db, [input.organizationId], catalog.defaultPlanCode)).get(
+  const state = await loadCheckState(
+    db,
     input.organizationId,
+    { code: input.feature, reset: feature.reset },
+    catalog.defaultPlanCode,
+    now,
   );
-  if (!context) throw notFound('organization', input.organizationId);
+  if (!state) throw notFound('organization', input.organizationId);
+  const { context } = state;
   if (input.consume && feature.kind === 'seats') {
     throw badRequest(
       'not_consumable',
@@ -44,28 +47,20 @@ export async function checkFeature(
     );
   }
   if (input.consume && feature.kind === 'metered') return consumeFeature(db, catalog, context, input, now);
-  return decideWithoutConsuming(db, catalog, context, input, now);
+  return decideWithoutConsuming(db, catalog, context, state.used, input);
 }
 
 async function decideWithoutConsuming(
   db: DbOrTx,
   catalog: Catalog,
   context: BillingContext,
+  counterUsed: Decimal,
   input: CheckInput,
-  now: Date,
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   const planFeature = catalog.planFeature(context.planCode, input.feature);
-  let used: Decimal | number = 0;
-  if (feature?.kind === 'seats') used = await countMembers(db, input.organizationId);
-  else if (feature?.kind === 'metered' && typeof planFeature === 'object') {
-    used = await readCounter(
-      db,
-      input.organizationId,
-      input.feature,
-      counterPeriodAt(feature.reset, context, now),
-    );
-  }
+  // Seats are the organization's members; metered features their counter.
+  const used = feature?.kind === 'seats' ? await countMembers(db, input.organizationId) : counterUsed;
   const decision = decideCheck({
     planFeature,
     used,

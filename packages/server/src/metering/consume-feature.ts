@@ -4,6 +4,7 @@ import {
   type Catalog,
   counterPeriodAt,
   crossedThresholds,
+  type Decimal,
   decideCheck,
   decimalText,
   enforcedCeiling,
@@ -16,7 +17,6 @@ import { conflict } from '../errors.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
 import { ORGANIZATION_TOTAL, upsertCounters } from './counters.js';
-import { insertEvents } from './ingest-events.js';
 import { queryRows } from './query-rows.js';
 import { readCounter } from './read-counter.js';
 import { recordAlerts } from './record-alerts.js';
@@ -64,24 +64,11 @@ export async function consumeFeature(
         );
       } else {
         const ceiling = enforcedCeiling(planFeature, catalog.definition.metering.default_grace_percent);
-        const quantity = decimalText(input.quantity);
-        await tx.execute(sql`
-          insert into usage_counters (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
-          values (${key.organizationId}, ${key.feature}, ${period.start.toISOString()}::timestamptz, ${ORGANIZATION_TOTAL},
-                  ${period.end.toISOString()}::timestamptz, ${feature.aggregation}, 0, ${now.toISOString()}::timestamptz)
-          on conflict do nothing`);
-        const [moved] = await queryRows<{ used: string }>(
-          tx,
-          sql`
-          update usage_counters
-          set used = used + ${quantity}::numeric, last_event_at = greatest(last_event_at, ${now.toISOString()}::timestamptz),
-              updated_at = ${now.toISOString()}::timestamptz
-          where organization_id = ${key.organizationId} and feature = ${key.feature}
-            and period_start = ${period.start.toISOString()}::timestamptz and project_id = ${ORGANIZATION_TOTAL}
-            and (${ceiling === null ? null : decimalText(ceiling)}::numeric is null
-                 or used + ${quantity}::numeric <= ${ceiling === null ? null : decimalText(ceiling)}::numeric)
-          returning used::text as used`,
-        );
+        // A first consume creates the counter with the quantity itself, so it must fit on its own.
+        const fits = ceiling === null || input.quantity.lte(ceiling);
+        const moved = fits
+          ? await moveCounter(tx, input, key, period, feature.aggregation, ceiling, now)
+          : undefined;
         if (!moved) {
           answer = toCheckAnswer(
             input.feature,
@@ -93,7 +80,9 @@ export async function consumeFeature(
           const after = toDecimal(moved.used);
           const before = after.minus(input.quantity);
           answer = toCheckAnswer(input.feature, decide(before), catalog, context.planCode, after);
-          await recordConsumedUsage(tx, catalog, input, period, now);
+          if (input.projectId !== undefined) {
+            await addToProjectCounter(tx, catalog, { ...input, projectId: input.projectId }, period, now);
+          }
           if (planFeature.included !== 'unlimited') {
             const limit = toDecimal(planFeature.included);
             const thresholds = crossedThresholds(
@@ -162,35 +151,58 @@ async function claimIdempotencyKey(
   return typeof prior.response === 'string' ? (JSON.parse(prior.response) as CheckAnswer) : prior.response;
 }
 
-/** The consumed quantity as a usage event (for history and recomputation) and on the project's counter. */
-async function recordConsumedUsage(
+/**
+ * One statement: adds the quantity to the organization's counter (creating it) only while it stays
+ * within the ceiling, and stores the consumed quantity as a usage event when it did. ON CONFLICT DO
+ * UPDATE … WHERE locks the row and re-checks the condition on its latest version, so concurrent
+ * consumes queue on the row and none can pass the ceiling.
+ */
+async function moveCounter(
+  tx: DbOrTx,
+  input: CheckInput,
+  key: { organizationId: string; feature: string; periodStart: Date },
+  period: { start: Date; end: Date },
+  aggregation: string,
+  ceiling: Decimal | null,
+  now: Date,
+): Promise<{ used: string } | undefined> {
+  const quantity = decimalText(input.quantity);
+  const limit = ceiling === null ? null : decimalText(ceiling);
+  const at = now.toISOString();
+  const eventId = `consume:${input.idempotencyKey ?? randomUUID()}`;
+  const [moved] = await queryRows<{ used: string }>(
+    tx,
+    sql`with moved as (
+          insert into usage_counters as c
+            (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
+          values (${key.organizationId}, ${key.feature}, ${period.start.toISOString()}::timestamptz, ${ORGANIZATION_TOTAL},
+                  ${period.end.toISOString()}::timestamptz, ${aggregation}, ${quantity}::numeric, ${at}::timestamptz, ${at}::timestamptz)
+          on conflict (organization_id, feature, period_start, project_id) do update
+            set used = c.used + excluded.used, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
+                updated_at = excluded.updated_at
+            where ${limit}::numeric is null or c.used + excluded.used <= ${limit}::numeric
+          returning used
+        ), recorded as (
+          insert into usage_events
+            (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", received_at)
+          select ${key.organizationId}, ${eventId}, ${key.feature}, ${key.feature}, ${input.projectId ?? null},
+                 ${input.userId ?? null}, ${quantity}::numeric, ${at}::timestamptz, ${at}::timestamptz
+          from moved
+          on conflict do nothing
+        )
+        select used::text as used from moved`,
+  );
+  return moved;
+}
+
+/** The consumed quantity on the project's counter, for the per-project breakdown. */
+async function addToProjectCounter(
   tx: DbOrTx,
   catalog: Catalog,
-  input: CheckInput,
+  input: CheckInput & { projectId: string },
   period: { start: Date; end: Date },
   now: Date,
 ) {
-  const id =
-    input.idempotencyKey !== undefined ? `consume:${input.idempotencyKey}` : `consume:${randomUUID()}`;
-  await insertEvents(
-    tx,
-    [
-      {
-        index: 0,
-        organizationId: input.organizationId,
-        id,
-        event: input.feature,
-        feature: input.feature,
-        projectId: input.projectId ?? null,
-        userId: input.userId ?? null,
-        quantity: input.quantity,
-        timestamp: now,
-        properties: null,
-      },
-    ],
-    now,
-  );
-  if (input.projectId === undefined) return;
   await upsertCounters(
     tx,
     [
