@@ -39,7 +39,13 @@ async function overHttp(server) {
   const url = `${server.baseUrl}/v1/events`;
   const makeBody = (index) => JSON.stringify({ events: batch(index) });
   // Warm-up: JIT, connection pool, first pages of the indexes.
-  await closedLoop({ url, headers: authHeaders, makeBody: (index) => makeBody(1e6 + index), connections, durationMs: 2000 });
+  await closedLoop({
+    url,
+    headers: authHeaders,
+    makeBody: (index) => makeBody(1e6 + index),
+    connections,
+    durationMs: 2000,
+  });
   const result = await closedLoop({
     url,
     headers: authHeaders,
@@ -48,7 +54,8 @@ async function overHttp(server) {
     durationMs,
     check(response) {
       const body = JSON.parse(response.text);
-      if (body.accepted !== batchSize) throw new Error(`accepted ${body.accepted}: ${response.text.slice(0, 300)}`);
+      if (body.accepted !== batchSize)
+        throw new Error(`accepted ${body.accepted}: ${response.text.slice(0, 300)}`);
     },
   });
   return { ...result, eventsPerSecond: result.perSecond * batchSize };
@@ -60,8 +67,19 @@ function rawInsert(rows, now) {
   const params = [];
   for (const row of rows) {
     const base = params.length;
-    values.push(`($${base + 1},$${base + 2},$${base + 3},$${base + 4},$${base + 5},$${base + 6},$${base + 7},$${base + 8})`);
-    params.push(row.organization_id, row.id, row.event, row.event, row.project_id, String(row.quantity), now, now);
+    values.push(
+      `($${base + 1},$${base + 2},$${base + 3},$${base + 4},$${base + 5},$${base + 6},$${base + 7},$${base + 8})`,
+    );
+    params.push(
+      row.organization_id,
+      row.id,
+      row.event,
+      row.event,
+      row.project_id,
+      String(row.quantity),
+      now,
+      now,
+    );
   }
   return {
     text: `insert into raw_usage_events (organization_id, id, event, feature, project_id, quantity, "timestamp", received_at) values ${values.join(',')} on conflict do nothing`,
@@ -121,7 +139,9 @@ function report(label, http, raw) {
   );
 }
 
-console.log(`ingest: batches of ${batchSize}, ${connections} connections, ${durationMs / 1000} s per measurement\n`);
+console.log(
+  `ingest: batches of ${batchSize}, ${connections} connections, ${durationMs / 1000} s per measurement\n`,
+);
 const database = await scratchDatabase(databaseUrl);
 try {
   const server = await startServer({ port: 4511, databaseUrl: database.url });

@@ -19,7 +19,15 @@ try {
     await server.api('POST', '/v1/organizations', { id: 'bench_big', name: 'Big', plan: 'enterprise' });
     for (const [index, project] of ['web', 'cli', 'api'].entries()) {
       await server.api('POST', '/v1/events', {
-        events: [{ id: `seed-${index}`, organization_id: 'bench_big', event: 'llm_tokens', quantity: 1, project_id: project }],
+        events: [
+          {
+            id: `seed-${index}`,
+            organization_id: 'bench_big',
+            event: 'llm_tokens',
+            quantity: 1,
+            project_id: project,
+          },
+        ],
       });
     }
     const client = new pg.Client({ connectionString: database.url });
@@ -47,15 +55,21 @@ try {
     );
     await client.query('analyze');
     await client.end();
-    console.log(`seeded ${format(events)} events in ${format((performance.now() - seedStarted) / 1000, 0)} s`);
+    console.log(
+      `seeded ${format(events)} events in ${format((performance.now() - seedStarted) / 1000, 0)} s`,
+    );
     const url = `${server.baseUrl}/v1/organizations/bench_big/usage`;
     const usage = await server.api('GET', '/v1/organizations/bench_big/usage');
-    console.log(`llm_tokens used: ${format(usage.features.find((line) => line.feature === 'llm_tokens').used)}`);
+    console.log(
+      `llm_tokens used: ${format(usage.features.find((line) => line.feature === 'llm_tokens').used)}`,
+    );
     await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs: 2000 });
     const closed = await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs });
     const open = await fixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs });
     const line = (label, result) =>
-      console.log(`${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`);
+      console.log(
+        `${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
+      );
     line(`GET usage, ${connections} connections`, closed);
     line(`GET usage at ${rate} req/s`, open);
     console.log('target: usage read p99 ≤ 10 ms');

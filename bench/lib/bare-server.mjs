@@ -3,6 +3,13 @@
 import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
-app.post('/v1/check', async () => ({ allowed: true, feature: 'api_calls', limit: 1000, used: 1, remaining: 999, cap: 'soft' }));
+app.post('/v1/check', async () => ({
+  allowed: true,
+  feature: 'api_calls',
+  limit: 1000,
+  used: 1,
+  remaining: 999,
+  cap: 'soft',
+}));
 await app.listen({ port: Number(process.argv[2] ?? 4520), host: '127.0.0.1' });
 process.stdout.write('Tollgate is running (bare baseline)\n');

@@ -41,7 +41,15 @@ function summary(latencies, errors, elapsedMs, extra = {}) {
  * Closed loop: `connections` workers each send the next request as soon as the previous answered.
  * `makeBody(i)` builds request i; `check(response)` may throw to count an error.
  */
-export async function closedLoop({ url, method = 'POST', headers = {}, makeBody, connections, durationMs, check }) {
+export async function closedLoop({
+  url,
+  method = 'POST',
+  headers = {},
+  makeBody,
+  connections,
+  durationMs,
+  check,
+}) {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
@@ -57,7 +65,8 @@ export async function closedLoop({ url, method = 'POST', headers = {}, makeBody,
         const sentAt = performance.now();
         try {
           const response = await send(agent, target, method, requestHeaders, body);
-          if (response.status >= 400) throw new Error(`HTTP ${response.status}: ${response.text.slice(0, 200)}`);
+          if (response.status >= 400)
+            throw new Error(`HTTP ${response.status}: ${response.text.slice(0, 200)}`);
           check?.(response);
           latencies.push(performance.now() - sentAt);
         } catch (error) {
@@ -76,7 +85,15 @@ export async function closedLoop({ url, method = 'POST', headers = {}, makeBody,
  * Open loop at a fixed rate: requests leave on schedule whatever the answers do, and latency is
  * measured from the scheduled time, so a stall is not hidden (no coordinated omission).
  */
-export async function fixedRate({ url, method = 'POST', headers = {}, makeBody, rate, durationMs, maxSockets = 256 }) {
+export async function fixedRate({
+  url,
+  method = 'POST',
+  headers = {},
+  makeBody,
+  rate,
+  durationMs,
+  maxSockets = 256,
+}) {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const latencies = [];

@@ -60,7 +60,10 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
     async api(method, urlPath, body) {
       const response = await fetch(`${baseUrl}${urlPath}`, {
         method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const json = await response.json();

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TollgateClient, TollgateError } from '../src/index.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: request bodies are free-form JSON in these tests
 type Body = any;
 
 /** A stand-in for the remote Tollgate server: it records requests and answers as each test says. */
