@@ -92,6 +92,7 @@ try {
     console.log(
       `  ratio to the bare route: ${format(check.perSecond / bareResult.perSecond, 2)}×  (target ≥ 0.5×)`,
     );
+    line('POST /v1/check (1 connection)', checkSingle);
     line(`bare route at ${rate} req/s`, bareAtRate);
     line(`POST /v1/check at ${rate} req/s`, checkAtRate);
     console.log('  target: p99 ≤ 2 ms at 5k req/s');

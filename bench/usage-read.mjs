@@ -64,12 +64,14 @@ try {
       `llm_tokens used: ${format(usage.features.find((line) => line.feature === 'llm_tokens').used)}`,
     );
     await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs: 2000 });
+    const single = await closedLoop({ url, method: 'GET', headers: authHeaders, connections: 1, durationMs });
     const closed = await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs });
     const open = await fixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs });
     const line = (label, result) =>
       console.log(
         `${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
       );
+    line('GET usage, 1 connection', single);
     line(`GET usage, ${connections} connections`, closed);
     line(`GET usage at ${rate} req/s`, open);
     console.log('target: usage read p99 ≤ 10 ms');

@@ -2,39 +2,52 @@ import { ALL_TIME, billingPeriodAt, type Catalog, toDecimal, usageLine } from '@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { countMembers } from '../members/service.js';
-import { loadBillingContexts } from './billing-contexts.js';
+import { type BillingContextRow, toContexts } from './billing-contexts.js';
 import { jsonNumber } from './check-answer.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 
-/** The organization's usage in its current period, read from counters only (one indexed query). */
+type CounterRow = { feature: string; project_id: string; period_start: string; used: string };
+type ReportRow = BillingContextRow & { members: number | string; counters: CounterRow[] | string | null };
+
+/**
+ * The organization's usage in its current period, from counters only, in one round trip: the
+ * subscription, the member count (seats) and every counter whose period contains now. The counters
+ * of the period the subscription says is current are then kept.
+ */
 export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: string, now: Date) {
-  const context = (await loadBillingContexts(db, [organizationId], catalog.defaultPlanCode)).get(
-    organizationId,
-  );
-  if (!context) throw notFound('organization', organizationId);
-  const period = billingPeriodAt(context, now);
-  const rows = await queryRows<{
-    feature: string;
-    project_id: string;
-    period_start: Date | string;
-    used: string;
-  }>(
+  const at = now.toISOString();
+  const [row] = await queryRows<ReportRow>(
     db,
-    sql`select feature, project_id, period_start, used::text as used from usage_counters
-        where organization_id = ${organizationId}
-          and period_start in (${period.start.toISOString()}::timestamptz, ${ALL_TIME.start.toISOString()}::timestamptz)`,
+    sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
+               s.current_period_start, s.current_period_end,
+               (select count(*) from organization_members m where m.organization_id = o.id) as members,
+               (select json_agg(json_build_object('feature', c.feature, 'project_id', c.project_id,
+                                                  'period_start', c.period_start, 'used', c.used::text))
+                from usage_counters c
+                where c.organization_id = o.id and c.period_start <= ${at}::timestamptz
+                  and c.period_end > ${at}::timestamptz) as counters
+        from organizations o
+        left join lateral (
+          select plan_code, interval, status, source, current_period_start, current_period_end
+          from subscriptions where organization_id = o.id
+          order by (status not in ('canceled', 'expired')) desc, created_at desc
+          limit 1
+        ) s on true
+        where o.id = ${organizationId}`,
   );
+  const context = row && toContexts([row], catalog.defaultPlanCode).get(organizationId);
+  if (!row || !context) throw notFound('organization', organizationId);
+  const period = billingPeriodAt(context, now);
+  const rows: CounterRow[] =
+    typeof row.counters === 'string' ? JSON.parse(row.counters) : (row.counters ?? []);
   const features = Object.entries(catalog.definition.features).filter(
     ([, feature]) => feature.kind !== 'boolean',
   );
   const expectedStart = (code: string) =>
     (catalog.feature(code)?.reset === 'never' ? ALL_TIME.start : period.start).getTime();
   const current = rows.filter((row) => new Date(row.period_start).getTime() === expectedStart(row.feature));
-  const seats = features.some(([, feature]) => feature.kind === 'seats')
-    ? await countMembers(db, organizationId)
-    : 0;
+  const seats = Number(row.members);
   const totals = new Map(
     current.filter((row) => row.project_id === ORGANIZATION_TOTAL).map((row) => [row.feature, row.used]),
   );
