@@ -64,6 +64,13 @@ try {
       connections,
       durationMs,
     });
+    const checkSingle = await closedLoop({
+      url,
+      headers: authHeaders,
+      makeBody: checkBody,
+      connections: 1,
+      durationMs,
+    });
     const checkAtRate = await fixedRate({ url, headers: authHeaders, makeBody: checkBody, rate, durationMs });
     const consumeBody = (organizationOf) => (index) =>
       JSON.stringify({
