@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Aggregation } from '../src/catalog/schema.js';
-import { foldEvents, type MeteredEvent, mergeMeterStates } from '../src/metering/aggregation.js';
+import {
+  accumulateEvent,
+  foldEvents,
+  type MeteredEvent,
+  mergeMeterStates,
+} from '../src/metering/aggregation.js';
 
 const t = (minute: number) => new Date(Date.UTC(2025, 0, 1, 0, minute));
 const events: MeteredEvent[] = [
@@ -47,5 +52,22 @@ describe('mergeMeterStates', () => {
     const stored = foldEvents('latest', [{ quantity: 7, timestamp: t(10) }]);
     const older = foldEvents('latest', [{ quantity: 1, timestamp: t(5) }]);
     expect(mergeMeterStates('latest', stored, older).value.toFixed()).toBe('7');
+  });
+});
+
+describe('accumulateEvent', () => {
+  it('folds in place exactly like foldEvents, for every aggregation', () => {
+    const aggregations: Aggregation[] = ['sum', 'count', 'max', 'unique_count', 'latest'];
+    for (const aggregation of aggregations) {
+      const accumulator = {
+        value: foldEvents(aggregation, []).value,
+        lastEventAt: null,
+        seen: new Set<string>(),
+      };
+      for (const event of events) accumulateEvent(aggregation, accumulator, event);
+      const folded = foldEvents(aggregation, events);
+      expect(accumulator.value.toFixed(), aggregation).toBe(folded.value.toFixed());
+      expect(accumulator.lastEventAt, aggregation).toEqual(folded.lastEventAt);
+    }
   });
 });

@@ -89,3 +89,41 @@ export function mergeMeterStates(
     }
   }
 }
+
+/** A meter folded in place. */
+export type MeterAccumulator = { value: Decimal; lastEventAt: Date | null; seen: Set<string> };
+
+/**
+ * `applyEvent` in place, for folding large batches without allocating a state per event. Same rules;
+ * a test keeps the two equal.
+ */
+export function accumulateEvent(
+  aggregation: Aggregation,
+  state: MeterAccumulator,
+  event: MeteredEvent,
+): void {
+  const isNewest = state.lastEventAt === null || event.timestamp >= state.lastEventAt;
+  switch (aggregation) {
+    case 'sum':
+      state.value = state.value.plus(event.quantity);
+      break;
+    case 'count':
+      state.value = state.value.plus(1);
+      break;
+    case 'max': {
+      const quantity = toDecimal(event.quantity);
+      if (quantity.gt(state.value)) state.value = quantity;
+      break;
+    }
+    case 'latest':
+      if (isNewest) state.value = toDecimal(event.quantity);
+      break;
+    case 'unique_count':
+      if (event.uniqueValue !== undefined && !state.seen.has(event.uniqueValue)) {
+        state.seen.add(event.uniqueValue);
+        state.value = new Decimal(state.seen.size);
+      }
+      break;
+  }
+  if (isNewest) state.lastEventAt = event.timestamp;
+}

@@ -1,11 +1,12 @@
 import {
-  applyEvent,
+  accumulateEvent,
   type BillingContext,
   type Catalog,
   counterPeriodAt,
   crossedThresholds,
-  emptyMeterState,
-  type MeterState,
+  isWithin,
+  type MeterAccumulator,
+  type Period,
   toDecimal,
 } from '@tollgate/core';
 import {
@@ -23,12 +24,22 @@ export type MeteredEvent = ValidEvent & { feature: string; periodStart: Date; pe
 /** Places each feature event in its counter period (the billing period containing its timestamp). */
 export function assignPeriods(events: ValidEvent[], catalog: Catalog, contexts: Map<string, BillingContext>) {
   const metered: MeteredEvent[] = [];
+  // Most events of a batch share their organization's current period: compute it once per organization.
+  const lastPeriod = new Map<string, Period>();
   for (const event of events) {
     const context = contexts.get(event.organizationId);
     const feature = event.feature === null ? undefined : catalog.feature(event.feature);
     if (!context || !feature || event.feature === null) continue;
-    const period = counterPeriodAt(feature.reset, context, event.timestamp);
-    metered.push({ ...event, feature: event.feature, periodStart: period.start, periodEnd: period.end });
+    const cacheKey = `${event.organizationId}\u0000${feature.reset}`;
+    let period = lastPeriod.get(cacheKey);
+    if (!period || !isWithin(period, event.timestamp)) {
+      period = counterPeriodAt(feature.reset, context, event.timestamp);
+      lastPeriod.set(cacheKey, period);
+    }
+    const meteredEvent = event as MeteredEvent;
+    meteredEvent.periodStart = period.start;
+    meteredEvent.periodEnd = period.end;
+    metered.push(meteredEvent);
   }
   return metered;
 }
@@ -67,36 +78,42 @@ export function foldDeltas(
   catalog: Catalog,
   newUniqueValues: UniqueValue[],
 ): CounterDelta[] {
-  const deltas = new Map<string, CounterDelta & { state: MeterState }>();
-  const deltaFor = (key: ReturnType<typeof keysOf>[number], event: MeteredEvent) => {
+  const deltas = new Map<string, CounterDelta & { state: MeterAccumulator }>();
+  const fold = (event: MeteredEvent, projectId: string) => {
+    const key = {
+      organizationId: event.organizationId,
+      feature: event.feature,
+      periodStart: event.periodStart,
+      projectId,
+    };
     const id = counterKey(key);
     let delta = deltas.get(id);
     if (!delta) {
-      const aggregation = catalog.feature(key.feature)?.aggregation ?? 'sum';
+      const aggregation = catalog.feature(event.feature)?.aggregation ?? 'sum';
+      const state: MeterAccumulator = { value: toDecimal(0), lastEventAt: null, seen: new Set() };
       delta = {
         ...key,
         periodEnd: event.periodEnd,
         aggregation,
-        value: toDecimal(0),
+        value: state.value,
         lastEventAt: null,
-        state: emptyMeterState(),
+        state,
       };
       deltas.set(id, delta);
     }
-    return delta;
+    if (delta.aggregation === 'unique_count') {
+      // Moved below by the values the database had not seen; here only the newest timestamp.
+      if (delta.lastEventAt === null || event.timestamp > delta.lastEventAt)
+        delta.lastEventAt = event.timestamp;
+      return;
+    }
+    accumulateEvent(delta.aggregation, delta.state, event);
+    delta.value = delta.state.value;
+    delta.lastEventAt = delta.state.lastEventAt;
   };
   for (const event of events) {
-    for (const key of keysOf(event)) {
-      const delta = deltaFor(key, event);
-      if (delta.aggregation === 'unique_count') {
-        delta.lastEventAt =
-          delta.lastEventAt && delta.lastEventAt > event.timestamp ? delta.lastEventAt : event.timestamp;
-        continue;
-      }
-      delta.state = applyEvent(delta.aggregation, delta.state, event);
-      delta.value = delta.state.value;
-      delta.lastEventAt = delta.state.lastEventAt;
-    }
+    fold(event, ORGANIZATION_TOTAL);
+    if (event.projectId !== null) fold(event, event.projectId);
   }
   for (const value of newUniqueValues) {
     const delta = deltas.get(counterKey(value));

@@ -24,7 +24,7 @@ export type CounterDelta = CounterKey & {
 export type CounterAfter = CounterKey & { used: Decimal };
 
 export const counterKey = (key: CounterKey) =>
-  `${key.organizationId}\u0000${key.feature}\u0000${key.periodStart.toISOString()}\u0000${key.projectId}`;
+  `${key.organizationId}\u0000${key.feature}\u0000${key.periodStart.getTime()}\u0000${key.projectId}`;
 
 type UpsertRow = {
   organization_id: string;
