@@ -8,13 +8,13 @@ import { seedDemoData } from './demo/seed-demo-data.js';
 import { loggerOptions } from './logger.js';
 import { createTollgate } from './tollgate.js';
 
+const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+
 async function main() {
   const config = loadConfig(process.env);
   const { catalog, source: catalogSource } = await loadCatalog(config.catalogPath, process.cwd());
   const dataDir = path.resolve(config.dataDir);
   const adminKey = resolveAdminKey(config.adminKey, dataDir);
-  const publicUrl =
-    config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   const tollgate = await createTollgate({
     databaseUrl: config.databaseUrl,
     pgliteDir: dataDir,
@@ -23,12 +23,18 @@ async function main() {
     adminKey: adminKey.key,
     sessionSecret: config.sessionSecret,
     sessionTtlSeconds: config.sessionTtlSeconds,
-    publicUrl,
+    publicUrl: config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`,
     trialPlanExecutions: config.trialPlanExecutions,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
   const address = await tollgate.app.listen({ port: config.port, host: config.host });
+  const listeningPort = tollgate.app.server.address();
+  // With PORT=0 the operating system picks the port; print the one actually bound.
+  const publicUrl =
+    config.publicUrl ??
+    `http://${displayHost(config.host)}:${typeof listeningPort === 'object' && listeningPort ? listeningPort.port : config.port}`;
+  tollgate.context.publicUrl = publicUrl;
 
   let stopping = false;
   const stop = async (signal: string) => {
