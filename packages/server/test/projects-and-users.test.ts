@@ -78,8 +78,12 @@ describeEachDatabase('projects, users and seats', (harness) => {
       'organization.updated',
     ]);
     const update = page.body.data[2];
-    expect(update.before).toMatchObject({ name: 'Old name' });
-    expect(update.after).toMatchObject({ name: 'New name' });
+    expect(update.before).toMatchObject({
+      name: 'Old name',
+      trial_organization: false,
+      created_at: expect.any(String),
+    });
+    expect(update.after).toMatchObject({ name: 'New name', updated_at: '2026-11-15T12:00:00.000Z' });
     expect(update.actor).toBe('key:admin');
     expect(update.request_id).toMatch(/^req_/);
     expect(page.body.has_more).toBe(true);

@@ -70,6 +70,44 @@ describe('the server process', () => {
     }
   });
 
+  it('never writes a secret key or session token to its logs', async () => {
+    const server = await startServerProcess({
+      DATA_DIR: temporaryDirectory(),
+      LOG_LEVEL: 'trace',
+      DEMO_DATA: 'no',
+    });
+    try {
+      const key = await call(`${server.url}/v1/api-keys`, server.adminKey, 'POST', { name: 'logged?' });
+      await call(`${server.url}/v1/organizations`, key.body.secret, 'POST', { id: 'log_org', name: 'Logs' });
+      const session = await call(
+        `${server.url}/v1/organizations/log_org/sessions`,
+        key.body.secret,
+        'POST',
+        {},
+      );
+      await call(`${server.url}/v1/organizations/log_org`, session.body.token, 'GET');
+      await call(`${server.url}/v1/organizations/log_org`, 'tg_sk_wrong_key_that_must_not_be_logged', 'GET');
+      await server.stop();
+      // Every log line is JSON; the start-up banner (which shows the admin key on purpose) is not.
+      const logs = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n');
+      expect(logs).toContain('"statusCode":401');
+      for (const secret of [
+        server.adminKey,
+        key.body.secret,
+        session.body.token,
+        'tg_sk_wrong_key_that_must_not',
+      ]) {
+        expect(logs).not.toContain(secret);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to start on a bad catalog, naming the bad field', async () => {
     const directory = temporaryDirectory();
     const catalogFile = path.join(directory, 'catalog.json');
