@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { AddMemberBody } from '../src/routes/add-member.js';
 import { describeEachDatabase } from './support/harness.js';
@@ -108,7 +109,7 @@ describeEachDatabase('projects, users and seats', (harness) => {
     ]);
     expect(plans.body.catalog_version).toBe('demo-1');
     const stored = await harness().tollgate.database.db.execute(
-      'select hash, version from catalog_versions' as never,
+      sql`select hash, version from catalog_versions`,
     );
     expect(stored.rows).toEqual([{ hash: plans.body.catalog_hash, version: 'demo-1' }]);
   });

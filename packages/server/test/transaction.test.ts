@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { organizations } from '../src/db/schema/index.js';
 import { withTransaction } from '../src/db/transaction.js';
@@ -21,7 +21,7 @@ describeEachDatabase('transactions', (harness) => {
     ).rejects.toThrow('abort the outer transaction');
     expect(await db.select().from(organizations).where(eq(organizations.id, 'rolled_back'))).toEqual([]);
     const audit = await db.execute(
-      "select count(*)::int as n from audit_log where target_id = 'rolled_back'" as never,
+      sql`select count(*)::int as n from audit_log where target_id = 'rolled_back'`,
     );
     expect(audit.rows).toEqual([{ n: 0 }]);
   });
