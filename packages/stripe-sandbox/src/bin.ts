@@ -16,7 +16,9 @@ const sandbox = await startStripeSandbox({
   dataDir: values['data-dir'] ?? null,
 });
 console.log(`Stripe sandbox listening on ${sandbox.url}`);
-console.log(`Point the stripe SDK at it: new Stripe('sk_test_…', { host: '${sandbox.host}', port: ${sandbox.port}, protocol: 'http' })`);
+console.log(
+  `Point the stripe SDK at it: new Stripe('sk_test_…', { host: '${sandbox.host}', port: ${sandbox.port}, protocol: 'http' })`,
+);
 
 const stop = async () => {
   await sandbox.close();

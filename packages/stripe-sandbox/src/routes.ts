@@ -1,6 +1,8 @@
 import { Router } from './http/router.js';
+import { registerBillingMeters } from './resources/billing-meters.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
+import { registerMeterEvents } from './resources/meter-events.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
 import { registerTaxIds } from './resources/tax-ids.js';
@@ -15,5 +17,7 @@ export function buildRouter(): Router {
   registerPrices(router);
   registerWebhookEndpoints(router);
   registerEvents(router);
+  registerBillingMeters(router);
+  registerMeterEvents(router);
   return router;
 }

@@ -50,7 +50,10 @@ describe('customers', () => {
 
   it('searches customers by metadata and email', async () => {
     const { stripe } = harness;
-    const target = await stripe.customers.create({ email: 'find@example.com', metadata: { organization_id: 'org_find' } });
+    const target = await stripe.customers.create({
+      email: 'find@example.com',
+      metadata: { organization_id: 'org_find' },
+    });
     await stripe.customers.create({ email: 'other@example.com', metadata: { organization_id: 'org_other' } });
     const byMetadata = await stripe.customers.search({ query: "metadata['organization_id']:'org_find'" });
     expect(byMetadata.data.map((customer) => customer.id)).toEqual([target.id]);
@@ -62,7 +65,10 @@ describe('customers', () => {
     const { stripe } = harness;
     const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
-      ids.push((await stripe.customers.create({ email: `page${index}@example.com`, metadata: { batch: 'paging' } })).id);
+      ids.push(
+        (await stripe.customers.create({ email: `page${index}@example.com`, metadata: { batch: 'paging' } }))
+          .id,
+      );
     }
     const newestFirst = [...ids].reverse();
     const first = await stripe.customers.list({ limit: 2 });
@@ -83,7 +89,9 @@ describe('customers', () => {
 
   it('rejects unknown parameters, bad types and unknown ids with the parameter named', async () => {
     const { stripe } = harness;
-    const unknown = await stripe.customers.create({ colour: 'red' } as Stripe.CustomerCreateParams).catch((error) => error);
+    const unknown = await stripe.customers
+      .create({ colour: 'red' } as Stripe.CustomerCreateParams)
+      .catch((error) => error);
     expect(unknown).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(unknown).toMatchObject({ code: 'parameter_unknown', param: 'colour', statusCode: 400 });
 

@@ -46,7 +46,11 @@ export const errors = {
   invalidInteger: (param: string, value: string) =>
     invalid(`Invalid integer: ${value}`, 'parameter_invalid_integer', param),
   invalidEmpty: (param: string) =>
-    invalid(`You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset.`, 'parameter_invalid_empty', param),
+    invalid(
+      `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset.`,
+      'parameter_invalid_empty',
+      param,
+    ),
   invalidValue: (param: string, message: string) => invalid(message, undefined, param),
   invalidRequest: (message: string, param?: string) => invalid(message, undefined, param),
   resourceMissing: (kind: string, id: string, param = 'id') =>
@@ -60,7 +64,7 @@ export const errors = {
     ),
   missingApiKey: () =>
     invalid(
-      'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
+      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       undefined,
       undefined,
       401,

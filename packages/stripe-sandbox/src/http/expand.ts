@@ -9,7 +9,8 @@ export function expandPaths(value: unknown, paths: string[], store: Store): unkn
 
 function expandOne(node: unknown, segments: string[], store: Store): unknown {
   if (segments.length === 0) {
-    if (typeof node === 'string') return store.findAnywhere(node) ? structuredClone(store.findAnywhere(node)) : node;
+    if (typeof node === 'string')
+      return store.findAnywhere(node) ? structuredClone(store.findAnywhere(node)) : node;
     return node;
   }
   if (Array.isArray(node)) return node.map((item) => expandOne(item, segments, store));

@@ -30,7 +30,11 @@ export function inRange(value: number | null | undefined, filter: unknown): bool
 }
 
 /** Cursor pagination over items already ordered newest first, as Stripe pages its lists. */
-export function paginate<T extends { id: string }>(items: T[], params: ListParams, url: string): ListEnvelope<T> {
+export function paginate<T extends { id: string }>(
+  items: T[],
+  params: ListParams,
+  url: string,
+): ListEnvelope<T> {
   const limit = params.limit ?? 10;
   if (limit < 1 || limit > 100) {
     throw errors.invalidValue('limit', 'Invalid limit: must be between 1 and 100');

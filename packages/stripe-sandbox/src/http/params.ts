@@ -59,7 +59,8 @@ function validateValue(spec: Spec, value: FormValue, name: string): unknown {
     case 'any':
       return value;
     case 'string':
-      if (typeof value !== 'string') throw errors.invalidValue(name, `Invalid string: ${name} must be a string`);
+      if (typeof value !== 'string')
+        throw errors.invalidValue(name, `Invalid string: ${name} must be a string`);
       if (value === '') {
         if (spec.nullable) return null;
         throw errors.invalidEmpty(name);
@@ -69,7 +70,8 @@ function validateValue(spec: Spec, value: FormValue, name: string): unknown {
       }
       return value;
     case 'integer':
-      if (typeof value !== 'string' || !/^-?\d+$/.test(value)) throw errors.invalidInteger(name, String(value));
+      if (typeof value !== 'string' || !/^-?\d+$/.test(value))
+        throw errors.invalidInteger(name, String(value));
       return Number(value);
     case 'decimal':
       if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value)) {
@@ -77,7 +79,8 @@ function validateValue(spec: Spec, value: FormValue, name: string): unknown {
       }
       return value;
     case 'boolean':
-      if (value !== 'true' && value !== 'false') throw errors.invalidValue(name, `Invalid boolean: ${String(value)}`);
+      if (value !== 'true' && value !== 'false')
+        throw errors.invalidValue(name, `Invalid boolean: ${String(value)}`);
       return value === 'true';
     case 'metadata': {
       if (typeof value !== 'object' || Array.isArray(value)) {
@@ -85,7 +88,8 @@ function validateValue(spec: Spec, value: FormValue, name: string): unknown {
       }
       const result: Record<string, string | null> = {};
       for (const [key, item] of Object.entries(value)) {
-        if (typeof item !== 'string') throw errors.invalidValue(childName(name, key), 'Metadata values must be strings');
+        if (typeof item !== 'string')
+          throw errors.invalidValue(childName(name, key), 'Metadata values must be strings');
         result[key] = item === '' ? null : item;
       }
       return result;

@@ -16,7 +16,11 @@ export function parseSearchQuery(query: string): Clause[] {
   for (const part of parts) {
     const match = /^\s*(metadata\[['"]([^'"]+)['"]\]|[a-z_]+)\s*:\s*['"]([^'"]*)['"]\s*$/.exec(part);
     if (!match) throw errors.invalidValue('query', `Unsupported search query: ${query}`);
-    clauses.push({ field: match[2] ? 'metadata' : (match[1] as string), metadataKey: match[2] ?? null, value: match[3] ?? '' });
+    clauses.push({
+      field: match[2] ? 'metadata' : (match[1] as string),
+      metadataKey: match[2] ?? null,
+      value: match[3] ?? '',
+    });
   }
   return clauses;
 }

@@ -33,7 +33,8 @@ function authenticate(request: IncomingMessage, path: string): string {
   const header = String(request.headers.authorization ?? '');
   let key = '';
   if (header.startsWith('Bearer ')) key = header.slice(7).trim();
-  else if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString().split(':')[0] ?? '';
+  else if (header.startsWith('Basic '))
+    key = Buffer.from(header.slice(6), 'base64').toString().split(':')[0] ?? '';
   if (key === '') throw errors.missingApiKey();
   const meterSession = path.startsWith('/v2/billing/meter_event_stream') && key.startsWith('mes_');
   if (!/^(sk|rk)_test_\w+/.test(key) && !meterSession) throw errors.invalidApiKey(key);
@@ -64,13 +65,15 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       if (!route) throw errors.unrecognizedUrl(method, url.pathname);
       const apiKey = route.authenticated ? authenticate(request, url.pathname) : '';
       const body = decodeBody(request, text, url.search.slice(1));
-      const idempotencyKey = method === 'POST' ? (request.headers['idempotency-key'] as string | undefined) : undefined;
+      const idempotencyKey =
+        method === 'POST' ? (request.headers['idempotency-key'] as string | undefined) : undefined;
       const scopedKey = idempotencyKey ? `${apiKey.slice(-12)}:${idempotencyKey}` : null;
       const fingerprint = `${method} ${url.pathname} ${JSON.stringify(body)}`;
       if (scopedKey) {
         const previous = idempotent.get(scopedKey);
         if (previous && Date.now() - previous.storedAt < IDEMPOTENCY_WINDOW_MS) {
-          if (previous.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey as string);
+          if (previous.fingerprint !== fingerprint)
+            throw errors.idempotencyMismatch(idempotencyKey as string);
           send(response, previous.status, previous.body, {
             ...jsonHeaders,
             'idempotent-replayed': 'true',
@@ -94,7 +97,12 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       } catch (error) {
         if (!(error instanceof StripeError) || !scopedKey) throw error;
         const errorBody = JSON.stringify({ error: error.body }, null, 2);
-        idempotent.set(scopedKey, { fingerprint, status: error.status, body: errorBody, storedAt: Date.now() });
+        idempotent.set(scopedKey, {
+          fingerprint,
+          status: error.status,
+          body: errorBody,
+          storedAt: Date.now(),
+        });
         throw error;
       } finally {
         sandbox.currentRequest = null;
@@ -107,7 +115,8 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       }
       const expand = Array.isArray(body.expand) ? (body.expand as string[]) : [];
       const payload = JSON.stringify(expandPaths(result, expand, sandbox.store), null, 2);
-      if (scopedKey) idempotent.set(scopedKey, { fingerprint, status: 200, body: payload, storedAt: Date.now() });
+      if (scopedKey)
+        idempotent.set(scopedKey, { fingerprint, status: 200, body: payload, storedAt: Date.now() });
       send(response, 200, payload, jsonHeaders);
     } catch (error) {
       if (error instanceof StripeError) {

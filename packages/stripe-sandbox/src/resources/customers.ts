@@ -1,6 +1,17 @@
 import type Stripe from 'stripe';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
-import { addressSpec, any, arr, metadata, obj, oneOf, required, type Spec, str, validateParams } from '../http/params.js';
+import {
+  addressSpec,
+  any,
+  arr,
+  metadata,
+  obj,
+  oneOf,
+  required,
+  type Spec,
+  str,
+  validateParams,
+} from '../http/params.js';
 import type { Router } from '../http/router.js';
 import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
 import type { Sandbox } from '../sandbox.js';
@@ -64,7 +75,8 @@ function applyInput(customer: Customer, input: CustomerInput): void {
   if (input.invoice_settings?.default_payment_method !== undefined) {
     customer.invoice_settings.default_payment_method = input.invoice_settings.default_payment_method;
   }
-  if (input.invoice_settings?.footer !== undefined) customer.invoice_settings.footer = input.invoice_settings.footer;
+  if (input.invoice_settings?.footer !== undefined)
+    customer.invoice_settings.footer = input.invoice_settings.footer;
 }
 
 export function createCustomer(sandbox: Sandbox, input: CustomerInput): Customer {
@@ -107,7 +119,12 @@ export function createCustomer(sandbox: Sandbox, input: CustomerInput): Customer
 }
 
 function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethodId: string): void {
-  const method = sandbox.store.require<Wire<Stripe.PaymentMethod>>('payment_methods', paymentMethodId, 'PaymentMethod', 'payment_method');
+  const method = sandbox.store.require<Wire<Stripe.PaymentMethod>>(
+    'payment_methods',
+    paymentMethodId,
+    'PaymentMethod',
+    'payment_method',
+  );
   method.customer = customer.id;
   sandbox.store.put('payment_methods', method);
 }
@@ -129,7 +146,10 @@ export function registerCustomers(router: Router): void {
     createCustomer(sandbox, validateParams<CustomerInput>(createSpec, body)),
   );
   router.api('GET', '/v1/customers/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>({ query: required(str()), limit: any(), page: any() }, body);
+    const params = validateParams<{ query: string }>(
+      { query: required(str()), limit: any(), page: any() },
+      body,
+    );
     const clauses = parseSearchQuery(params.query);
     const rows = sandbox.store.all<Customer>('customers').filter((row) => matchesSearch(row, clauses));
     return searchResult(rows, '/v1/customers/search');

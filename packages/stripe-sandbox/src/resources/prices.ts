@@ -36,7 +36,13 @@ const tierSpec = obj({
 const createSpec: Record<string, Spec> = {
   currency: required(str()),
   product: str(),
-  product_data: obj({ name: required(str()), metadata: metadata(), tax_code: str(), unit_label: str(), active: bool() }),
+  product_data: obj({
+    name: required(str()),
+    metadata: metadata(),
+    tax_code: str(),
+    unit_label: str(),
+    active: bool(),
+  }),
   unit_amount: int(),
   unit_amount_decimal: decimal(),
   recurring: obj({
@@ -69,7 +75,12 @@ interface TierInput {
 export interface PriceInput {
   currency: string;
   product?: string;
-  product_data?: { name: string; metadata?: Record<string, string | null>; tax_code?: string; unit_label?: string };
+  product_data?: {
+    name: string;
+    metadata?: Record<string, string | null>;
+    tax_code?: string;
+    unit_label?: string;
+  };
   unit_amount?: number;
   unit_amount_decimal?: string;
   recurring?: {
@@ -93,9 +104,12 @@ export interface PriceInput {
 
 function toTier(tier: TierInput, index: number): Wire<Stripe.Price.Tier> {
   const upTo = tier.up_to === 'inf' ? null : Number(tier.up_to);
-  if (upTo !== null && !Number.isInteger(upTo)) throw errors.invalidInteger(`tiers[${index}][up_to]`, tier.up_to);
-  const unitDecimal = tier.unit_amount_decimal ?? (tier.unit_amount !== undefined ? String(tier.unit_amount) : null);
-  const flatDecimal = tier.flat_amount_decimal ?? (tier.flat_amount !== undefined ? String(tier.flat_amount) : null);
+  if (upTo !== null && !Number.isInteger(upTo))
+    throw errors.invalidInteger(`tiers[${index}][up_to]`, tier.up_to);
+  const unitDecimal =
+    tier.unit_amount_decimal ?? (tier.unit_amount !== undefined ? String(tier.unit_amount) : null);
+  const flatDecimal =
+    tier.flat_amount_decimal ?? (tier.flat_amount !== undefined ? String(tier.flat_amount) : null);
   return {
     flat_amount: tier.flat_amount ?? (flatDecimal && /^\d+$/.test(flatDecimal) ? Number(flatDecimal) : null),
     flat_amount_decimal: flatDecimal,
@@ -131,9 +145,11 @@ export function createPrice(sandbox: Sandbox, input: PriceInput): Price {
   }
   const usageType = input.recurring?.usage_type ?? 'licensed';
   if (usageType === 'metered' && !input.recurring?.meter) throw errors.missingParameter('recurring[meter]');
-  if (input.recurring?.meter) sandbox.store.require('billing_meters', input.recurring.meter, 'billing meter', 'recurring[meter]');
+  if (input.recurring?.meter)
+    sandbox.store.require('billing_meters', input.recurring.meter, 'billing meter', 'recurring[meter]');
   if (input.lookup_key) claimLookupKey(sandbox, input.lookup_key, input.transfer_lookup_key ?? false);
-  const unitDecimal = input.unit_amount_decimal ?? (input.unit_amount !== undefined ? String(input.unit_amount) : null);
+  const unitDecimal =
+    input.unit_amount_decimal ?? (input.unit_amount !== undefined ? String(input.unit_amount) : null);
   const price: Price = {
     id: newId('price'),
     object: 'price',
@@ -180,9 +196,14 @@ interface PriceListInput extends ListParams {
 }
 
 export function registerPrices(router: Router): void {
-  router.api('POST', '/v1/prices', ({ sandbox, body }) => createPrice(sandbox, validateParams<PriceInput>(createSpec, body)));
+  router.api('POST', '/v1/prices', ({ sandbox, body }) =>
+    createPrice(sandbox, validateParams<PriceInput>(createSpec, body)),
+  );
   router.api('GET', '/v1/prices/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>({ query: required(str()), limit: any(), page: any() }, body);
+    const params = validateParams<{ query: string }>(
+      { query: required(str()), limit: any(), page: any() },
+      body,
+    );
     const clauses = parseSearchQuery(params.query);
     return searchResult(
       sandbox.store.all<Price>('prices').filter((row) => matchesSearch(row, clauses)),
@@ -231,17 +252,22 @@ export function registerPrices(router: Router): void {
       },
       body,
     );
-    const rows = sandbox.store.all<Price>('prices').filter(
-      (row) =>
-        (params.active === undefined || row.active === params.active) &&
-        (params.currency === undefined || row.currency === params.currency) &&
-        (params.product === undefined || row.product === params.product) &&
-        (params.type === undefined || row.type === params.type) &&
-        (params.lookup_keys === undefined || (row.lookup_key !== null && params.lookup_keys.includes(row.lookup_key))) &&
-        (params.recurring?.interval === undefined || row.recurring?.interval === params.recurring.interval) &&
-        (params.recurring?.usage_type === undefined || row.recurring?.usage_type === params.recurring.usage_type) &&
-        inRange(row.created, params.created),
-    );
+    const rows = sandbox.store
+      .all<Price>('prices')
+      .filter(
+        (row) =>
+          (params.active === undefined || row.active === params.active) &&
+          (params.currency === undefined || row.currency === params.currency) &&
+          (params.product === undefined || row.product === params.product) &&
+          (params.type === undefined || row.type === params.type) &&
+          (params.lookup_keys === undefined ||
+            (row.lookup_key !== null && params.lookup_keys.includes(row.lookup_key))) &&
+          (params.recurring?.interval === undefined ||
+            row.recurring?.interval === params.recurring.interval) &&
+          (params.recurring?.usage_type === undefined ||
+            row.recurring?.usage_type === params.recurring.usage_type) &&
+          inRange(row.created, params.created),
+      );
     return paginate(rows, params, '/v1/prices');
   });
 }

@@ -100,7 +100,10 @@ export function registerProducts(router: Router): void {
     return createProduct(sandbox, input);
   });
   router.api('GET', '/v1/products/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>({ query: required(str()), limit: any(), page: any() }, body);
+    const params = validateParams<{ query: string }>(
+      { query: required(str()), limit: any(), page: any() },
+      body,
+    );
     const clauses = parseSearchQuery(params.query);
     return searchResult(
       sandbox.store.all<Product>('products').filter((row) => matchesSearch(row, clauses)),

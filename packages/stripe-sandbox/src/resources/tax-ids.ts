@@ -18,7 +18,11 @@ function countryOf(type: string, value: string): string | null {
   return prefix && prefix.length === 2 ? prefix.toUpperCase() : null;
 }
 
-export function createTaxId(sandbox: Sandbox, customerId: string, data: { type: string; value: string }): TaxId {
+export function createTaxId(
+  sandbox: Sandbox,
+  customerId: string,
+  data: { type: string; value: string },
+): TaxId {
   const taxId: TaxId = {
     id: newId('txi'),
     object: 'tax_id',

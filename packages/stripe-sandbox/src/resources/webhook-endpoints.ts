@@ -57,16 +57,28 @@ export function registerWebhookEndpoints(router: Router): void {
     createEndpoint(
       sandbox,
       validateParams<EndpointInput>(
-        { ...editable, url: required(str()), enabled_events: required(arr(str())), api_version: str(), connect: bool() },
+        {
+          ...editable,
+          url: required(str()),
+          enabled_events: required(arr(str())),
+          api_version: str(),
+          connect: bool(),
+        },
         body,
       ),
     ),
   );
   router.api('GET', '/v1/webhook_endpoints/:id', ({ sandbox, params }) =>
-    publicView(sandbox.store.require<StoredEndpoint>('webhook_endpoints', params.id as string, 'webhook endpoint')),
+    publicView(
+      sandbox.store.require<StoredEndpoint>('webhook_endpoints', params.id as string, 'webhook endpoint'),
+    ),
   );
   router.api('POST', '/v1/webhook_endpoints/:id', ({ sandbox, body, params }) => {
-    const endpoint = sandbox.store.require<StoredEndpoint>('webhook_endpoints', params.id as string, 'webhook endpoint');
+    const endpoint = sandbox.store.require<StoredEndpoint>(
+      'webhook_endpoints',
+      params.id as string,
+      'webhook endpoint',
+    );
     const input = validateParams<EndpointInput>(editable, body);
     if (input.url !== undefined) endpoint.url = input.url;
     if (input.enabled_events !== undefined) endpoint.enabled_events = input.enabled_events;
@@ -77,7 +89,11 @@ export function registerWebhookEndpoints(router: Router): void {
     return publicView(endpoint);
   });
   router.api('DELETE', '/v1/webhook_endpoints/:id', ({ sandbox, params }) => {
-    const endpoint = sandbox.store.require<StoredEndpoint>('webhook_endpoints', params.id as string, 'webhook endpoint');
+    const endpoint = sandbox.store.require<StoredEndpoint>(
+      'webhook_endpoints',
+      params.id as string,
+      'webhook endpoint',
+    );
     sandbox.store.remove('webhook_endpoints', endpoint.id);
     return deletedObject(endpoint.id, 'webhook_endpoint');
   });

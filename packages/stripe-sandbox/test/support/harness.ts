@@ -35,7 +35,10 @@ export async function startReceiver(answer: (attempt: number) => number = () => 
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     attempts += 1;
-    received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(request.headers['stripe-signature']) });
+    received.push({
+      body: Buffer.concat(chunks).toString('utf8'),
+      signature: String(request.headers['stripe-signature']),
+    });
     response.writeHead(answer(attempts));
     response.end();
     for (const waiter of waiters.splice(0)) waiter();
