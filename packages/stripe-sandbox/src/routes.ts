@@ -1,14 +1,20 @@
 import { Router } from './http/router.js';
 import { registerBillingMeters } from './resources/billing-meters.js';
+import { registerCheckoutSessions } from './resources/checkout-sessions.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
+import { registerInvoices } from './resources/invoices.js';
 import { registerMeterEvents } from './resources/meter-events.js';
+import { registerPaymentIntents } from './resources/payment-intents.js';
+import { registerPaymentMethods } from './resources/payment-methods.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
+import { registerSubscriptions } from './resources/subscriptions.js';
 import { registerTaxIds } from './resources/tax-ids.js';
+import { registerTestClocks } from './resources/test-clocks.js';
 import { registerWebhookEndpoints } from './resources/webhook-endpoints.js';
 
-/** Every endpoint the sandbox serves; more specific paths are registered before `:id` patterns. */
+/** Every endpoint the sandbox serves; fixed paths (`/search`, `/create_preview`) come before `:id` patterns. */
 export function buildRouter(): Router {
   const router = new Router();
   registerCustomers(router);
@@ -19,5 +25,11 @@ export function buildRouter(): Router {
   registerEvents(router);
   registerBillingMeters(router);
   registerMeterEvents(router);
+  registerPaymentMethods(router);
+  registerPaymentIntents(router);
+  registerInvoices(router);
+  registerSubscriptions(router);
+  registerCheckoutSessions(router);
+  registerTestClocks(router);
   return router;
 }

@@ -15,9 +15,17 @@ export interface RequestInfo {
   idempotencyKey: string | null;
 }
 
+export interface BillingSettings {
+  /** Days between failed invoice payment attempts; Stripe's default smart-retry window is similar. */
+  retryDelaysDays: number[];
+  /** What happens to a subscription once every retry has failed (Stripe's "subscription status" setting). */
+  afterFinalFailure: 'cancel' | 'unpaid' | 'past_due';
+}
+
 export interface SandboxSettings {
   baseUrl: string;
   webhookRetryDelaysMs: number[];
+  billing: BillingSettings;
 }
 
 /** The state and services every resource handler works with. */
