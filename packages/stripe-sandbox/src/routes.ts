@@ -1,5 +1,9 @@
 import { Router } from './http/router.js';
+import { registerCheckoutPage } from './pages/checkout-page.js';
+import { registerInvoicePages } from './pages/invoice-page.js';
+import { registerPortalPage } from './pages/portal-page.js';
 import { registerBillingMeters } from './resources/billing-meters.js';
+import { registerBillingPortal } from './resources/billing-portal.js';
 import { registerCheckoutSessions } from './resources/checkout-sessions.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
@@ -31,5 +35,9 @@ export function buildRouter(): Router {
   registerSubscriptions(router);
   registerCheckoutSessions(router);
   registerTestClocks(router);
+  registerBillingPortal(router);
+  registerCheckoutPage(router);
+  registerPortalPage(router);
+  registerInvoicePages(router);
   return router;
 }

@@ -60,9 +60,13 @@ describe('subscription lifecycle on a test clock', () => {
       cancel_url: 'https://host.example/billing',
     });
     expect(session.url).toContain(`/checkout/${session.id}`);
-    const completed = (await stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${session.id}/complete`, {
-      payment_method: 'pm_card_visa',
-    })) as unknown as Stripe.Checkout.Session;
+    const completed = (await stripe.rawRequest(
+      'POST',
+      `/v1/test_helpers/checkout/sessions/${session.id}/complete`,
+      {
+        payment_method: 'pm_card_visa',
+      },
+    )) as unknown as Stripe.Checkout.Session;
     expect(completed.status).toBe('complete');
     expect(completed.client_reference_id).toBe('org_1');
 
@@ -82,11 +86,19 @@ describe('subscription lifecycle on a test clock', () => {
     subscription = await stripe.subscriptions.retrieve(subscriptionId);
     expect(subscription.status).toBe('active');
     const firstPaid = await stripe.invoices.retrieve(subscription.latest_invoice as string);
-    expect(firstPaid).toMatchObject({ status: 'paid', amount_paid: 2900, billing_reason: 'subscription_cycle' });
+    expect(firstPaid).toMatchObject({
+      status: 'paid',
+      amount_paid: 2900,
+      billing_reason: 'subscription_cycle',
+    });
 
     // Usage in the first paid period: 1500 + 700 units, with one retried identifier counted once.
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: trialEnd + DAY });
-    for (const [identifier, value] of [['use-1', '1500'], ['use-1', '1500'], ['use-2', '700']] as const) {
+    for (const [identifier, value] of [
+      ['use-1', '1500'],
+      ['use-1', '1500'],
+      ['use-2', '700'],
+    ] as const) {
       await stripe.billing.meterEvents.create({
         event_name: 'api_call',
         identifier,
@@ -102,7 +114,9 @@ describe('subscription lifecycle on a test clock', () => {
     expect(summary.data[0]?.aggregated_value).toBe(2200);
 
     // The card on the subscription is replaced by one that attaches but fails every charge.
-    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', {
+      customer: customer.id,
+    });
     await stripe.subscriptions.update(subscriptionId, { default_payment_method: failing.id });
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: periodEnd + 2 * 3600 });
     subscription = await stripe.subscriptions.retrieve(subscriptionId);
@@ -111,14 +125,22 @@ describe('subscription lifecycle on a test clock', () => {
     expect(renewal.status).toBe('open');
     expect(renewal.attempt_count).toBe(1);
     expect(renewal.next_payment_attempt).toBe(periodEnd + 3600 + 2 * DAY);
-    const meteredLine = renewal.lines.data.find((line) => line.parent?.subscription_item_details?.subscription_item === subscription.items.data[1]?.id);
-    expect(meteredLine).toMatchObject({ amount: 600, quantity: 2200, period: { start: trialEnd, end: periodEnd } });
+    const meteredLine = renewal.lines.data.find(
+      (line) => line.parent?.subscription_item_details?.subscription_item === subscription.items.data[1]?.id,
+    );
+    expect(meteredLine).toMatchObject({
+      amount: 600,
+      quantity: 2200,
+      period: { start: trialEnd, end: periodEnd },
+    });
     expect(renewal.amount_due).toBe(3500);
     expect(renewal.hosted_invoice_url).toContain(`/invoices/${renewal.id}`);
 
     const good = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
     await stripe.subscriptions.update(subscriptionId, { default_payment_method: good.id });
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: (renewal.next_payment_attempt as number) + 60 });
+    await stripe.testHelpers.testClocks.advance(clock.id, {
+      frozen_time: (renewal.next_payment_attempt as number) + 60,
+    });
     subscription = await stripe.subscriptions.retrieve(subscriptionId);
     expect(subscription.status).toBe('active');
     expect((await stripe.invoices.retrieve(renewal.id)).status).toBe('paid');
@@ -144,12 +166,25 @@ describe('subscription lifecycle on a test clock', () => {
       expect(index, `${type} after ${order[order.indexOf(type) - 1]}`).toBeGreaterThan(cursor);
       cursor = index;
     }
-    for (const type of ['customer.created', 'customer.subscription.created', 'invoice.created', 'invoice.finalized', 'invoice.payment_succeeded', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'invoice.upcoming']) {
+    for (const type of [
+      'customer.created',
+      'customer.subscription.created',
+      'invoice.created',
+      'invoice.finalized',
+      'invoice.payment_succeeded',
+      'payment_intent.succeeded',
+      'payment_intent.payment_failed',
+      'invoice.upcoming',
+    ]) {
       expect(types, type).toContain(type);
     }
-    await receiver.waitFor((items) => items.some((item) => item.body.includes('"customer.subscription.deleted"')));
+    await receiver.waitFor((items) =>
+      items.some((item) => item.body.includes('"customer.subscription.deleted"')),
+    );
     for (const item of receiver.received) {
-      expect(() => stripe.webhooks.constructEvent(item.body, item.signature, endpoint.secret as string)).not.toThrow();
+      expect(() =>
+        stripe.webhooks.constructEvent(item.body, item.signature, endpoint.secret as string),
+      ).not.toThrow();
     }
   });
 });

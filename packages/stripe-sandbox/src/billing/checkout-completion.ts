@@ -30,16 +30,27 @@ function declined(sandbox: Sandbox, paymentMethod: string): boolean {
  * charge or just save the card, and emit `checkout.session.completed`. A declined card leaves the
  * session open and answers with Stripe's card error.
  */
-export function completeCheckout(sandbox: Sandbox, session: CheckoutSession, input: CompletionInput): CheckoutSession {
+export function completeCheckout(
+  sandbox: Sandbox,
+  session: CheckoutSession,
+  input: CompletionInput,
+): CheckoutSession {
   if (session.status !== 'open') {
-    throw errors.stateConflict(`This Checkout Session is ${session.status ?? 'not open'} and can no longer be completed.`);
+    throw errors.stateConflict(
+      `This Checkout Session is ${session.status ?? 'not open'} and can no longer be completed.`,
+    );
   }
-  const extras = sandbox.store.require<StoredCheckoutExtras>('_checkout_extras', session.id, 'checkout session');
+  const extras = sandbox.store.require<StoredCheckoutExtras>(
+    '_checkout_extras',
+    session.id,
+    'checkout session',
+  );
   const request = extras.request;
   let customer: Customer;
   if (session.customer) {
     customer = sandbox.store.require<Customer>('customers', session.customer as string, 'customer');
-    if (input.address && !customer.address) customer = updateCustomer(sandbox, customer, { address: input.address });
+    if (input.address && !customer.address)
+      customer = updateCustomer(sandbox, customer, { address: input.address });
   } else {
     customer = createCustomer(sandbox, {
       email: session.customer_email ?? input.email ?? null,
@@ -54,17 +65,25 @@ export function completeCheckout(sandbox: Sandbox, session: CheckoutSession, inp
 
   if (session.mode === 'subscription') {
     if (!trialDays && !trialEnd && declined(sandbox, method.id)) {
-      throw errors.cardDeclined('Your card was declined.', behaviorOf(sandbox, method.id)?.declineCode ?? 'generic_decline');
+      throw errors.cardDeclined(
+        'Your card was declined.',
+        behaviorOf(sandbox, method.id)?.declineCode ?? 'generic_decline',
+      );
     }
     customer = updateCustomer(sandbox, customer, { invoice_settings: { default_payment_method: method.id } });
     const { subscription, invoice } = createSubscription(sandbox, {
       customer: customer.id,
       items: extras.lineItems
         .filter((item) => item.price?.type === 'recurring')
-        .map((item) => ({ price: item.price?.id as string, quantity: item.price?.recurring?.usage_type === 'metered' ? undefined : (item.quantity ?? 1) })),
+        .map((item) => ({
+          price: item.price?.id as string,
+          quantity: item.price?.recurring?.usage_type === 'metered' ? undefined : (item.quantity ?? 1),
+        })),
       trialPeriodDays: trialDays,
       trialEnd,
-      metadata: Object.fromEntries(Object.entries(request.subscription_data?.metadata ?? {}).filter(([, value]) => value !== null)) as Stripe.Metadata,
+      metadata: Object.fromEntries(
+        Object.entries(request.subscription_data?.metadata ?? {}).filter(([, value]) => value !== null),
+      ) as Stripe.Metadata,
       defaultPaymentMethod: method.id,
       automaticTax: request.automatic_tax?.enabled ?? false,
       description: request.subscription_data?.description ?? null,
@@ -81,9 +100,16 @@ export function completeCheckout(sandbox: Sandbox, session: CheckoutSession, inp
       currency: session.currency ?? 'usd',
       paymentMethod: method.id,
       description: null,
-      metadata: Object.fromEntries(Object.entries(request.payment_intent_data?.metadata ?? {}).filter(([, value]) => value !== null)) as Stripe.Metadata,
+      metadata: Object.fromEntries(
+        Object.entries(request.payment_intent_data?.metadata ?? {}).filter(([, value]) => value !== null),
+      ) as Stripe.Metadata,
     });
-    if (!outcome.succeeded) throw errors.cardDeclined('Your card was declined.', outcome.declineCode ?? 'generic_decline', outcome.intent);
+    if (!outcome.succeeded)
+      throw errors.cardDeclined(
+        'Your card was declined.',
+        outcome.declineCode ?? 'generic_decline',
+        outcome.intent,
+      );
     session.payment_intent = outcome.intent.id;
     session.payment_status = 'paid';
   } else {
@@ -98,7 +124,14 @@ export function completeCheckout(sandbox: Sandbox, session: CheckoutSession, inp
     name: customer.name ?? null,
     phone: customer.phone ?? null,
     tax_exempt: customer.tax_exempt ?? 'none',
-    tax_ids: input.taxId ? [{ type: input.taxId.type as Stripe.Checkout.Session.CustomerDetails.TaxId.Type, value: input.taxId.value }] : [],
+    tax_ids: input.taxId
+      ? [
+          {
+            type: input.taxId.type as Stripe.Checkout.Session.CustomerDetails.TaxId.Type,
+            value: input.taxId.value,
+          },
+        ]
+      : [],
   };
   session.status = 'complete';
   session.url = null;

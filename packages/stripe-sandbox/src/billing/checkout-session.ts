@@ -23,7 +23,12 @@ export interface CheckoutRequest {
   metadata?: Record<string, string | null>;
   line_items?: { price: string; quantity?: number }[];
   currency?: string;
-  subscription_data?: { trial_period_days?: number; trial_end?: number; metadata?: Record<string, string | null>; description?: string };
+  subscription_data?: {
+    trial_period_days?: number;
+    trial_end?: number;
+    metadata?: Record<string, string | null>;
+    description?: string;
+  };
   payment_intent_data?: { metadata?: Record<string, string | null>; description?: string };
   automatic_tax?: { enabled: boolean };
   tax_id_collection?: { enabled: boolean };
@@ -61,30 +66,48 @@ function lineItem(sandbox: Sandbox, price: Price, quantity: number): CheckoutLin
 
 /** Validates the mode's rules and stores an open session whose `url` is the sandbox's hosted page. */
 export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest): CheckoutSession {
-  if (request.mode !== 'setup' && (!request.line_items || request.line_items.length === 0)) throw errors.missingParameter('line_items');
+  if (request.mode !== 'setup' && (!request.line_items || request.line_items.length === 0))
+    throw errors.missingParameter('line_items');
   if (!request.success_url) throw errors.missingParameter('success_url');
   if (request.customer) sandbox.store.require('customers', request.customer, 'customer', 'customer');
   if (request.customer && request.customer_email) {
-    throw errors.invalidValue('customer_email', 'You may only specify one of these parameters: customer, customer_email.');
+    throw errors.invalidValue(
+      'customer_email',
+      'You may only specify one of these parameters: customer, customer_email.',
+    );
   }
   const prices = (request.line_items ?? []).map((item, index) =>
     sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`),
   );
   if (request.mode === 'subscription' && !prices.some((price) => price.type === 'recurring')) {
-    throw errors.invalidValue('line_items', 'You must provide at least one recurring price in `subscription` mode when using prices.');
+    throw errors.invalidValue(
+      'line_items',
+      'You must provide at least one recurring price in `subscription` mode when using prices.',
+    );
   }
   if (request.mode === 'payment' && prices.some((price) => price.type === 'recurring')) {
-    throw errors.invalidValue('line_items', 'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.');
+    throw errors.invalidValue(
+      'line_items',
+      'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+    );
   }
-  if (request.mode === 'setup' && !request.currency && !request.customer) throw errors.missingParameter('currency');
-  const lineItems = prices.map((price, index) => lineItem(sandbox, price, request.line_items?.[index]?.quantity ?? 1));
+  if (request.mode === 'setup' && !request.currency && !request.customer)
+    throw errors.missingParameter('currency');
+  const lineItems = prices.map((price, index) =>
+    lineItem(sandbox, price, request.line_items?.[index]?.quantity ?? 1),
+  );
   const trial = Boolean(request.subscription_data?.trial_period_days || request.subscription_data?.trial_end);
-  const customer = request.customer ? sandbox.store.get<Wire<Stripe.Customer>>('customers', request.customer) : undefined;
+  const customer = request.customer
+    ? sandbox.store.get<Wire<Stripe.Customer>>('customers', request.customer)
+    : undefined;
   const subtotal = lineItems
     .filter((item) => !(trial && item.price?.recurring?.usage_type === 'licensed'))
     .filter((item) => item.price?.recurring?.usage_type !== 'metered')
     .reduce((sum, item) => sum + item.amount_subtotal, 0);
-  const tax = request.automatic_tax?.enabled && customer ? computeTax(subtotal, customer.address, customer.tax_exempt).amount : 0;
+  const tax =
+    request.automatic_tax?.enabled && customer
+      ? computeTax(subtotal, customer.address, customer.tax_exempt).amount
+      : 0;
   const clockId = sandbox.clockOfCustomer(request.customer);
   const now = sandbox.now(clockId);
   const id = `cs_test_${randomToken(58)}`;
@@ -101,7 +124,11 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
       enabled: request.automatic_tax?.enabled ?? false,
       liability: request.automatic_tax?.enabled ? { type: 'self' } : null,
       provider: request.automatic_tax?.enabled ? 'stripe' : null,
-      status: request.automatic_tax?.enabled ? (customer?.address ? 'complete' : 'requires_location_inputs') : null,
+      status: request.automatic_tax?.enabled
+        ? customer?.address
+          ? 'complete'
+          : 'requires_location_inputs'
+        : null,
     },
     billing_address_collection: request.billing_address_collection ?? null,
     cancel_url: request.cancel_url ?? null,
@@ -114,21 +141,44 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     currency: request.currency ?? prices[0]?.currency ?? null,
     currency_conversion: null,
     custom_fields: [],
-    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    custom_text: {
+      after_submit: null,
+      shipping_address: null,
+      submit: null,
+      terms_of_service_acceptance: null,
+    },
     customer: request.customer ?? null,
     customer_account: null,
-    customer_creation: request.customer ? null : (request.customer_creation ?? (request.mode === 'payment' ? 'if_required' : 'always')),
+    customer_creation: request.customer
+      ? null
+      : (request.customer_creation ?? (request.mode === 'payment' ? 'if_required' : 'always')),
     customer_details: null,
     customer_email: request.customer_email ?? null,
     discounts: [],
     expires_at: request.expires_at ?? now + 24 * 3600,
     integration_identifier: null,
     invoice: null,
-    invoice_creation: request.mode === 'payment' ? { enabled: request.invoice_creation?.enabled ?? false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } } : null,
+    invoice_creation:
+      request.mode === 'payment'
+        ? {
+            enabled: request.invoice_creation?.enabled ?? false,
+            invoice_data: {
+              account_tax_ids: null,
+              custom_fields: null,
+              description: null,
+              footer: null,
+              issuer: null,
+              metadata: {},
+              rendering_options: null,
+            },
+          }
+        : null,
     livemode: false,
     locale: (request.locale ?? null) as Stripe.Checkout.Session.Locale | null,
     managed_payments: null,
-    metadata: Object.fromEntries(Object.entries(request.metadata ?? {}).filter(([, value]) => value !== null)) as Stripe.Metadata,
+    metadata: Object.fromEntries(
+      Object.entries(request.metadata ?? {}).filter(([, value]) => value !== null),
+    ) as Stripe.Metadata,
     mode: request.mode,
     origin_context: null,
     payment_intent: null,

@@ -256,7 +256,11 @@ function markPaid(sandbox: Sandbox, invoice: Invoice): void {
  * Charges an open invoice once. On failure the next attempt is scheduled from the retry settings
  * (`next_payment_attempt`), or none is left and the subscription follows the final-failure setting.
  */
-export function attemptInvoicePayment(sandbox: Sandbox, invoice: Invoice, paymentMethod?: string | null): boolean {
+export function attemptInvoicePayment(
+  sandbox: Sandbox,
+  invoice: Invoice,
+  paymentMethod?: string | null,
+): boolean {
   if (invoice.status === 'draft') finalizeInvoice(sandbox, invoice);
   if (invoice.status !== 'open') return invoice.status === 'paid';
   if (invoice.amount_due === 0) {
@@ -266,19 +270,23 @@ export function attemptInvoicePayment(sandbox: Sandbox, invoice: Invoice, paymen
   const clockId = invoice.test_clock as string | null;
   const subscription = invoice.parent?.subscription_details?.subscription;
   const subscriptionMethod = subscription
-    ? sandbox.store.get<Wire<Stripe.Subscription>>('subscriptions', subscription as string)?.default_payment_method
+    ? sandbox.store.get<Wire<Stripe.Subscription>>('subscriptions', subscription as string)
+        ?.default_payment_method
     : null;
   const method = paymentMethodFor(
     sandbox,
     invoice.customer as string,
-    paymentMethod ?? (invoice.default_payment_method as string | null) ?? (subscriptionMethod as string | null),
+    paymentMethod ??
+      (invoice.default_payment_method as string | null) ??
+      (subscriptionMethod as string | null),
   );
   const outcome = charge(sandbox, {
     customer: invoice.customer as string,
     amount: invoice.amount_due,
     currency: invoice.currency,
     paymentMethod: method,
-    description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+    description:
+      invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
   });
   invoice.attempt_count += 1;
   invoice.attempted = true;

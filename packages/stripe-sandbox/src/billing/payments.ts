@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
+import { behaviorOf } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
-import { behaviorOf } from '../resources/payment-methods.js';
 
 export type PaymentIntent = Wire<Stripe.PaymentIntent>;
 
@@ -59,7 +59,9 @@ export function charge(sandbox: Sandbox, request: ChargeRequest): ChargeOutcome 
           type: 'card_error',
           code: request.paymentMethod ? 'card_declined' : 'payment_intent_payment_attempt_failed',
           decline_code: declineCode ?? undefined,
-          message: request.paymentMethod ? 'Your card was declined.' : 'No payment method is available for this customer.',
+          message: request.paymentMethod
+            ? 'Your card was declined.'
+            : 'No payment method is available for this customer.',
         },
     latest_charge: request.paymentMethod ? newId('ch') : null,
     livemode: false,

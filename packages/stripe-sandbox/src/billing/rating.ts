@@ -30,7 +30,8 @@ export function amountForQuantity(price: Price, quantityInput: Decimal | number 
   }
   const tiers = price.tiers ?? [];
   if (price.tiers_mode === 'volume') {
-    const tier = tiers.find((candidate) => candidate.up_to === null || quantity.lte(candidate.up_to)) ?? tiers.at(-1);
+    const tier =
+      tiers.find((candidate) => candidate.up_to === null || quantity.lte(candidate.up_to)) ?? tiers.at(-1);
     if (!tier || quantity.isZero()) return new Decimal(0);
     return tierUnit(tier).times(quantity).plus(tierFlat(tier));
   }

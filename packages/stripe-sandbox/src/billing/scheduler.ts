@@ -60,7 +60,11 @@ function subscriptionActions(sandbox: Sandbox, subscription: Subscription): Acti
     });
   }
   const willRenew = !subscription.cancel_at_period_end && subscription.cancel_at === null;
-  if (willRenew && flags.upcomingSentFor !== periodEnd && periodEnd - UPCOMING_NOTICE > item.current_period_start) {
+  if (
+    willRenew &&
+    flags.upcomingSentFor !== periodEnd &&
+    periodEnd - UPCOMING_NOTICE > item.current_period_start
+  ) {
     actions.push({
       at: periodEnd - UPCOMING_NOTICE,
       run: () => {
@@ -77,12 +81,18 @@ function subscriptionActions(sandbox: Sandbox, subscription: Subscription): Acti
           automaticTax: subscription.automatic_tax.enabled,
         });
         sandbox.emit('invoice.upcoming', { ...preview, id: null }, { clockId });
-        sandbox.store.put('_subscription_flags', { ...flagsOf(sandbox, subscription.id), upcomingSentFor: periodEnd });
+        sandbox.store.put('_subscription_flags', {
+          ...flagsOf(sandbox, subscription.id),
+          upcomingSentFor: periodEnd,
+        });
       },
     });
   }
   const cancelAt = subscription.cancel_at;
-  actions.push({ at: cancelAt !== null && cancelAt < periodEnd ? cancelAt : periodEnd, run: () => renewSubscription(sandbox, subscription) });
+  actions.push({
+    at: cancelAt !== null && cancelAt < periodEnd ? cancelAt : periodEnd,
+    run: () => renewSubscription(sandbox, subscription),
+  });
   return actions;
 }
 
@@ -123,13 +133,15 @@ function checkoutActions(sandbox: Sandbox, session: CheckoutSession): Action[] {
 function dueActions(sandbox: Sandbox, clockId: string | null): Action[] {
   const actions: Action[] = [];
   for (const subscription of sandbox.store.all<Subscription>('subscriptions')) {
-    if (clockOfSubscription(subscription) === clockId) actions.push(...subscriptionActions(sandbox, subscription));
+    if (clockOfSubscription(subscription) === clockId)
+      actions.push(...subscriptionActions(sandbox, subscription));
   }
   for (const invoice of sandbox.store.all<Invoice>('invoices')) {
     if ((invoice.test_clock ?? null) === clockId) actions.push(...invoiceActions(sandbox, invoice));
   }
   if (clockId === null) {
-    for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions')) actions.push(...checkoutActions(sandbox, session));
+    for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions'))
+      actions.push(...checkoutActions(sandbox, session));
   }
   return actions;
 }
@@ -139,7 +151,9 @@ function dueActions(sandbox: Sandbox, clockId: string | null): Action[] {
  * to each action's moment first, so events and objects carry the time Stripe would give them.
  */
 export function runDueWork(sandbox: Sandbox, clockId: string | null, until: number): void {
-  const clock = clockId ? sandbox.store.get<Wire<Stripe.TestHelpers.TestClock>>('test_clocks', clockId) : null;
+  const clock = clockId
+    ? sandbox.store.get<Wire<Stripe.TestHelpers.TestClock>>('test_clocks', clockId)
+    : null;
   for (let guard = 0; guard < 10_000; guard++) {
     const next = dueActions(sandbox, clockId)
       .filter((action) => action.at <= until)

@@ -9,14 +9,25 @@ import { attemptInvoicePayment, createInvoice } from './invoices.js';
 import { amountForQuantity } from './rating.js';
 import { buildItem } from './subscription-items.js';
 import { pendingItemLines, productName } from './subscription-lines.js';
-import { clockOfSubscription, endSubscription, type Subscription, saveWithUpdate } from './subscription-state.js';
+import {
+  clockOfSubscription,
+  endSubscription,
+  type Subscription,
+  saveWithUpdate,
+} from './subscription-state.js';
 import { renewSubscription } from './subscriptions.js';
 
 type Price = Wire<Stripe.Price>;
 type InvoiceItem = Wire<Stripe.InvoiceItem> & { subscription_item?: string };
 
 export interface SubscriptionChange {
-  items?: { id?: string; price?: string; quantity?: number; deleted?: boolean; metadata?: Record<string, string | null> }[];
+  items?: {
+    id?: string;
+    price?: string;
+    quantity?: number;
+    deleted?: boolean;
+    metadata?: Record<string, string | null>;
+  }[];
   proration_behavior?: 'create_prorations' | 'none' | 'always_invoice';
   proration_date?: number;
   cancel_at_period_end?: boolean;
@@ -54,9 +65,16 @@ function prorationItem(
     livemode: false,
     metadata: {},
     net_amount: amount,
-    parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id, subscription_item: itemId } },
+    parent: {
+      type: 'subscription_details',
+      subscription_details: { subscription: subscription.id, subscription_item: itemId },
+    },
     period,
-    pricing: { type: 'price_details', price_details: { price: price.id, product: price.product as string }, unit_amount_decimal: price.unit_amount_decimal },
+    pricing: {
+      type: 'price_details',
+      price_details: { price: price.id, product: price.product as string },
+      unit_amount_decimal: price.unit_amount_decimal,
+    },
     proration: true,
     proration_details: { credited_items: null, discount_amounts: [] },
     quantity,
@@ -73,8 +91,15 @@ function prorationItem(
  * the old price and charge the remaining time of the new one (`create_prorations`: on the next invoice;
  * `always_invoice`: invoiced and charged now; `none`: not at all).
  */
-export function changeSubscription(sandbox: Sandbox, subscription: Subscription, change: SubscriptionChange): Subscription {
-  if (subscription.status === 'canceled' && Object.keys(change).some((key) => key !== 'metadata' && key !== 'expand')) {
+export function changeSubscription(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  change: SubscriptionChange,
+): Subscription {
+  if (
+    subscription.status === 'canceled' &&
+    Object.keys(change).some((key) => key !== 'metadata' && key !== 'expand')
+  ) {
     throw errors.stateConflict('A canceled subscription can only update its metadata.');
   }
   const clockId = clockOfSubscription(subscription);
@@ -82,14 +107,22 @@ export function changeSubscription(sandbox: Sandbox, subscription: Subscription,
   const before = structuredClone(subscription);
   const behavior = change.proration_behavior ?? 'create_prorations';
   const first = subscription.items.data[0];
-  const period = first ? { start: first.current_period_start, end: first.current_period_end } : { start: now, end: now };
-  const fraction = Decimal.max(0, Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))));
+  const period = first
+    ? { start: first.current_period_start, end: first.current_period_end }
+    : { start: now, end: now };
+  const fraction = Decimal.max(
+    0,
+    Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))),
+  );
   const prorate = behavior !== 'none' && subscription.status !== 'trialing' && fraction.gt(0);
   const date = new Date(now * 1000).toISOString().slice(0, 10);
 
   (change.items ?? []).forEach((itemChange, index) => {
-    const existing = itemChange.id ? subscription.items.data.find((item) => item.id === itemChange.id) : undefined;
-    if (itemChange.id && !existing) throw errors.resourceMissing('subscription item', itemChange.id, `items[${index}][id]`);
+    const existing = itemChange.id
+      ? subscription.items.data.find((item) => item.id === itemChange.id)
+      : undefined;
+    if (itemChange.id && !existing)
+      throw errors.resourceMissing('subscription item', itemChange.id, `items[${index}][id]`);
     const newPrice = itemChange.price
       ? sandbox.store.require<Price>('prices', itemChange.price, 'price', `items[${index}][price]`)
       : (existing?.price as Price | undefined);
@@ -98,9 +131,20 @@ export function changeSubscription(sandbox: Sandbox, subscription: Subscription,
     const newQuantity = itemChange.deleted ? 0 : (itemChange.quantity ?? existing?.quantity ?? 1);
     const licensed = newPrice.recurring?.usage_type !== 'metered';
     if (prorate && licensed && existing) {
-      const oldAmount = roundMinorUnits(amountForQuantity(existing.price as Price, oldQuantity).times(fraction));
+      const oldAmount = roundMinorUnits(
+        amountForQuantity(existing.price as Price, oldQuantity).times(fraction),
+      );
       if (oldAmount !== 0) {
-        prorationItem(sandbox, subscription, existing.id, existing.price as Price, -oldAmount, oldQuantity, { start: now, end: period.end }, `Unused time on ${oldQuantity} × ${productName(sandbox, existing.price as Price)} after ${date}`);
+        prorationItem(
+          sandbox,
+          subscription,
+          existing.id,
+          existing.price as Price,
+          -oldAmount,
+          oldQuantity,
+          { start: now, end: period.end },
+          `Unused time on ${oldQuantity} × ${productName(sandbox, existing.price as Price)} after ${date}`,
+        );
       }
     }
     if (itemChange.deleted) {
@@ -117,11 +161,21 @@ export function changeSubscription(sandbox: Sandbox, subscription: Subscription,
       if (licensed) target.quantity = newQuantity;
       else delete target.quantity;
     }
-    if (itemChange.metadata !== undefined) target.metadata = mergeMetadata(target.metadata, itemChange.metadata);
+    if (itemChange.metadata !== undefined)
+      target.metadata = mergeMetadata(target.metadata, itemChange.metadata);
     if (prorate && licensed) {
       const newAmount = roundMinorUnits(amountForQuantity(newPrice, newQuantity).times(fraction));
       if (newAmount !== 0) {
-        prorationItem(sandbox, subscription, target.id, newPrice, newAmount, newQuantity, { start: now, end: period.end }, `Remaining time on ${newQuantity} × ${productName(sandbox, newPrice)} after ${date}`);
+        prorationItem(
+          sandbox,
+          subscription,
+          target.id,
+          newPrice,
+          newAmount,
+          newQuantity,
+          { start: now, end: period.end },
+          `Remaining time on ${newQuantity} × ${productName(sandbox, newPrice)} after ${date}`,
+        );
       }
     }
   });
@@ -129,19 +183,28 @@ export function changeSubscription(sandbox: Sandbox, subscription: Subscription,
   if (change.cancel_at_period_end !== undefined) {
     subscription.cancel_at_period_end = change.cancel_at_period_end;
     subscription.canceled_at = change.cancel_at_period_end ? sandbox.now(clockId) : null;
-    if (!change.cancel_at_period_end) subscription.cancellation_details = { comment: null, feedback: null, feedback_option: null, reason: null };
+    if (!change.cancel_at_period_end)
+      subscription.cancellation_details = {
+        comment: null,
+        feedback: null,
+        feedback_option: null,
+        reason: null,
+      };
   }
   if (change.cancel_at !== undefined) subscription.cancel_at = change.cancel_at;
   if (change.cancellation_details) {
     subscription.cancellation_details = {
       comment: change.cancellation_details.comment ?? null,
-      feedback: (change.cancellation_details.feedback ?? null) as Stripe.Subscription.CancellationDetails.Feedback | null,
+      feedback: (change.cancellation_details.feedback ??
+        null) as Stripe.Subscription.CancellationDetails.Feedback | null,
       feedback_option: null,
       reason: subscription.cancellation_details?.reason ?? null,
     };
   }
-  if (change.default_payment_method !== undefined) subscription.default_payment_method = change.default_payment_method;
-  if (change.metadata !== undefined) subscription.metadata = mergeMetadata(subscription.metadata, change.metadata);
+  if (change.default_payment_method !== undefined)
+    subscription.default_payment_method = change.default_payment_method;
+  if (change.metadata !== undefined)
+    subscription.metadata = mergeMetadata(subscription.metadata, change.metadata);
   if (change.description !== undefined) subscription.description = change.description;
   if (change.automatic_tax) subscription.automatic_tax.enabled = change.automatic_tax.enabled;
   const endTrialNow = change.trial_end === 'now' && subscription.status === 'trialing';

@@ -8,7 +8,13 @@ export type SubscriptionItem = Wire<Stripe.SubscriptionItem>;
 
 /** The legacy `plan` view of a recurring price, which Stripe still embeds in subscription items. */
 export function planFromPrice(price: Price): Wire<Stripe.Plan> {
-  const recurring = price.recurring ?? { interval: 'month', interval_count: 1, usage_type: 'licensed', meter: null, trial_period_days: null };
+  const recurring = price.recurring ?? {
+    interval: 'month',
+    interval_count: 1,
+    usage_type: 'licensed',
+    meter: null,
+    trial_period_days: null,
+  };
   return {
     id: price.id,
     object: 'plan',

@@ -49,7 +49,11 @@ export function licensedLines(
 }
 
 /** Metered items billed in arrears: usage from meter events over [start, end), rated by the price. */
-export function meteredLines(sandbox: Sandbox, subscription: Subscription, period: { start: number; end: number }): DraftLine[] {
+export function meteredLines(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  period: { start: number; end: number },
+): DraftLine[] {
   const lines: DraftLine[] = [];
   for (const item of subscription.items.data) {
     const price = item.price as Price;
@@ -73,10 +77,16 @@ export function meteredLines(sandbox: Sandbox, subscription: Subscription, perio
 }
 
 /** Pending invoice items (prorations) of a subscription, claimed by the invoice being built. */
-export function pendingItemLines(sandbox: Sandbox, subscription: Subscription, invoiceId: string | null): DraftLine[] {
+export function pendingItemLines(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  invoiceId: string | null,
+): DraftLine[] {
   const pending = sandbox.store
     .all<InvoiceItem & { subscription_item?: string }>('invoiceitems')
-    .filter((item) => item.invoice === null && item.parent?.subscription_details?.subscription === subscription.id)
+    .filter(
+      (item) => item.invoice === null && item.parent?.subscription_details?.subscription === subscription.id,
+    )
     .reverse();
   return pending.map((item) => {
     if (invoiceId) {
@@ -87,9 +97,10 @@ export function pendingItemLines(sandbox: Sandbox, subscription: Subscription, i
       amount: item.amount,
       description: item.description ?? '',
       period: item.period,
-      price: (item.pricing?.price_details?.price
-        ? sandbox.store.get<Price>('prices', item.pricing.price_details.price as string)
-        : null) ?? null,
+      price:
+        (item.pricing?.price_details?.price
+          ? sandbox.store.get<Price>('prices', item.pricing.price_details.price as string)
+          : null) ?? null,
       quantity: item.quantity,
       subscriptionItem: item.subscription_item ?? null,
       invoiceItem: item.id,

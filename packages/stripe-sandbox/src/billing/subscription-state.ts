@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
+import { previousAttributes } from '../resources/common.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
-import { previousAttributes } from '../resources/common.js';
 
 export type Subscription = Wire<Stripe.Subscription>;
 
@@ -14,10 +14,17 @@ export function saveWithUpdate(sandbox: Sandbox, subscription: Subscription, bef
   sandbox.store.put('subscriptions', subscription);
   const previous = previousAttributes(before, subscription);
   if (Object.keys(previous).length === 0) return;
-  sandbox.emit('customer.subscription.updated', subscription, { clockId: clockOfSubscription(subscription), previous });
+  sandbox.emit('customer.subscription.updated', subscription, {
+    clockId: clockOfSubscription(subscription),
+    previous,
+  });
 }
 
-export function setSubscriptionStatus(sandbox: Sandbox, subscription: Subscription, status: Stripe.Subscription.Status): void {
+export function setSubscriptionStatus(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  status: Stripe.Subscription.Status,
+): void {
   if (subscription.status === status) return;
   const before = structuredClone(subscription);
   subscription.status = status;
@@ -42,7 +49,10 @@ export function endSubscription(
   };
   sandbox.store.put('subscriptions', subscription);
   for (const invoice of sandbox.store.all<Wire<Stripe.Invoice>>('invoices')) {
-    if (invoice.parent?.subscription_details?.subscription === subscription.id && invoice.next_payment_attempt) {
+    if (
+      invoice.parent?.subscription_details?.subscription === subscription.id &&
+      invoice.next_payment_attempt
+    ) {
       invoice.next_payment_attempt = null;
       sandbox.store.put('invoices', invoice);
     }

@@ -20,7 +20,11 @@ export interface SubscriptionRequest {
   defaultPaymentMethod?: string | null;
   automaticTax?: boolean;
   cancelAtPeriodEnd?: boolean;
-  paymentBehavior?: 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete' | 'pending_if_incomplete';
+  paymentBehavior?:
+    | 'allow_incomplete'
+    | 'default_incomplete'
+    | 'error_if_incomplete'
+    | 'pending_if_incomplete';
   description?: string | null;
 }
 
@@ -36,8 +40,16 @@ function nextPeriodEnd(price: Price, start: number): number {
  * Creates a subscription and its first invoice. With a trial it starts `trialing` behind a zero invoice;
  * otherwise it starts `incomplete` and becomes `active` once the first invoice is paid.
  */
-export function createSubscription(sandbox: Sandbox, request: SubscriptionRequest): { subscription: Subscription; invoice: Invoice } {
-  const customer = sandbox.store.require<Wire<Stripe.Customer>>('customers', request.customer, 'customer', 'customer');
+export function createSubscription(
+  sandbox: Sandbox,
+  request: SubscriptionRequest,
+): { subscription: Subscription; invoice: Invoice } {
+  const customer = sandbox.store.require<Wire<Stripe.Customer>>(
+    'customers',
+    request.customer,
+    'customer',
+    'customer',
+  );
   const clockId = sandbox.clockOfCustomer(customer.id);
   const now = sandbox.now(clockId);
   if (request.items.length === 0) throw errors.missingParameter('items');
@@ -54,7 +66,11 @@ export function createSubscription(sandbox: Sandbox, request: SubscriptionReques
     object: 'subscription',
     application: null,
     application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: request.automaticTax ?? false, liability: request.automaticTax ? { type: 'self' } : null },
+    automatic_tax: {
+      disabled_reason: null,
+      enabled: request.automaticTax ?? false,
+      liability: request.automaticTax ? { type: 'self' } : null,
+    },
     billing_cycle_anchor: periodEnd === trialEnd ? periodEnd : now,
     billing_cycle_anchor_config: null,
     billing_mode: { type: 'classic', flexible: null },
@@ -76,7 +92,13 @@ export function createSubscription(sandbox: Sandbox, request: SubscriptionReques
     description: request.description ?? null,
     discounts: [],
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
+    invoice_settings: {
+      account_tax_ids: null,
+      custom_fields: null,
+      description: null,
+      footer: null,
+      issuer: { type: 'self' },
+    },
     items: { object: 'list', data: [], has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     latest_invoice: null,
     livemode: false,
@@ -85,7 +107,11 @@ export function createSubscription(sandbox: Sandbox, request: SubscriptionReques
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: 'off',
+    },
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
@@ -95,11 +121,21 @@ export function createSubscription(sandbox: Sandbox, request: SubscriptionReques
     test_clock: clockId,
     transfer_data: null,
     trial_end: trialEnd,
-    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
+    trial_settings: {
+      end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' },
+    },
     trial_start: trialEnd ? now : null,
   };
   subscription.items.data = request.items.map((item, index) =>
-    buildItem(sandbox, id, prices[index] as Price, item.quantity, { start: now, end: periodEnd }, clockId, item.metadata),
+    buildItem(
+      sandbox,
+      id,
+      prices[index] as Price,
+      item.quantity,
+      { start: now, end: periodEnd },
+      clockId,
+      item.metadata,
+    ),
   );
   sandbox.store.insert('subscriptions', subscription);
   sandbox.emit('customer.subscription.created', subscription, { clockId });
@@ -134,7 +170,10 @@ export function renewSubscription(sandbox: Sandbox, subscription: Subscription):
   const first = subscription.items.data[0];
   if (!first) return;
   const closing = { start: first.current_period_start, end: first.current_period_end };
-  if (subscription.cancel_at_period_end || (subscription.cancel_at !== null && subscription.cancel_at <= closing.end)) {
+  if (
+    subscription.cancel_at_period_end ||
+    (subscription.cancel_at !== null && subscription.cancel_at <= closing.end)
+  ) {
     endSubscription(sandbox, subscription, 'cancellation_requested');
     return;
   }

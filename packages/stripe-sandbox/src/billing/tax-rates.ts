@@ -5,7 +5,10 @@ import type { TaxResult } from './tax.js';
 
 /** One stored TaxRate per jurisdiction and rate, so invoice tax lines can name a `txr_` id as Stripe's do. */
 export function taxRateFor(sandbox: Sandbox, tax: TaxResult): string {
-  const key = `${tax.country ?? 'XX'}_${tax.state ?? ''}_${tax.percentage}_${tax.reason}`.replace(/[^A-Za-z0-9]/g, '');
+  const key = `${tax.country ?? 'XX'}_${tax.state ?? ''}_${tax.percentage}_${tax.reason}`.replace(
+    /[^A-Za-z0-9]/g,
+    '',
+  );
   const id = `txr_sandbox${key}`;
   if (sandbox.store.get('tax_rates', id)) return id;
   const rate: Wire<Stripe.TaxRate> = {

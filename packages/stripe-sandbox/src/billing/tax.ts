@@ -5,7 +5,10 @@ import type Stripe from 'stripe';
  * An illustrative rate table, not tax advice and not complete: a few countries' standard VAT/GST
  * rates and a few US states' base sales tax. Good enough to show tax on invoices end to end.
  */
-const countryRates: Record<string, { percentage: string; type: Stripe.Tax.Calculation.TaxBreakdown.TaxRateDetails.TaxType }> = {
+const countryRates: Record<
+  string,
+  { percentage: string; type: Stripe.Tax.Calculation.TaxBreakdown.TaxRateDetails.TaxType }
+> = {
   DE: { percentage: '19', type: 'vat' },
   FR: { percentage: '20', type: 'vat' },
   NL: { percentage: '21', type: 'vat' },
@@ -18,7 +21,14 @@ const countryRates: Record<string, { percentage: string; type: Stripe.Tax.Calcul
   JP: { percentage: '10', type: 'jct' },
 };
 
-const usStateRates: Record<string, string> = { CA: '7.25', NY: '4', TX: '6.25', WA: '6.5', FL: '6', IL: '6.25' };
+const usStateRates: Record<string, string> = {
+  CA: '7.25',
+  NY: '4',
+  TX: '6.25',
+  WA: '6.5',
+  FL: '6',
+  IL: '6.25',
+};
 
 export type TaxabilityReason = 'standard_rated' | 'customer_exempt' | 'reverse_charge' | 'not_collecting';
 
@@ -61,7 +71,9 @@ export function computeTax(
   }
   if (!percentage) return zero('not_collecting', taxType);
   const rate = new Decimal(percentage).div(100);
-  const tax = inclusive ? new Decimal(amount).minus(new Decimal(amount).div(rate.plus(1))) : new Decimal(amount).times(rate);
+  const tax = inclusive
+    ? new Decimal(amount).minus(new Decimal(amount).div(rate.plus(1)))
+    : new Decimal(amount).times(rate);
   const taxAmount = roundMinorUnits(tax);
   return {
     ...base,

@@ -1,5 +1,11 @@
 import type Stripe from 'stripe';
-import { type CardBehavior, cardForToken, isTestToken, type TestCard, US_BANK_ACCOUNT_TOKEN } from '../billing/cards.js';
+import {
+  type CardBehavior,
+  cardForToken,
+  isTestToken,
+  type TestCard,
+  US_BANK_ACCOUNT_TOKEN,
+} from '../billing/cards.js';
 import { errors } from '../http/errors.js';
 import { type ListParams, listParams, paginate } from '../http/list.js';
 import { oneOf, required, str, validateParams } from '../http/params.js';
@@ -21,7 +27,11 @@ export function behaviorOf(sandbox: Sandbox, paymentMethodId: string | null): Be
   return sandbox.store.get<Behavior>('_payment_method_behavior', paymentMethodId) ?? null;
 }
 
-export function createCardPaymentMethod(sandbox: Sandbox, card: TestCard, customerId: string | null): PaymentMethod {
+export function createCardPaymentMethod(
+  sandbox: Sandbox,
+  card: TestCard,
+  customerId: string | null,
+): PaymentMethod {
   const method: PaymentMethod = {
     id: newId('pm'),
     object: 'payment_method',
@@ -57,7 +67,11 @@ export function createCardPaymentMethod(sandbox: Sandbox, card: TestCard, custom
     type: 'card',
   };
   sandbox.store.insert('payment_methods', method);
-  sandbox.store.put('_payment_method_behavior', { id: method.id, behavior: card.behavior, declineCode: card.declineCode });
+  sandbox.store.put('_payment_method_behavior', {
+    id: method.id,
+    behavior: card.behavior,
+    declineCode: card.declineCode,
+  });
   return method;
 }
 
@@ -105,7 +119,12 @@ export function attachPaymentMethod(sandbox: Sandbox, idOrToken: string, custome
     const card = cardForToken(idOrToken);
     method = card ? createCardPaymentMethod(sandbox, card, null) : createBankPaymentMethod(sandbox, null);
   } else {
-    method = sandbox.store.require<PaymentMethod>('payment_methods', idOrToken, 'PaymentMethod', 'payment_method');
+    method = sandbox.store.require<PaymentMethod>(
+      'payment_methods',
+      idOrToken,
+      'PaymentMethod',
+      'payment_method',
+    );
   }
   const behavior = behaviorOf(sandbox, method.id);
   if (behavior?.behavior === 'decline') {
@@ -127,16 +146,30 @@ export function registerPaymentMethods(router: Router): void {
     return attachPaymentMethod(sandbox, params.id as string, input.customer);
   });
   router.api('POST', '/v1/payment_methods/:id/detach', ({ sandbox, params }) => {
-    const method = sandbox.store.require<PaymentMethod>('payment_methods', params.id as string, 'PaymentMethod');
+    const method = sandbox.store.require<PaymentMethod>(
+      'payment_methods',
+      params.id as string,
+      'PaymentMethod',
+    );
     method.customer = null;
     sandbox.store.put('payment_methods', method);
     return method;
   });
-  const list = (sandbox: Sandbox, customer: string | undefined, type: string | undefined, query: ListParams, url: string) =>
+  const list = (
+    sandbox: Sandbox,
+    customer: string | undefined,
+    type: string | undefined,
+    query: ListParams,
+    url: string,
+  ) =>
     paginate(
       sandbox.store
         .all<PaymentMethod>('payment_methods')
-        .filter((method) => (customer === undefined || method.customer === customer) && (type === undefined || method.type === type)),
+        .filter(
+          (method) =>
+            (customer === undefined || method.customer === customer) &&
+            (type === undefined || method.type === type),
+        ),
       query,
       url,
     );

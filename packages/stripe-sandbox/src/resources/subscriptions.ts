@@ -1,10 +1,21 @@
 import type Stripe from 'stripe';
-import { type Subscription } from '../billing/subscription-state.js';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
+import { endSubscription, type Subscription } from '../billing/subscription-state.js';
 import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
-import { endSubscription } from '../billing/subscription-state.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
-import { any, arr, bool, int, metadata, obj, oneOf, required, type Spec, str, validateParams } from '../http/params.js';
+import {
+  any,
+  arr,
+  bool,
+  int,
+  metadata,
+  obj,
+  oneOf,
+  required,
+  type Spec,
+  str,
+  validateParams,
+} from '../http/params.js';
 import type { Router } from '../http/router.js';
 import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
 import { mergeMetadata } from './common.js';
@@ -20,7 +31,12 @@ const createSpec: Record<string, Spec> = {
   default_payment_method: str(),
   automatic_tax: obj({ enabled: required(bool()) }),
   cancel_at_period_end: bool(),
-  payment_behavior: oneOf(['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete']),
+  payment_behavior: oneOf([
+    'allow_incomplete',
+    'default_incomplete',
+    'error_if_incomplete',
+    'pending_if_incomplete',
+  ]),
   description: str(),
   collection_method: oneOf(['charge_automatically']),
   proration_behavior: prorationBehavior,
@@ -36,7 +52,12 @@ const updateSpec: Record<string, Spec> = {
   default_payment_method: str({ nullable: true }),
   metadata: metadata(),
   trial_end: any(),
-  payment_behavior: oneOf(['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete']),
+  payment_behavior: oneOf([
+    'allow_incomplete',
+    'default_incomplete',
+    'error_if_incomplete',
+    'pending_if_incomplete',
+  ]),
   description: str({ nullable: true }),
   billing_cycle_anchor: oneOf(['now', 'unchanged']),
   automatic_tax: obj({ enabled: required(bool()) }),
@@ -72,7 +93,10 @@ export function registerSubscriptions(router: Router): void {
     }).subscription;
   });
   router.api('GET', '/v1/subscriptions/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>({ query: required(str()), limit: any(), page: any() }, body);
+    const params = validateParams<{ query: string }>(
+      { query: required(str()), limit: any(), page: any() },
+      body,
+    );
     const clauses = parseSearchQuery(params.query);
     return searchResult(
       sandbox.store.all<Subscription>('subscriptions').filter((row) => matchesSearch(row, clauses)),
@@ -83,17 +107,33 @@ export function registerSubscriptions(router: Router): void {
     sandbox.store.require<Subscription>('subscriptions', params.id as string, 'subscription'),
   );
   router.api('POST', '/v1/subscriptions/:id', ({ sandbox, body, params }) => {
-    const subscription = sandbox.store.require<Subscription>('subscriptions', params.id as string, 'subscription');
+    const subscription = sandbox.store.require<Subscription>(
+      'subscriptions',
+      params.id as string,
+      'subscription',
+    );
     return changeSubscription(sandbox, subscription, validateParams<SubscriptionChange>(updateSpec, body));
   });
   router.api('DELETE', '/v1/subscriptions/:id', ({ sandbox, body, params }) => {
     validateParams({ invoice_now: bool(), prorate: bool(), cancellation_details: any() }, body);
-    const subscription = sandbox.store.require<Subscription>('subscriptions', params.id as string, 'subscription');
+    const subscription = sandbox.store.require<Subscription>(
+      'subscriptions',
+      params.id as string,
+      'subscription',
+    );
     if (subscription.status !== 'canceled') endSubscription(sandbox, subscription, 'cancellation_requested');
     return subscription;
   });
   router.api('GET', '/v1/subscriptions', ({ sandbox, body }) => {
-    const params = validateParams<ListParams & { customer?: string; price?: string; status?: string; created?: unknown; test_clock?: string }>(
+    const params = validateParams<
+      ListParams & {
+        customer?: string;
+        price?: string;
+        status?: string;
+        created?: unknown;
+        test_clock?: string;
+      }
+    >(
       { ...listParams, customer: str(), price: str(), status: str(), created: any(), test_clock: str() },
       body,
     );
@@ -103,14 +143,27 @@ export function registerSubscriptions(router: Router): void {
         (params.price === undefined || row.items.data.some((item) => item.price.id === params.price)) &&
         (params.test_clock === undefined || row.test_clock === params.test_clock) &&
         // Stripe's default list hides canceled subscriptions; `status=all` shows everything.
-        (params.status === 'all' || (params.status === undefined ? row.status !== 'canceled' : row.status === params.status)) &&
+        (params.status === 'all' ||
+          (params.status === undefined ? row.status !== 'canceled' : row.status === params.status)) &&
         inRange(row.created, params.created),
     );
     return paginate(rows, params, '/v1/subscriptions');
   });
   router.api('GET', '/v1/subscription_items', ({ sandbox, body }) => {
-    const params = validateParams<ListParams & { subscription: string }>({ ...listParams, subscription: required(str()) }, body);
-    const subscription = sandbox.store.require<Subscription>('subscriptions', params.subscription, 'subscription', 'subscription');
-    return paginate(subscription.items.data as Stripe.SubscriptionItem[], params, `/v1/subscription_items?subscription=${subscription.id}`);
+    const params = validateParams<ListParams & { subscription: string }>(
+      { ...listParams, subscription: required(str()) },
+      body,
+    );
+    const subscription = sandbox.store.require<Subscription>(
+      'subscriptions',
+      params.subscription,
+      'subscription',
+      'subscription',
+    );
+    return paginate(
+      subscription.items.data as Stripe.SubscriptionItem[],
+      params,
+      `/v1/subscription_items?subscription=${subscription.id}`,
+    );
   });
 }

@@ -37,10 +37,18 @@ export function registerTestClocks(router: Router): void {
     sandbox.store.require<TestClock>('test_clocks', params.id as string, 'test_helpers.test_clock'),
   );
   router.api('GET', '/v1/test_helpers/test_clocks', ({ sandbox, body }) =>
-    paginate(sandbox.store.all<TestClock>('test_clocks'), validateParams<ListParams>(listParams, body), '/v1/test_helpers/test_clocks'),
+    paginate(
+      sandbox.store.all<TestClock>('test_clocks'),
+      validateParams<ListParams>(listParams, body),
+      '/v1/test_helpers/test_clocks',
+    ),
   );
   router.api('DELETE', '/v1/test_helpers/test_clocks/:id', ({ sandbox, params }) => {
-    const clock = sandbox.store.require<TestClock>('test_clocks', params.id as string, 'test_helpers.test_clock');
+    const clock = sandbox.store.require<TestClock>(
+      'test_clocks',
+      params.id as string,
+      'test_helpers.test_clock',
+    );
     sandbox.store.remove('test_clocks', clock.id);
     sandbox.emit('test_helpers.test_clock.deleted', clock);
     return deletedObject(clock.id, 'test_helpers.test_clock');
@@ -50,7 +58,11 @@ export function registerTestClocks(router: Router): void {
    * to `frozen_time` has happened, so the clock is already `ready` (polling clients see that at once).
    */
   router.api('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ sandbox, body, params }) => {
-    const clock = sandbox.store.require<TestClock>('test_clocks', params.id as string, 'test_helpers.test_clock');
+    const clock = sandbox.store.require<TestClock>(
+      'test_clocks',
+      params.id as string,
+      'test_helpers.test_clock',
+    );
     const input = validateParams<{ frozen_time: number }>({ frozen_time: required(int()) }, body);
     if (input.frozen_time < clock.frozen_time) {
       throw errors.invalidValue('frozen_time', 'The test clock cannot be moved backwards.');
