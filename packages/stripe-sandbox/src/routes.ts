@@ -14,6 +14,7 @@ import { registerPaymentMethods } from './resources/payment-methods.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
 import { registerSubscriptions } from './resources/subscriptions.js';
+import { registerTaxCalculations } from './resources/tax-calculations.js';
 import { registerTaxIds } from './resources/tax-ids.js';
 import { registerTestClocks } from './resources/test-clocks.js';
 import { registerWebhookEndpoints } from './resources/webhook-endpoints.js';
@@ -36,6 +37,7 @@ export function buildRouter(): Router {
   registerCheckoutSessions(router);
   registerTestClocks(router);
   registerBillingPortal(router);
+  registerTaxCalculations(router);
   registerCheckoutPage(router);
   registerPortalPage(router);
   registerInvoicePages(router);
