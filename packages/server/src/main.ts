@@ -6,6 +6,7 @@ import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { loggerOptions } from './logger.js';
+import { openPaymentsBackend } from './stripe/payments-backend.js';
 import { createTollgate } from './tollgate.js';
 
 const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
@@ -15,6 +16,11 @@ async function main() {
   const { catalog, source: catalogSource } = await loadCatalog(config.catalogPath, process.cwd());
   const dataDir = path.resolve(config.dataDir);
   const adminKey = resolveAdminKey(config.adminKey, dataDir);
+  const payments = await openPaymentsBackend({
+    stripeSecretKey: config.stripeSecretKey,
+    sandboxPort: config.stripeSandboxPort,
+    sandboxDataDir: dataDir,
+  });
   const tollgate = await createTollgate({
     databaseUrl: config.databaseUrl,
     pgliteDir: dataDir,
@@ -42,6 +48,7 @@ async function main() {
     stopping = true;
     tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await tollgate.close();
+    await payments.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -56,6 +63,9 @@ async function main() {
       `              from ${adminKey.source}`,
       `  database  : ${database}`,
       `  catalog   : ${catalog.version} from ${catalogSource}`,
+      payments.kind === 'sandbox'
+        ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
+        : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
       seeded.length ? `  demo data : organizations ${seeded.join(', ')}` : '',
       `  API docs  : ${publicUrl}/docs`,
       '',

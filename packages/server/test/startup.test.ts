@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoCatalog } from '@tollgate/core';
+import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, testDatabaseUrl } from './support/databases.js';
 import { runFailingServer, startServerProcess } from './support/server-process.js';
@@ -15,6 +16,11 @@ const temporaryDirectory = () => {
 afterAll(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });
+
+const stripeAt = (url: string) => {
+  const { hostname, port } = new URL(url);
+  return new Stripe('sk_test_startup', { host: hostname, port: Number(port), protocol: 'http' });
+};
 
 const call = async (url: string, key: string, method: string, body?: unknown) => {
   const response = await fetch(url, {
@@ -31,6 +37,13 @@ describe('the server process', () => {
     const first = await startServerProcess({ DATA_DIR: dataDir });
     expect(first.adminKey).toMatch(/^tg_sk_/);
     expect(first.output()).toContain('demo data : organizations acme, globex, initech');
+    const sandboxUrl = /built-in sandbox at (\S+)/.exec(first.output())?.[1];
+    expect(sandboxUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The embedded Stripe sandbox answers like Stripe: an unauthenticated call gets Stripe's error object.
+    const stripeAnswer = await fetch(`${sandboxUrl}/v1/customers`);
+    expect(stripeAnswer.status).toBe(401);
+    expect(((await stripeAnswer.json()) as any).error.type).toBe('invalid_request_error');
+    const customer = await stripeAt(sandboxUrl as string).customers.create({ email: 'kept@restart.test' });
     const organization = await call(`${first.url}/v1/organizations`, first.adminKey, 'POST', {
       id: 'restart_org',
       name: 'Restart',
@@ -46,6 +59,12 @@ describe('the server process', () => {
     const second = await startServerProcess({ DATA_DIR: dataDir });
     try {
       expect(second.adminKey).toBe(first.adminKey);
+      // Stripe ids stored before the restart still resolve in the sandbox afterwards.
+      const secondSandboxUrl = /built-in sandbox at (\S+)/.exec(second.output())?.[1] as string;
+      expect((await stripeAt(secondSandboxUrl).customers.retrieve(customer.id)) as any).toMatchObject({
+        id: customer.id,
+        email: 'kept@restart.test',
+      });
       expect(second.output()).not.toContain('demo data');
       expect(
         (await call(`${second.url}/v1/organizations/restart_org`, second.adminKey, 'GET')).body.name,

@@ -16,7 +16,13 @@ export type ServerProcess = {
 function spawnServer(environment: Record<string, string>) {
   if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run "npm run build" first`);
   const child = spawn(process.execPath, [mainScript], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: '0', ...environment },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      STRIPE_SANDBOX_PORT: '0',
+      ...environment,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collected = { output: '' };
