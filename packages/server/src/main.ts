@@ -55,29 +55,21 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
-  process.stdout.write(
-    [
-      '',
-      `Tollgate is running at ${publicUrl}  (listening on ${address})`,
-      `  admin key : ${adminKey.key}`,
-      `              from ${adminKey.source}`,
-      `  database  : ${database}`,
-      `  catalog   : ${catalog.version} from ${catalogSource}`,
-      payments.kind === 'sandbox'
-        ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
-        : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
-      seeded.length ? `  demo data : organizations ${seeded.join(', ')}` : '',
-      `  API docs  : ${publicUrl}/docs`,
-      '',
-      `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
-      '',
-    ]
-      .filter(
-        (line, index, lines) =>
-          line !== '' || index === 0 || index === lines.length - 1 || lines[index - 1] !== '',
-      )
-      .join('\n') + '\n',
-  );
+  const banner = [
+    `Tollgate is running at ${publicUrl}  (listening on ${address})`,
+    `  admin key : ${adminKey.key}`,
+    `              from ${adminKey.source}`,
+    `  database  : ${database}`,
+    `  catalog   : ${catalog.version} from ${catalogSource}`,
+    payments.kind === 'sandbox'
+      ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
+      : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
+    ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
+    `  API docs  : ${publicUrl}/docs`,
+    '',
+    `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
+  ];
+  process.stdout.write(`\n${banner.join('\n')}\n\n`);
 }
 
 main().catch((error: unknown) => {
