@@ -31,7 +31,7 @@ const call = async (url: string, key: string, method: string, body?: unknown) =>
   return { status: response.status, body: (await response.json()) as any };
 };
 
-describe('the server process', () => {
+describe('the server process', { timeout: 180_000 }, () => {
   it('keeps organizations, projects and their audit trail across a restart, with the same generated key', async () => {
     const dataDir = temporaryDirectory();
     const first = await startServerProcess({ DATA_DIR: dataDir });
