@@ -31,6 +31,7 @@ async function main() {
     sessionTtlSeconds: config.sessionTtlSeconds,
     publicUrl: config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`,
     trialPlanExecutions: config.trialPlanExecutions,
+    eventMaxAgeDays: config.eventMaxAgeDays,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
