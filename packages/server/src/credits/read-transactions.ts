@@ -2,6 +2,7 @@ import { decimalText } from '@tollgate/core';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { creditJournal } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
+import { AppError } from '../errors.js';
 import { assertOrganizationExists } from './parties.js';
 import { type Wallet, walletKey } from './wallet.js';
 
@@ -24,14 +25,20 @@ export type CreditTransactionView = {
 export async function listCreditTransactions(
   db: DbOrTx,
   wallet: Wallet,
-  page: { limit: number; starting_after?: number | undefined },
-): Promise<{ data: CreditTransactionView[]; has_more: boolean; next_starting_after: number | null }> {
+  page: { limit: number; starting_after?: string | undefined },
+): Promise<{ data: CreditTransactionView[]; has_more: boolean; next_cursor: string | null }> {
   await assertOrganizationExists(db, wallet.organizationId);
   const conditions = [
     eq(creditJournal.organizationId, wallet.organizationId),
     eq(creditJournal.walletUserId, walletKey(wallet)),
   ];
-  if (page.starting_after !== undefined) conditions.push(lt(creditJournal.id, page.starting_after));
+  if (page.starting_after !== undefined) {
+    const cursor = Number(page.starting_after);
+    if (!Number.isSafeInteger(cursor) || cursor < 1) {
+      throw new AppError('invalid_cursor', 400, 'starting_after must be a transaction id from a previous page');
+    }
+    conditions.push(lt(creditJournal.id, cursor));
+  }
   const rows = await db
     .select()
     .from(creditJournal)
@@ -53,5 +60,6 @@ export async function listCreditTransactions(
     actor: row.actor,
     occurred_at: row.occurredAt.toISOString(),
   }));
-  return { data, has_more, next_starting_after: has_more ? (data.at(-1)?.id ?? null) : null };
+  const last = data.at(-1);
+  return { data, has_more, next_cursor: has_more && last ? String(last.id) : null };
 }
