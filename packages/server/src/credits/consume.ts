@@ -1,5 +1,5 @@
 import { type Catalog, creditCost, decimalText, planDebit } from '@tollgate/core';
-import { withTransaction, type DbOrTx } from '../db/transaction.js';
+import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { expireDueLots } from './expire-due.js';
 import { findOperation, storeOperation } from './idempotency.js';
@@ -28,7 +28,11 @@ export type ConsumeResult =
  * Debits credit_cost × quantity of a catalog credit event from the organization's wallet, all or
  * nothing. A repeated idempotency_key gets the first answer; a refusal writes nothing, so it is not kept.
  */
-export async function consumeCredits(db: DbOrTx, catalog: Catalog, input: ConsumeInput): Promise<ConsumeResult> {
+export async function consumeCredits(
+  db: DbOrTx,
+  catalog: Catalog,
+  input: ConsumeInput,
+): Promise<ConsumeResult> {
   const wholeCredits = catalog.definition.credits.whole_credits;
   const priced = creditCost(
     catalog.creditEvent(input.event_name)?.credits,
@@ -119,5 +123,9 @@ export function debitCreditsForEvent(
   },
   catalog: Catalog,
 ): Promise<ConsumeResult> {
-  return consumeCredits(tx, catalog, { ...input, idempotency_key: `event:${input.idempotency_key}`, actor: 'system:events' });
+  return consumeCredits(tx, catalog, {
+    ...input,
+    idempotency_key: `event:${input.idempotency_key}`,
+    actor: 'system:events',
+  });
 }

@@ -1,7 +1,7 @@
 import { type CreditLot, planExpiry } from '@tollgate/core';
-import { takeCredits, newId } from './journal.js';
-import { lotsAfter } from './lot-arithmetic.js';
 import type { DbOrTx } from '../db/transaction.js';
+import { newId, takeCredits } from './journal.js';
+import { lotsAfter } from './lot-arithmetic.js';
 import type { Wallet } from './wallet.js';
 
 /**

@@ -29,7 +29,13 @@ export type GrantInput = {
   kind?: 'grant' | 'allocation';
 };
 
-export type GrantResult = { lot: string; amount: string; source: GrantSource; expires_at: string | null; balance: string };
+export type GrantResult = {
+  lot: string;
+  amount: string;
+  source: GrantSource;
+  expires_at: string | null;
+  balance: string;
+};
 
 /** Adds a lot to a wallet: purchases (the Stripe issue calls this), promotions, subscription allowances. */
 export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInput): Promise<GrantResult> {
@@ -53,7 +59,13 @@ export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInp
     await ensureWallet(tx, wallet);
     const locked = await lockWallet(tx, wallet);
     if (!locked) throw new Error('wallet vanished after it was created');
-    const previous = await findOperation<GrantResult>(tx, input.organization_id, kind, input.idempotency_key, request);
+    const previous = await findOperation<GrantResult>(
+      tx,
+      input.organization_id,
+      kind,
+      input.idempotency_key,
+      request,
+    );
     if (previous) return previous;
     const lots = await expireDueLots(tx, wallet, locked.lots, input.now);
     const operationId = newId('cgr');
@@ -63,11 +75,24 @@ export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInp
       wallet,
       { source: input.source, amount: parsed.amount, expiresAt, grantedAt, priority: input.priority ?? 0 },
       'grant',
-      { operationId, actor: input.actor, occurredAt: input.now, userId: input.user_id ?? null, note: input.note ?? null },
+      {
+        operationId,
+        actor: input.actor,
+        occurredAt: input.now,
+        userId: input.user_id ?? null,
+        note: input.note ?? null,
+      },
     );
     const after = [
       ...lots,
-      { id: lotId, source: input.source, remaining: parsed.amount, expires_at: expiresAt, granted_at: grantedAt, priority: input.priority ?? 0 },
+      {
+        id: lotId,
+        source: input.source,
+        remaining: parsed.amount,
+        expires_at: expiresAt,
+        granted_at: grantedAt,
+        priority: input.priority ?? 0,
+      },
     ];
     const result: GrantResult = {
       lot: lotId,

@@ -1,7 +1,7 @@
 import { type Catalog, planSubscriptionAllocation } from '@tollgate/core';
 import { and, gt, inArray, lte, sql } from 'drizzle-orm';
-import { creditLots, subscriptions } from '../db/schema/index.js';
 import type { Database } from '../db/client.js';
+import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { expireDueLots } from './expire-due.js';

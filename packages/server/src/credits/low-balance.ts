@@ -1,4 +1,11 @@
-import { type CreditLot, Decimal, decimalText, evaluateLowBalance, isLive, sumRemaining } from '@tollgate/core';
+import {
+  type CreditLot,
+  Decimal,
+  decimalText,
+  evaluateLowBalance,
+  isLive,
+  sumRemaining,
+} from '@tollgate/core';
 import { and, eq } from 'drizzle-orm';
 import { creditNotificationOutbox, creditWallets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
@@ -10,7 +17,13 @@ import { type Wallet, type WalletState, walletKey } from './wallet.js';
  */
 export async function updateLowBalance(
   tx: DbOrTx,
-  input: { wallet: Wallet; state: WalletState; lotsAfter: readonly CreditLot[]; defaultThreshold: number; now: Date },
+  input: {
+    wallet: Wallet;
+    state: WalletState;
+    lotsAfter: readonly CreditLot[];
+    defaultThreshold: number;
+    now: Date;
+  },
 ): Promise<boolean> {
   // Thresholds are an organization's concern; users' reward wallets are left alone.
   if (input.wallet.userId !== null) return false;

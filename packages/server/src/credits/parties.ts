@@ -34,7 +34,11 @@ export async function resolveUserWallet(
     .limit(2);
   const [first, second] = memberships;
   if (!first) {
-    throw new AppError(`unknown_${role}`, 404, `user "${userId}" not found${organizationId ? ` in organization "${organizationId}"` : ''}`);
+    throw new AppError(
+      `unknown_${role}`,
+      404,
+      `user "${userId}" not found${organizationId ? ` in organization "${organizationId}"` : ''}`,
+    );
   }
   if (second) {
     throw new AppError(

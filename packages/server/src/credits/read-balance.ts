@@ -30,14 +30,21 @@ export async function readCreditBalance(db: DbOrTx, wallet: Wallet, now: Date): 
   const rows = await db
     .select()
     .from(creditLots)
-    .where(and(eq(creditLots.organizationId, wallet.organizationId), eq(creditLots.walletUserId, walletKey(wallet))));
+    .where(
+      and(
+        eq(creditLots.organizationId, wallet.organizationId),
+        eq(creditLots.walletUserId, walletKey(wallet)),
+      ),
+    );
   const live = rows.filter((row) => isLive(toCoreLot(row), now));
   const summary = summarizeBalance(live.map(toCoreLot), now, EXPIRING_SOON_MS);
   return {
     organization_id: wallet.organizationId,
     user_id: wallet.userId,
     balance: decimalText(summary.balance),
-    by_source: Object.fromEntries(Object.entries(summary.by_source).map(([source, amount]) => [source, decimalText(amount)])),
+    by_source: Object.fromEntries(
+      Object.entries(summary.by_source).map(([source, amount]) => [source, decimalText(amount)]),
+    ),
     lots: live
       .sort((a, b) => a.grantedAt.getTime() - b.grantedAt.getTime() || (a.id < b.id ? -1 : 1))
       .map((row) => ({

@@ -35,7 +35,11 @@ export async function listCreditTransactions(
   if (page.starting_after !== undefined) {
     const cursor = Number(page.starting_after);
     if (!Number.isSafeInteger(cursor) || cursor < 1) {
-      throw new AppError('invalid_cursor', 400, 'starting_after must be a transaction id from a previous page');
+      throw new AppError(
+        'invalid_cursor',
+        400,
+        'starting_after must be a transaction id from a previous page',
+      );
     }
     conditions.push(lt(creditJournal.id, cursor));
   }

@@ -3,7 +3,14 @@ import { and, eq, gte, sql } from 'drizzle-orm';
 import { creditJournal } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { expireDueLots } from './expire-due.js';
-import { describeWallet, ensureWallet, lockWallet, type Wallet, type WalletState, walletKey } from './wallet.js';
+import {
+  describeWallet,
+  ensureWallet,
+  lockWallet,
+  type Wallet,
+  type WalletState,
+  walletKey,
+} from './wallet.js';
 
 /**
  * Locks both wallets in one global order (whoever sends), so two opposite transfers between the same
@@ -21,7 +28,10 @@ export async function lockWalletsForTransfer(
     await ensureWallet(tx, wallet);
     const result = await lockWallet(tx, wallet);
     if (!result) throw new Error('wallet vanished after it was created');
-    locked.set(describeWallet(wallet), { state: result.state, lots: await expireDueLots(tx, wallet, result.lots, now) });
+    locked.set(describeWallet(wallet), {
+      state: result.state,
+      lots: await expireDueLots(tx, wallet, result.lots, now),
+    });
   }
   const senderSide = locked.get(describeWallet(sender));
   const receiverSide = locked.get(describeWallet(receiver));

@@ -12,10 +12,10 @@ import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { findOperation, storeOperation } from './idempotency.js';
 import { addLot, newId, takeCredits } from './journal.js';
-import { lockWalletsForTransfer, transferredToday } from './transfer-support.js';
 import { lotsAfter } from './lot-arithmetic.js';
 import { updateLowBalance } from './low-balance.js';
 import { assertOrganizationExists, resolveUserWallet } from './parties.js';
+import { lockWalletsForTransfer, transferredToday } from './transfer-support.js';
 import { describeWallet, readWalletLots, type Wallet } from './wallet.js';
 
 export type TransferInput = {
@@ -67,7 +67,11 @@ async function resolveWallet(
 const party = (wallet: Wallet): Party => ({ organization_id: wallet.organizationId, user_id: wallet.userId });
 
 /** Gives purchased or promotional credits to another wallet, atomically, journaled on both sides. */
-export async function transferCredits(db: DbOrTx, catalog: Catalog, input: TransferInput): Promise<TransferResult> {
+export async function transferCredits(
+  db: DbOrTx,
+  catalog: Catalog,
+  input: TransferInput,
+): Promise<TransferResult> {
   const settings = catalog.definition.credits;
   const parsed = parseCreditAmount(input.amount, settings.whole_credits);
   if (!parsed.valid) throw new AppError(parsed.code, 400, parsed.message);
@@ -78,8 +82,18 @@ export async function transferCredits(db: DbOrTx, catalog: Catalog, input: Trans
     if (describeWallet(sender) === describeWallet(receiver)) {
       throw new AppError('transfer_to_self', 400, 'a wallet cannot transfer credits to itself');
     }
-    const request = { from: party(sender), to: party(receiver), amount: decimalText(amount), note: input.note ?? null };
-    const { senderLots, senderState, receiverState } = await lockWalletsForTransfer(tx, sender, receiver, input.now);
+    const request = {
+      from: party(sender),
+      to: party(receiver),
+      amount: decimalText(amount),
+      note: input.note ?? null,
+    };
+    const { senderLots, senderState, receiverState } = await lockWalletsForTransfer(
+      tx,
+      sender,
+      receiver,
+      input.now,
+    );
     const previous = await findOperation<TransferResult>(
       tx,
       sender.organizationId,
@@ -98,8 +112,18 @@ export async function transferCredits(db: DbOrTx, catalog: Catalog, input: Trans
     });
     if (!plan.allowed) {
       return plan.code === 'daily_transfer_limit_exceeded'
-        ? { allowed: false, code: plan.code, amount: request.amount, remaining_today: decimalText(plan.remaining_today) }
-        : { allowed: false, code: plan.code, amount: request.amount, transferable: decimalText(plan.transferable) };
+        ? {
+            allowed: false,
+            code: plan.code,
+            amount: request.amount,
+            remaining_today: decimalText(plan.remaining_today),
+          }
+        : {
+            allowed: false,
+            code: plan.code,
+            amount: request.amount,
+            transferable: decimalText(plan.transferable),
+          };
     }
     const operationId = newId('ctr');
     const shared = { operationId, actor: input.actor, occurredAt: input.now, note: input.note ?? null };
@@ -117,7 +141,11 @@ export async function transferCredits(db: DbOrTx, catalog: Catalog, input: Trans
         'transfer_in',
         { ...shared, userId: receiver.userId, counterparty: describeWallet(sender) },
       );
-      received.push({ lot: lotId, amount: decimalText(lot.amount), expires_at: lot.expires_at?.toISOString() ?? null });
+      received.push({
+        lot: lotId,
+        amount: decimalText(lot.amount),
+        expires_at: lot.expires_at?.toISOString() ?? null,
+      });
     }
     const senderAfter = lotsAfter(senderLots, plan.pieces);
     const result: TransferResult = {
@@ -152,9 +180,21 @@ export async function transferCredits(db: DbOrTx, catalog: Catalog, input: Trans
       });
     }
     const defaultThreshold = settings.low_balance_threshold;
-    await updateLowBalance(tx, { wallet: sender, state: senderState, lotsAfter: senderAfter, defaultThreshold, now: input.now });
+    await updateLowBalance(tx, {
+      wallet: sender,
+      state: senderState,
+      lotsAfter: senderAfter,
+      defaultThreshold,
+      now: input.now,
+    });
     const receiverLots = await readWalletLots(tx, receiver);
-    await updateLowBalance(tx, { wallet: receiver, state: receiverState, lotsAfter: receiverLots, defaultThreshold, now: input.now });
+    await updateLowBalance(tx, {
+      wallet: receiver,
+      state: receiverState,
+      lotsAfter: receiverLots,
+      defaultThreshold,
+      now: input.now,
+    });
     return result;
   });
 }

@@ -1,6 +1,12 @@
 import { type Catalog, Decimal, decideTrialUse, decimalText, toDecimal } from '@tollgate/core';
 import { and, eq, notInArray } from 'drizzle-orm';
-import { organizations, subscriptionHistory, subscriptions, userTrials, userTrialUses } from '../db/schema/index.js';
+import {
+  organizations,
+  subscriptionHistory,
+  subscriptions,
+  userTrials,
+  userTrialUses,
+} from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 
 export const TRIAL_FEATURE = 'agent_executions';
@@ -34,7 +40,11 @@ export type TrialCheckInput = {
  * TRIAL_PLAN_EXECUTIONS. The row lock on the user's trial makes concurrent consumes count exactly; the
  * moment a trial is used up is written to the plan history.
  */
-export async function checkUserTrial(db: DbOrTx, catalog: Catalog, input: TrialCheckInput): Promise<TrialCheckResult> {
+export async function checkUserTrial(
+  db: DbOrTx,
+  catalog: Catalog,
+  input: TrialCheckInput,
+): Promise<TrialCheckResult> {
   const quantity = toDecimal(input.quantity ?? 1);
   const limit = new Decimal(input.trial_plan_executions);
   return withTransaction(db, async (tx) => {
@@ -55,7 +65,10 @@ export async function checkUserTrial(db: DbOrTx, catalog: Catalog, input: TrialC
         .select({ response: userTrialUses.response })
         .from(userTrialUses)
         .where(
-          and(eq(userTrialUses.organizationId, key.organizationId), eq(userTrialUses.idempotencyKey, input.idempotency_key)),
+          and(
+            eq(userTrialUses.organizationId, key.organizationId),
+            eq(userTrialUses.idempotencyKey, input.idempotency_key),
+          ),
         );
       if (previous) return previous.response as TrialCheckResult;
     }
@@ -67,19 +80,30 @@ export async function checkUserTrial(db: DbOrTx, catalog: Catalog, input: TrialC
       feature: TRIAL_FEATURE,
       limit: decimalText(limit),
       used: decimalText(decision.allowed && input.consume ? decision.used : used),
-      remaining: decimalText(decision.allowed && input.consume ? decision.remaining : Decimal.max(limit.minus(used), 0)),
+      remaining: decimalText(
+        decision.allowed && input.consume ? decision.remaining : Decimal.max(limit.minus(used), 0),
+      ),
       ...(decision.allowed
         ? {}
-        : { reason: 'trial_exhausted' as const, ...(catalog.definition.upgrade_url ? { upgrade_url: catalog.definition.upgrade_url } : {}) }),
+        : {
+            reason: 'trial_exhausted' as const,
+            ...(catalog.definition.upgrade_url ? { upgrade_url: catalog.definition.upgrade_url } : {}),
+          }),
     };
     if (!input.consume || !decision.allowed) return result;
     const exhaustedNow = decision.remaining.isZero() && !trial?.exhaustedAt;
     await tx
       .update(userTrials)
-      .set({ used: decimalText(decision.used), updatedAt: input.now, ...(exhaustedNow ? { exhaustedAt: input.now } : {}) })
+      .set({
+        used: decimalText(decision.used),
+        updatedAt: input.now,
+        ...(exhaustedNow ? { exhaustedAt: input.now } : {}),
+      })
       .where(and(eq(userTrials.organizationId, key.organizationId), eq(userTrials.userId, key.userId)));
     if (input.idempotency_key) {
-      await tx.insert(userTrialUses).values({ ...key, idempotencyKey: input.idempotency_key, response: result, createdAt: input.now });
+      await tx
+        .insert(userTrialUses)
+        .values({ ...key, idempotencyKey: input.idempotency_key, response: result, createdAt: input.now });
     }
     if (exhaustedNow) await recordTrialExhausted(tx, input, decision.used);
     return result;

@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { type CreditLot, type CreditSource, Decimal } from '@tollgate/core';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { creditLots, creditWallets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 
@@ -38,7 +38,12 @@ export async function lockWallet(
       lowBalanceArmed: creditWallets.lowBalanceArmed,
     })
     .from(creditWallets)
-    .where(and(eq(creditWallets.organizationId, wallet.organizationId), eq(creditWallets.walletUserId, walletKey(wallet))))
+    .where(
+      and(
+        eq(creditWallets.organizationId, wallet.organizationId),
+        eq(creditWallets.walletUserId, walletKey(wallet)),
+      ),
+    )
     .for('update');
   if (!state) return undefined;
   const rows = await tx

@@ -10,5 +10,7 @@ export const idempotencyKey = z.string().min(1).max(255);
 export const creditAmount = z.string();
 
 export const walletQuery = z.strictObject({
-  user_id: hostId.optional().describe("A user's reward wallet in the organization; absent: the organization's own"),
+  user_id: hostId
+    .optional()
+    .describe("A user's reward wallet in the organization; absent: the organization's own"),
 });

@@ -42,7 +42,10 @@ export const creditLots = pgTable(
   (table) => [
     primaryKey({ columns: [table.organizationId, table.id] }),
     index('credit_lots_wallet_idx').on(table.organizationId, table.walletUserId, table.expiresAt),
-    check('credit_lots_remaining_in_range', sql`${table.remaining} >= 0 and ${table.remaining} <= ${table.amount}`),
+    check(
+      'credit_lots_remaining_in_range',
+      sql`${table.remaining} >= 0 and ${table.remaining} <= ${table.amount}`,
+    ),
     check('credit_lots_amount_positive', sql`${table.amount} > 0`),
   ],
 );
@@ -132,9 +135,7 @@ export const userTrials = pgTable(
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
-  (table) => [
-    primaryKey({ columns: [table.organizationId, table.userId] }),
-  ],
+  (table) => [primaryKey({ columns: [table.organizationId, table.userId] })],
 );
 
 /** Idempotency of trial consumes made through /v1/check. */
