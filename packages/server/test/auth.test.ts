@@ -83,8 +83,12 @@ describeEachDatabase('authentication and tenant isolation', (harness) => {
       expect(other.status).toBe(404);
       expect(missing.status).toBe(404);
       expect(other.body.error.code).toBe(missing.body.error.code);
-      expect((await harness().request('GET', '/v1/organizations/tenant_b/projects', { token })).status).toBe(404);
-      expect((await harness().request('GET', '/v1/organizations/tenant_b/audit-log', { token })).status).toBe(404);
+      expect((await harness().request('GET', '/v1/organizations/tenant_b/projects', { token })).status).toBe(
+        404,
+      );
+      expect((await harness().request('GET', '/v1/organizations/tenant_b/audit-log', { token })).status).toBe(
+        404,
+      );
     });
 
     it('cannot call operator endpoints', async () => {
@@ -99,9 +103,9 @@ describeEachDatabase('authentication and tenant isolation', (harness) => {
       });
       expect(patch.status).toBe(403);
       expect((await harness().request('GET', '/v1/organizations/tenant_c')).body.plan).toBe('free');
-      expect((await harness().request('POST', '/v1/api-keys', { token: body.token, body: { name: 'x' } })).status).toBe(
-        403,
-      );
+      expect(
+        (await harness().request('POST', '/v1/api-keys', { token: body.token, body: { name: 'x' } })).status,
+      ).toBe(403);
     });
 
     it('stop working when expired or forged', async () => {
@@ -114,7 +118,9 @@ describeEachDatabase('authentication and tenant isolation', (harness) => {
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
       const forgedPayload = Buffer.from(JSON.stringify({ ...claims, org: 'tenant_a' })).toString('base64url');
       const forged = `tg_st_${forgedPayload}.${signature}`;
-      expect((await harness().request('GET', '/v1/organizations/tenant_a', { token: forged })).status).toBe(401);
+      expect((await harness().request('GET', '/v1/organizations/tenant_a', { token: forged })).status).toBe(
+        401,
+      );
 
       harness().clock.advance(61_000);
       try {

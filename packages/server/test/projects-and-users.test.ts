@@ -19,10 +19,13 @@ describeEachDatabase('projects, users and seats', (harness) => {
     });
     expect(duplicate.status).toBe(409);
     const list = await harness().request('GET', '/v1/organizations/proj_org/projects');
-    expect(list.body.data.map((project: { name: string }) => project.name).sort()).toEqual(['Generated', 'Web app']);
-    expect((await harness().request('POST', '/v1/organizations/nobody/projects', { body: { name: 'x' } })).status).toBe(
-      404,
-    );
+    expect(list.body.data.map((project: { name: string }) => project.name).sort()).toEqual([
+      'Generated',
+      'Web app',
+    ]);
+    expect(
+      (await harness().request('POST', '/v1/organizations/nobody/projects', { body: { name: 'x' } })).status,
+    ).toBe(404);
   });
 
   it('adds users as members, updates roles idempotently and removes them', async () => {
@@ -44,19 +47,23 @@ describeEachDatabase('projects, users and seats', (harness) => {
   it('enforces the free plan hard cap of 3 seats and frees a seat on removal', async () => {
     await harness().request('POST', '/v1/organizations', { body: { id: 'seat_org', name: 'Seats' } });
     for (const id of ['s1', 's2', 's3']) {
-      expect((await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id } })).status).toBe(201);
+      expect(
+        (await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id } })).status,
+      ).toBe(201);
     }
-    const fourth = await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id: 's4' } });
+    const fourth = await harness().request('POST', '/v1/organizations/seat_org/users', {
+      body: { id: 's4' },
+    });
     expect(fourth.status).toBe(409);
     expect(fourth.body.error).toMatchObject({ code: 'seat_limit_reached', limit: 3, used: 3 });
     // Re-adding an existing member takes no new seat.
-    expect((await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id: 's1' } })).status).toBe(
-      201,
-    );
+    expect(
+      (await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id: 's1' } })).status,
+    ).toBe(201);
     await harness().request('DELETE', '/v1/organizations/seat_org/users/s3');
-    expect((await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id: 's4' } })).status).toBe(
-      201,
-    );
+    expect(
+      (await harness().request('POST', '/v1/organizations/seat_org/users', { body: { id: 's4' } })).status,
+    ).toBe(201);
   });
 
   it('records every mutation in the audit log with before and after, newest first', async () => {
@@ -86,13 +93,19 @@ describeEachDatabase('projects, users and seats', (harness) => {
   it('serves the catalog at /v1/plans', async () => {
     const plans = await harness().request('GET', '/v1/plans');
     expect(plans.status).toBe(200);
-    expect(plans.body.plans.map((plan: { code: string }) => plan.code)).toEqual(['free', 'standard', 'enterprise']);
+    expect(plans.body.plans.map((plan: { code: string }) => plan.code)).toEqual([
+      'free',
+      'standard',
+      'enterprise',
+    ]);
     expect(plans.body.credit_packs).toEqual([
       expect.objectContaining({ code: 'credits_1k', credits: 1000, price: { amount: 1000 } }),
       expect.objectContaining({ code: 'credits_10k', credits: 10000, price: { amount: 8000 } }),
     ]);
     expect(plans.body.catalog_version).toBe('demo-1');
-    const stored = await harness().tollgate.database.db.execute('select hash, version from catalog_versions' as never);
+    const stored = await harness().tollgate.database.db.execute(
+      'select hash, version from catalog_versions' as never,
+    );
     expect(stored.rows).toEqual([{ hash: plans.body.catalog_hash, version: 'demo-1' }]);
   });
 });

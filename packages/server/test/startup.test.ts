@@ -47,12 +47,20 @@ describe('the server process', () => {
     try {
       expect(second.adminKey).toBe(first.adminKey);
       expect(second.output()).not.toContain('demo data');
-      expect((await call(`${second.url}/v1/organizations/restart_org`, second.adminKey, 'GET')).body.name).toBe(
-        'Restart',
+      expect(
+        (await call(`${second.url}/v1/organizations/restart_org`, second.adminKey, 'GET')).body.name,
+      ).toBe('Restart');
+      const projects = await call(
+        `${second.url}/v1/organizations/restart_org/projects`,
+        second.adminKey,
+        'GET',
       );
-      const projects = await call(`${second.url}/v1/organizations/restart_org/projects`, second.adminKey, 'GET');
       expect(projects.body.data.map((item: { id: string }) => item.id)).toEqual(['main']);
-      const audit = await call(`${second.url}/v1/organizations/restart_org/audit-log`, second.adminKey, 'GET');
+      const audit = await call(
+        `${second.url}/v1/organizations/restart_org/audit-log`,
+        second.adminKey,
+        'GET',
+      );
       expect(audit.body.data.map((entry: { action: string }) => entry.action)).toEqual([
         'project.created',
         'organization.created',
@@ -95,7 +103,11 @@ describe('the server process', () => {
         '    features: { widgets: { included: 5, cap: hard } }',
       ].join('\n'),
     );
-    const server = await startServerProcess({ DATA_DIR: directory, TOLLGATE_CATALOG: catalogFile, DEMO_DATA: 'no' });
+    const server = await startServerProcess({
+      DATA_DIR: directory,
+      TOLLGATE_CATALOG: catalogFile,
+      DEMO_DATA: 'no',
+    });
     try {
       const plans = await call(`${server.url}/v1/plans`, server.adminKey, 'GET');
       expect(plans.body.catalog_version).toBe('tiny-1');
@@ -119,12 +131,17 @@ describe('the server process', () => {
       ]);
       try {
         const key = environment.TOLLGATE_ADMIN_KEY;
-        const created = await call(`${first.url}/v1/organizations`, key, 'POST', { id: 'shared', name: 'Shared' });
+        const created = await call(`${first.url}/v1/organizations`, key, 'POST', {
+          id: 'shared',
+          name: 'Shared',
+        });
         expect(created.status).toBe(201);
         expect((await call(`${second.url}/v1/organizations/shared`, key, 'GET')).status).toBe(200);
         const session = await call(`${first.url}/v1/organizations/shared/sessions`, key, 'POST', {});
         // A session minted by one process is accepted by the other.
-        expect((await call(`${second.url}/v1/organizations/shared`, session.body.token, 'GET')).status).toBe(200);
+        expect((await call(`${second.url}/v1/organizations/shared`, session.body.token, 'GET')).status).toBe(
+          200,
+        );
       } finally {
         await Promise.all([first.stop(), second.stop()]);
         await scratch.drop();

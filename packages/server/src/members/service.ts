@@ -47,9 +47,12 @@ export async function addMember(
       ...(input.email !== undefined && { email: input.email }),
       ...(input.name !== undefined && { name: input.name }),
     };
-    const insertUser = tx
-      .insert(users)
-      .values({ id: input.userId, email: input.email ?? null, name: input.name ?? null, createdAt: actor.now });
+    const insertUser = tx.insert(users).values({
+      id: input.userId,
+      email: input.email ?? null,
+      name: input.name ?? null,
+      createdAt: actor.now,
+    });
     await (Object.keys(userChanges).length > 0
       ? insertUser.onConflictDoUpdate({ target: users.id, set: userChanges })
       : insertUser.onConflictDoNothing());
