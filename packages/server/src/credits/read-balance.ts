@@ -1,4 +1,10 @@
-import { decimalText, isLive, summarizeBalance } from '@tollgate/core';
+import {
+  type CreditPrecedence,
+  compareForSpending,
+  decimalText,
+  isLive,
+  summarizeBalance,
+} from '@tollgate/core';
 import { and, eq } from 'drizzle-orm';
 import { creditLots } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
@@ -25,7 +31,13 @@ export type CreditBalanceView = {
 };
 
 /** The spendable balance now: live lots only, so credits past expiry never show even before the job runs. */
-export async function readCreditBalance(db: DbOrTx, wallet: Wallet, now: Date): Promise<CreditBalanceView> {
+/** Lots are listed in the order they will be spent. */
+export async function readCreditBalance(
+  db: DbOrTx,
+  wallet: Wallet,
+  now: Date,
+  precedence: CreditPrecedence,
+): Promise<CreditBalanceView> {
   await assertOrganizationExists(db, wallet.organizationId);
   const rows = await db
     .select()
@@ -37,6 +49,7 @@ export async function readCreditBalance(db: DbOrTx, wallet: Wallet, now: Date): 
       ),
     );
   const live = rows.filter((row) => isLive(toCoreLot(row), now));
+  const spendFirst = compareForSpending(precedence);
   const summary = summarizeBalance(live.map(toCoreLot), now, EXPIRING_SOON_MS);
   return {
     organization_id: wallet.organizationId,
@@ -46,7 +59,7 @@ export async function readCreditBalance(db: DbOrTx, wallet: Wallet, now: Date): 
       Object.entries(summary.by_source).map(([source, amount]) => [source, decimalText(amount)]),
     ),
     lots: live
-      .sort((a, b) => a.grantedAt.getTime() - b.grantedAt.getTime() || (a.id < b.id ? -1 : 1))
+      .sort((a, b) => spendFirst(toCoreLot(a), toCoreLot(b)))
       .map((row) => ({
         id: row.id,
         source: row.source,

@@ -31,7 +31,8 @@ export function registerGetCreditsRoute(app: App, context: AppContext) {
       config: { auth: 'organization' },
       schema: {
         tags: ['credits'],
-        summary: 'Credit balance with its lots, a breakdown by source and what expires within 7 days',
+        summary:
+          'Credit balance with its lots (in spending order), a breakdown by source and what expires within 7 days',
         params: organizationParams,
         querystring: walletQuery,
         response: { 200: creditBalanceResponse, ...commonErrors },
@@ -42,6 +43,7 @@ export function registerGetCreditsRoute(app: App, context: AppContext) {
         context.db,
         { organizationId: request.params.organizationId, userId: request.query.user_id ?? null },
         context.now(),
+        context.catalog.definition.credits.precedence,
       ),
   );
 }
