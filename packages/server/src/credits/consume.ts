@@ -2,7 +2,7 @@ import { type Catalog, creditCost, decimalText, planDebit } from '@tollgate/core
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { expireDueLots } from './expire-due.js';
-import { findOperation, storeOperation } from './idempotency.js';
+import { claimOperation, releaseOperation } from './idempotency.js';
 import { newId, takeCredits } from './journal.js';
 import { lotsAfter } from './lot-arithmetic.js';
 import { updateLowBalance } from './low-balance.js';
@@ -48,19 +48,27 @@ export async function consumeCredits(
     user_id: input.user_id ?? null,
   };
   const wallet: Wallet = { organizationId: input.organization_id, userId: null };
+  const claim = {
+    organizationId: input.organization_id,
+    kind: 'consume' as const,
+    idempotencyKey: input.idempotency_key,
+    request,
+    createdAt: input.now,
+  };
+  const cost = decimalText(priced.cost);
   return withTransaction(db, async (tx) => {
-    await assertOrganizationExists(tx, input.organization_id);
+    const claimed = await claimOperation<ConsumeResult>(tx, claim);
+    if (!claimed.claimed) return claimed.response;
+    const refuse = async (balance: string): Promise<ConsumeResult> => {
+      await releaseOperation(tx, claim);
+      return { allowed: false, code: 'insufficient_credits', cost, balance };
+    };
     const locked = await lockWallet(tx, wallet);
-    const previous = await findOperation<ConsumeResult>(
-      tx,
-      input.organization_id,
-      'consume',
-      input.idempotency_key,
-      request,
-    );
-    if (previous) return previous;
-    const cost = decimalText(priced.cost);
-    if (!locked) return { allowed: false, code: 'insufficient_credits', cost, balance: '0' };
+    if (!locked || locked.lots.length === 0) {
+      // Nothing to spend: tell an unknown organization apart from an empty wallet.
+      await assertOrganizationExists(tx, input.organization_id);
+      return refuse('0');
+    }
     const lots = await expireDueLots(tx, wallet, locked.lots, input.now);
     const plan = planDebit({
       lots,
@@ -68,33 +76,28 @@ export async function consumeCredits(
       amount: priced.cost,
       precedence: catalog.definition.credits.precedence,
     });
-    if (!plan.sufficient) {
-      return { allowed: false, code: 'insufficient_credits', cost, balance: decimalText(plan.balance) };
-    }
-    const operationId = newId('cop');
-    await takeCredits(tx, wallet, plan.debits, 'debit', {
-      operationId,
-      actor: input.actor ?? 'system',
-      occurredAt: input.now,
-      eventName: input.event_name,
-      projectId: input.project_id ?? null,
-      userId: input.user_id ?? null,
-    });
+    if (!plan.sufficient) return refuse(decimalText(plan.balance));
     const result: ConsumeResult = {
       allowed: true,
       cost,
       balance: decimalText(plan.balance_after),
       debited: plan.debits.map((debit) => ({ lot: debit.lot_id, amount: decimalText(debit.amount) })),
     };
-    await storeOperation(tx, {
-      organizationId: input.organization_id,
-      kind: 'consume',
-      idempotencyKey: input.idempotency_key,
-      id: operationId,
-      request,
-      response: result,
-      createdAt: input.now,
-    });
+    await takeCredits(
+      tx,
+      wallet,
+      plan.debits,
+      'debit',
+      {
+        operationId: newId('cop'),
+        actor: input.actor ?? 'system',
+        occurredAt: input.now,
+        eventName: input.event_name,
+        projectId: input.project_id ?? null,
+        userId: input.user_id ?? null,
+      },
+      { kind: 'consume', idempotencyKey: input.idempotency_key, response: result },
+    );
     await updateLowBalance(tx, {
       wallet,
       state: locked.state,

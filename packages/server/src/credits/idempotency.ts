@@ -52,3 +52,51 @@ export async function storeOperation(
 ): Promise<void> {
   await tx.insert(creditOperations).values(row);
 }
+
+/**
+ * Claims an idempotency key before any lock is taken: the insert waits for a concurrent holder of the
+ * same key to finish, then either claims it or finds that holder's stored answer. The claimed row gets
+ * its answer later in the transaction, or is released when nothing was done.
+ */
+export async function claimOperation<Response>(
+  tx: DbOrTx,
+  claim: {
+    organizationId: string;
+    kind: OperationKind;
+    idempotencyKey: string;
+    request: unknown;
+    createdAt: Date;
+  },
+): Promise<{ claimed: true } | { claimed: false; response: Response }> {
+  const inserted = await tx
+    .insert(creditOperations)
+    .values({ ...claim, id: '', response: {} })
+    .onConflictDoNothing()
+    .returning({ kind: creditOperations.kind });
+  if (inserted.length > 0) return { claimed: true };
+  const response = await findOperation<Response>(
+    tx,
+    claim.organizationId,
+    claim.kind,
+    claim.idempotencyKey,
+    claim.request,
+  );
+  if (response === undefined) throw new Error('idempotency key neither claimed nor answered');
+  return { claimed: false, response };
+}
+
+/** Gives a claimed key back, for an answer that is not kept (a refusal writes nothing). */
+export async function releaseOperation(
+  tx: DbOrTx,
+  claim: { organizationId: string; kind: OperationKind; idempotencyKey: string },
+): Promise<void> {
+  await tx
+    .delete(creditOperations)
+    .where(
+      and(
+        eq(creditOperations.organizationId, claim.organizationId),
+        eq(creditOperations.kind, claim.kind),
+        eq(creditOperations.idempotencyKey, claim.idempotencyKey),
+      ),
+    );
+}
