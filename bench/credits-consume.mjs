@@ -26,11 +26,14 @@ if (!isMainThread) {
           method: path === '/v1/credits/consume' ? 'POST' : 'GET',
           path,
           agent,
-          headers: {
-            authorization: `Bearer ${ADMIN_KEY}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
+          headers:
+            path === '/v1/credits/consume'
+              ? {
+                  authorization: `Bearer ${ADMIN_KEY}`,
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                }
+              : {},
         },
         (response) => {
           const chunks = [];
@@ -38,7 +41,7 @@ if (!isMainThread) {
           response.on('end', () => resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString() }));
         },
       );
-      request.on('error', () => resolve({ status: 0, text: '' }));
+      request.on('error', (error) => resolve({ status: 0, text: String(error.code ?? error.message) }));
       request.end(path === '/v1/credits/consume' ? payload : undefined);
     });
   const loop = async () => {
@@ -52,7 +55,10 @@ if (!isMainThread) {
         idempotency_key: `${tag}-${index}`,
       });
       latencies.push(performance.now() - started);
-      if (response.status !== 200) failures++;
+      if (response.status !== 200) {
+        failures++;
+        if (failures === 1) console.error(`first failure: ${response.status} ${response.text.slice(0, 200)}`);
+      }
       else if (path === '/v1/credits/consume' && !response.text.includes('"allowed":true')) refused++;
     }
   };
@@ -119,7 +125,7 @@ if (!isMainThread) {
     await run('one organization', [organizations[0]]);
   } finally {
     await tollgate.close();
-    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.query(`drop database if exists "${name}"`);
     await admin.end();
   }
 }

@@ -25,27 +25,15 @@ export async function ensureWallet(tx: DbOrTx, wallet: Wallet): Promise<void> {
 }
 
 /**
- * Locks the wallet's lots that hold credits (SELECT … FOR UPDATE, in id order), then the wallet row, so
- * concurrent writers to one wallet run one after another and none can spend credits another has
- * already taken. Every writer locks in this order (lots, then wallet), so they cannot deadlock.
- * Undefined: no wallet yet.
+ * Locks the wallet row, then the wallet's lots that hold credits (SELECT … FOR UPDATE), so concurrent
+ * writers to one wallet run one after another and none can spend credits another has already taken.
+ * The wallet row comes first and alone: transactions may see different sets of lots (one granted
+ * meanwhile), and a lock taken in the middle of differing sets could deadlock. Undefined: no wallet yet.
  */
 export async function lockWallet(
   tx: DbOrTx,
   wallet: Wallet,
 ): Promise<{ state: WalletState; lots: CreditLot[] } | undefined> {
-  const rows = await tx
-    .select()
-    .from(creditLots)
-    .where(
-      and(
-        eq(creditLots.organizationId, wallet.organizationId),
-        eq(creditLots.walletUserId, walletKey(wallet)),
-        gt(creditLots.remaining, '0'),
-      ),
-    )
-    .orderBy(asc(creditLots.id))
-    .for('update');
   const [state] = await tx
     .select({
       lowBalanceThreshold: creditWallets.lowBalanceThreshold,
@@ -60,6 +48,18 @@ export async function lockWallet(
     )
     .for('update');
   if (!state) return undefined;
+  const rows = await tx
+    .select()
+    .from(creditLots)
+    .where(
+      and(
+        eq(creditLots.organizationId, wallet.organizationId),
+        eq(creditLots.walletUserId, walletKey(wallet)),
+        gt(creditLots.remaining, '0'),
+      ),
+    )
+    .orderBy(asc(creditLots.id))
+    .for('update');
   return { state, lots: rows.map(toCoreLot) };
 }
 
