@@ -1,7 +1,7 @@
-import { demoCatalog } from '@tollgate/core';
+import { Decimal, demoCatalog } from '@tollgate/core';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { debitCreditsForEvent } from '../../src/credits/index.js';
+import { createCreditEventDebitor, debitCreditsForEvent } from '../../src/credits/index.js';
 import { creditJournal, creditOperations } from '../../src/db/schema/index.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { describeEachDatabase } from '../support/harness.js';
@@ -314,6 +314,33 @@ describeEachDatabase(
         expect.any(String),
       ]);
       await expectBalance(h, 'org_events', '50');
+    });
+
+    it('adapts to metering’s batch hand-over: debits in organization order, refusals debit nothing', async () => {
+      const h = harness();
+      await createOrganization(h, 'org_batch_a');
+      await createOrganization(h, 'org_batch_b');
+      await grant(h, 'org_batch_a', { amount: 30, source: 'purchased' });
+      const debitor = createCreditEventDebitor({
+        catalog: h.tollgate.context.catalog,
+        now: () => h.clock.now,
+      });
+      const event = (organizationId: string, eventId: string) => ({
+        organizationId,
+        eventId,
+        event: 'ai_inference',
+        quantity: new Decimal(1),
+        credits: new Decimal(25),
+        projectId: null,
+        userId: null,
+        timestamp: h.clock.now,
+      });
+      const results = await withTransaction(h.tollgate.database.db, (tx) =>
+        debitor(tx, [event('org_batch_b', 'e1'), event('org_batch_a', 'e2'), event('org_batch_a', 'e3')]),
+      );
+      expect(results.map((result) => result.allowed)).toEqual([true, false, false]);
+      await expectBalance(h, 'org_batch_a', '5');
+      await expectBalance(h, 'org_batch_b', '0');
     });
   },
   { catalog: demoCatalog },
