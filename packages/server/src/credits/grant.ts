@@ -6,7 +6,7 @@ import { expireDueLots } from './expire-due.js';
 import { findOperation, storeOperation } from './idempotency.js';
 import { addLot, newId } from './journal.js';
 import { updateLowBalance } from './low-balance.js';
-import { assertOrganizationExists } from './parties.js';
+import { assertOrganizationExists, resolveUserWallet } from './parties.js';
 import { ensureWallet, lockWallet, type Wallet } from './wallet.js';
 
 export type GrantSource = 'purchased' | 'subscription' | 'promotional';
@@ -56,6 +56,8 @@ export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInp
   const kind = input.kind ?? 'grant';
   return withTransaction(db, async (tx) => {
     await assertOrganizationExists(tx, input.organization_id);
+    // A user's wallet lives in an organization the user belongs to.
+    if (wallet.userId !== null) await resolveUserWallet(tx, wallet.userId, input.organization_id, 'receiver');
     await ensureWallet(tx, wallet);
     const locked = await lockWallet(tx, wallet);
     if (!locked) throw new Error('wallet vanished after it was created');

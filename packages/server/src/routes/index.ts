@@ -18,6 +18,7 @@ import { registerListPlansRoute } from './list-plans.js';
 import { registerListProjectsRoute } from './list-projects.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
+import { registerUpdateCreditSettingsRoute } from './update-credit-settings.js';
 import { registerUpdateOrganizationRoute } from './update-organization.js';
 
 export function registerRoutes(app: App, context: AppContext) {
@@ -41,4 +42,5 @@ export function registerRoutes(app: App, context: AppContext) {
   registerGrantCreditsRoute(app, context);
   registerTransferCreditsRoute(app, context);
   registerGetUserTrialRoute(app, context);
+  registerUpdateCreditSettingsRoute(app, context);
 }

@@ -160,6 +160,30 @@ describeEachDatabase(
       await expectBalance(h, 'org_thrifty', '94');
     });
 
+    it('takes a per-organization threshold; changing it queues nothing', async () => {
+      const h = harness();
+      await createOrganization(h, 'org_custom');
+      await grant(h, 'org_custom', { amount: 60, source: 'purchased' });
+      const set = await h.request('PATCH', '/v1/organizations/org_custom/credits/settings', {
+        body: { low_balance_threshold: 50 },
+      });
+      expect(set.body).toEqual({ low_balance_threshold: '50', low_balance_threshold_is_default: false });
+      await consume(h, { organization_id: 'org_custom', event_name: 'api_call_premium', quantity: 2 }); // 50
+      expect(await lowBalanceNotifications(h, 'org_custom')).toEqual([]);
+      await consume(h, { organization_id: 'org_custom', event_name: 'api_call_basic' }); // 49
+      expect(await lowBalanceNotifications(h, 'org_custom')).toEqual(['49']);
+      const back = await h.request('PATCH', '/v1/organizations/org_custom/credits/settings', {
+        body: { low_balance_threshold: null },
+      });
+      expect(back.body).toEqual({ low_balance_threshold: '100', low_balance_threshold_is_default: true });
+      const bad = await h.request('PATCH', '/v1/organizations/org_custom/credits/settings', {
+        body: { low_balance_threshold: -1 },
+      });
+      expect(bad.status).toBe(400);
+      expect(await lowBalanceNotifications(h, 'org_custom')).toEqual(['49']);
+      await expectBalance(h, 'org_custom', '49');
+    });
+
     it('allocates subscription credits once per period and expires them at its end', async () => {
       const h = harness();
       h.clock.set('2026-11-15T12:00:00.000Z');
