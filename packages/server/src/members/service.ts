@@ -43,21 +43,19 @@ export async function addMember(
   return withTransaction(db, async (tx) => {
     await tx.execute(sql`select 1 from organizations where id = ${organizationId} for update`);
     const organization = await getOrganization(tx, organizationId);
-    await tx
-      .insert(users)
-      .values({
-        id: input.userId,
-        email: input.email ?? null,
-        name: input.name ?? null,
-        createdAt: actor.now,
-      })
-      .onConflictDoUpdate({
-        target: users.id,
-        set: {
-          ...(input.email !== undefined && { email: input.email }),
-          ...(input.name !== undefined && { name: input.name }),
-        },
-      });
+    const userChanges = {
+      ...(input.email !== undefined && { email: input.email }),
+      ...(input.name !== undefined && { name: input.name }),
+    };
+    const insertUser = tx.insert(users).values({
+      id: input.userId,
+      email: input.email ?? null,
+      name: input.name ?? null,
+      createdAt: actor.now,
+    });
+    await (Object.keys(userChanges).length > 0
+      ? insertUser.onConflictDoUpdate({ target: users.id, set: userChanges })
+      : insertUser.onConflictDoNothing());
     const [existing] = await tx
       .select()
       .from(organizationMembers)

@@ -40,6 +40,8 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     catalog: Catalog.from(options.catalog ?? demoCatalog),
     adminKey: TEST_ADMIN_KEY,
     now: () => clock.now,
+    // Unexpected faults (500s) show up in the test output; expected 4xx do not.
+    logger: { level: 'error' },
     ...options.tollgate,
   });
   const harness: Harness = {

@@ -1,0 +1,102 @@
+import { stableJson } from '@tollgate/core';
+import { and, eq } from 'drizzle-orm';
+import { creditOperations } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+
+type OperationKind = (typeof creditOperations.$inferSelect)['kind'];
+
+/**
+ * The stored answer for this key, or undefined. Call it after taking the wallet lock, so a concurrent
+ * request with the same key is seen once it has committed. A key reused for a different request is a fault.
+ */
+export async function findOperation<Response>(
+  tx: DbOrTx,
+  organizationId: string,
+  kind: OperationKind,
+  idempotencyKey: string,
+  request: unknown,
+): Promise<Response | undefined> {
+  const [row] = await tx
+    .select({ request: creditOperations.request, response: creditOperations.response })
+    .from(creditOperations)
+    .where(
+      and(
+        eq(creditOperations.organizationId, organizationId),
+        eq(creditOperations.kind, kind),
+        eq(creditOperations.idempotencyKey, idempotencyKey),
+      ),
+    );
+  if (!row) return undefined;
+  if (stableJson(row.request) !== stableJson(request)) {
+    throw new AppError(
+      'idempotency_key_reused',
+      409,
+      `idempotency_key "${idempotencyKey}" was already used for a different ${kind} request`,
+    );
+  }
+  return row.response as Response;
+}
+
+export async function storeOperation(
+  tx: DbOrTx,
+  row: {
+    organizationId: string;
+    kind: OperationKind;
+    idempotencyKey: string;
+    id: string;
+    request: unknown;
+    response: unknown;
+    createdAt: Date;
+  },
+): Promise<void> {
+  await tx.insert(creditOperations).values(row);
+}
+
+/**
+ * Claims an idempotency key before any lock is taken: the insert waits for a concurrent holder of the
+ * same key to finish, then either claims it or finds that holder's stored answer. The claimed row gets
+ * its answer later in the transaction, or is released when nothing was done.
+ */
+export async function claimOperation<Response>(
+  tx: DbOrTx,
+  claim: {
+    organizationId: string;
+    kind: OperationKind;
+    idempotencyKey: string;
+    request: unknown;
+    createdAt: Date;
+  },
+): Promise<{ claimed: true } | { claimed: false; response: Response }> {
+  const inserted = await tx
+    .insert(creditOperations)
+    .values({ ...claim, id: '', response: {} })
+    .onConflictDoNothing()
+    .returning({ kind: creditOperations.kind });
+  if (inserted.length > 0) return { claimed: true };
+  const response = await findOperation<Response>(
+    tx,
+    claim.organizationId,
+    claim.kind,
+    claim.idempotencyKey,
+    claim.request,
+  );
+  if (response === undefined) throw new Error('idempotency key neither claimed nor answered');
+  return { claimed: false, response };
+}
+
+/** Gives a claimed key back, for an answer that is not kept (a refusal writes nothing). */
+export async function releaseOperation(
+  tx: DbOrTx,
+  claim: { organizationId: string; kind: OperationKind; idempotencyKey: string },
+): Promise<void> {
+  await tx
+    .delete(creditOperations)
+    .where(
+      and(
+        eq(creditOperations.organizationId, claim.organizationId),
+        eq(creditOperations.kind, claim.kind),
+        eq(creditOperations.idempotencyKey, claim.idempotencyKey),
+      ),
+    );
+}

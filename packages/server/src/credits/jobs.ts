@@ -1,0 +1,98 @@
+import { type Catalog, planSubscriptionAllocation } from '@tollgate/core';
+import { and, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { creditLots, subscriptions } from '../db/schema/index.js';
+import { withTransaction } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+import { expireDueLots } from './expire-due.js';
+import { grantCredits } from './grant.js';
+import { updateLowBalance } from './low-balance.js';
+import { lockWallet, type Wallet } from './wallet.js';
+
+/**
+ * Journals the expiry of every lot past its expires_at, one wallet per transaction. Safe to run from
+ * several processes at once: each wallet is locked, and a second run finds nothing left to expire.
+ */
+export async function expireCredits(db: Database, catalog: Catalog, now: Date): Promise<{ wallets: number }> {
+  const due = await db
+    .selectDistinct({ organizationId: creditLots.organizationId, walletUserId: creditLots.walletUserId })
+    .from(creditLots)
+    .where(and(lte(creditLots.expiresAt, now), gt(creditLots.remaining, '0')));
+  for (const row of due) {
+    const wallet: Wallet = { organizationId: row.organizationId, userId: row.walletUserId || null };
+    await withTransaction(db, async (tx) => {
+      const locked = await lockWallet(tx, wallet);
+      if (!locked) return;
+      const lotsAfter = await expireDueLots(tx, wallet, locked.lots, now);
+      await updateLowBalance(tx, {
+        wallet,
+        state: locked.state,
+        lotsAfter,
+        defaultThreshold: catalog.definition.credits.low_balance_threshold,
+        now,
+      });
+    });
+  }
+  return { wallets: due.length };
+}
+
+/**
+ * Grants each live subscription its plan's credits for the period it is in, once per period (the
+ * grant's idempotency key is the subscription and period start). The credits expire at the period end.
+ */
+export async function allocateSubscriptionCredits(
+  db: Database,
+  catalog: Catalog,
+  now: Date,
+): Promise<{ granted: number }> {
+  const planCodes = catalog
+    .plans()
+    .filter((plan) => plan.credits_per_period > 0)
+    .map((plan) => plan.code);
+  if (planCodes.length === 0) return { granted: 0 };
+  const live = await db
+    .select()
+    .from(subscriptions)
+    .where(
+      and(
+        inArray(subscriptions.planCode, planCodes),
+        inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
+        lte(subscriptions.currentPeriodStart, now),
+        sql`${subscriptions.currentPeriodEnd} > ${now}`,
+      ),
+    );
+  let granted = 0;
+  for (const subscription of live) {
+    const grant = planSubscriptionAllocation({
+      subscription_id: subscription.id,
+      credits_per_period: catalog.plan(subscription.planCode)?.credits_per_period ?? 0,
+      period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+    });
+    if (!grant) continue;
+    try {
+      const result = await grantCredits(db, catalog, {
+        organization_id: subscription.organizationId,
+        amount: grant.amount.toFixed(),
+        source: 'subscription',
+        expires_at: grant.expires_at,
+        granted_at: grant.granted_at,
+        idempotency_key: grant.idempotency_key,
+        now,
+        actor: 'system',
+        kind: 'allocation',
+      });
+      if (result.lot) granted += 1;
+    } catch (error) {
+      // The plan's allowance changed within a period that was already allocated: keep the first grant.
+      if (!(error instanceof AppError && error.code === 'idempotency_key_reused')) throw error;
+    }
+  }
+  return { granted };
+}
+
+/** The periodic credit work, in the order that keeps balances right: expire first, then allocate. */
+export async function runCreditJobs(db: Database, catalog: Catalog, now: Date) {
+  const expired = await expireCredits(db, catalog, now);
+  const allocated = await allocateSubscriptionCredits(db, catalog, now);
+  return { expired_wallets: expired.wallets, allocations: allocated.granted };
+}

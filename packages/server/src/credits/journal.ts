@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { type Decimal, decimalText, type LotMovement } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import { type CreditEntryKind, creditJournal, creditLots } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/transaction.js';
+import { type Wallet, walletKey } from './wallet.js';
+
+export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
+
+/** What every journal entry of one operation shares. */
+export type EntryContext = {
+  operationId: string;
+  actor: string;
+  occurredAt: Date;
+  eventName?: string | null;
+  projectId?: string | null;
+  userId?: string | null;
+  counterparty?: string | null;
+  note?: string | null;
+};
+
+/** Also record the operation's answer in the same statement (the key was claimed earlier). */
+export type RecordAnswer = { kind: 'consume'; idempotencyKey: string; response: unknown };
+
+/**
+ * Takes credits out of lots and journals each movement as a negative entry, in one statement (one
+ * round trip while the wallet's lots are locked). The lots were locked by the caller; the table's
+ * check constraint refuses a lot going below zero all the same.
+ */
+export async function takeCredits(
+  tx: DbOrTx,
+  wallet: Wallet,
+  movements: readonly LotMovement[],
+  kind: Extract<CreditEntryKind, 'debit' | 'expiry' | 'transfer_out' | 'adjustment'>,
+  context: EntryContext,
+  answer?: RecordAnswer,
+): Promise<void> {
+  if (movements.length === 0) return;
+  const moves = sql.join(
+    movements.map(
+      (movement, index) =>
+        sql`(${index}::int, ${movement.lot_id}::text, ${decimalText(movement.amount)}::numeric)`,
+    ),
+    sql`, `,
+  );
+  const organizationId = wallet.organizationId;
+  const recorded = answer
+    ? sql`, recorded as (
+        update credit_operations set response = ${JSON.stringify(answer.response)}::jsonb, id = ${context.operationId}
+        where organization_id = ${organizationId} and kind = ${answer.kind}
+          and idempotency_key = ${answer.idempotencyKey}
+        returning 1)`
+    : sql``;
+  const result = await tx.execute<{ taken: number }>(sql`
+    with moves(ordinal, lot_id, amount) as (values ${moves}),
+    taken as (
+      update credit_lots as lot set remaining = lot.remaining - moves.amount
+      from moves where lot.organization_id = ${organizationId} and lot.id = moves.lot_id
+      returning lot.id),
+    entries as (
+      insert into credit_journal (organization_id, wallet_user_id, lot_id, kind, amount, operation_id,
+        event_name, project_id, user_id, counterparty, note, actor, occurred_at)
+      select ${organizationId}, ${walletKey(wallet)}, moves.lot_id, ${kind}, -moves.amount, ${context.operationId},
+        ${context.eventName ?? null}, ${context.projectId ?? null}, ${context.userId ?? null},
+        ${context.counterparty ?? null}, ${context.note ?? null}, ${context.actor},
+        ${context.occurredAt.toISOString()}::timestamptz
+      from moves order by moves.ordinal
+      returning 1)${recorded}
+    select (select count(*) from taken)::int as taken`);
+  const taken = Number(rowsOf<{ taken: number }>(result)[0]?.taken ?? 0);
+  if (taken !== movements.length) {
+    throw new Error(
+      `took credits from ${taken} of ${movements.length} lots: the ledger changed under its lock`,
+    );
+  }
+}
+
+/** node-postgres returns a result with rows; PGlite's drizzle driver too, under the same name. */
+function rowsOf<Row>(result: unknown): Row[] {
+  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
+}
+
+/** Creates a lot holding `amount` and journals it as a positive entry. Returns the lot id. */
+export async function addLot(
+  tx: DbOrTx,
+  wallet: Wallet,
+  lot: {
+    source: 'purchased' | 'subscription' | 'promotional' | 'transfer';
+    amount: Decimal;
+    expiresAt: Date | null;
+    grantedAt: Date;
+    priority?: number;
+  },
+  kind: Extract<CreditEntryKind, 'grant' | 'transfer_in' | 'refund'>,
+  context: EntryContext,
+): Promise<string> {
+  const lotId = newId('lot');
+  const amount = decimalText(lot.amount);
+  await tx.insert(creditLots).values({
+    organizationId: wallet.organizationId,
+    id: lotId,
+    walletUserId: walletKey(wallet),
+    source: lot.source,
+    amount,
+    remaining: amount,
+    expiresAt: lot.expiresAt,
+    grantedAt: lot.grantedAt,
+    priority: lot.priority ?? 0,
+    operationId: context.operationId,
+  });
+  await tx.insert(creditJournal).values({ ...entryColumns(wallet, context), lotId, kind, amount });
+  return lotId;
+}
+
+function entryColumns(wallet: Wallet, context: EntryContext) {
+  return {
+    organizationId: wallet.organizationId,
+    walletUserId: walletKey(wallet),
+    operationId: context.operationId,
+    actor: context.actor,
+    occurredAt: context.occurredAt,
+    eventName: context.eventName ?? null,
+    projectId: context.projectId ?? null,
+    userId: context.userId ?? null,
+    counterparty: context.counterparty ?? null,
+    note: context.note ?? null,
+  };
+}

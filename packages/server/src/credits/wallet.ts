@@ -1,0 +1,90 @@
+import { type CreditLot, type CreditSource, Decimal } from '@tollgate/core';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { creditLots, creditWallets } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/transaction.js';
+
+/** An organization's own wallet (userId null) or one of its users' wallets. */
+export type Wallet = { organizationId: string; userId: string | null };
+
+export const walletKey = (wallet: Wallet) => wallet.userId ?? '';
+
+export function describeWallet(wallet: Wallet): string {
+  return wallet.userId === null
+    ? `organization:${wallet.organizationId}`
+    : `user:${wallet.organizationId}/${wallet.userId}`;
+}
+
+export type WalletState = { lowBalanceThreshold: string | null; lowBalanceArmed: boolean };
+
+/** Creates the wallet row when missing; it is the lock every write to the wallet takes first. */
+export async function ensureWallet(tx: DbOrTx, wallet: Wallet): Promise<void> {
+  await tx
+    .insert(creditWallets)
+    .values({ organizationId: wallet.organizationId, walletUserId: walletKey(wallet) })
+    .onConflictDoNothing();
+}
+
+/**
+ * Locks the wallet row, then the wallet's lots that hold credits (SELECT … FOR UPDATE), so concurrent
+ * writers to one wallet run one after another and none can spend credits another has already taken.
+ * The wallet row comes first and alone: transactions may see different sets of lots (one granted
+ * meanwhile), and a lock taken in the middle of differing sets could deadlock. Undefined: no wallet yet.
+ */
+export async function lockWallet(
+  tx: DbOrTx,
+  wallet: Wallet,
+): Promise<{ state: WalletState; lots: CreditLot[] } | undefined> {
+  const [state] = await tx
+    .select({
+      lowBalanceThreshold: creditWallets.lowBalanceThreshold,
+      lowBalanceArmed: creditWallets.lowBalanceArmed,
+    })
+    .from(creditWallets)
+    .where(
+      and(
+        eq(creditWallets.organizationId, wallet.organizationId),
+        eq(creditWallets.walletUserId, walletKey(wallet)),
+      ),
+    )
+    .for('update');
+  if (!state) return undefined;
+  const rows = await tx
+    .select()
+    .from(creditLots)
+    .where(
+      and(
+        eq(creditLots.organizationId, wallet.organizationId),
+        eq(creditLots.walletUserId, walletKey(wallet)),
+        gt(creditLots.remaining, '0'),
+      ),
+    )
+    .orderBy(asc(creditLots.id))
+    .for('update');
+  return { state, lots: rows.map(toCoreLot) };
+}
+
+/** The lots of a wallet that still hold credits, without locking (reads). */
+export async function readWalletLots(tx: DbOrTx, wallet: Wallet): Promise<CreditLot[]> {
+  const rows = await tx
+    .select()
+    .from(creditLots)
+    .where(
+      and(
+        eq(creditLots.organizationId, wallet.organizationId),
+        eq(creditLots.walletUserId, walletKey(wallet)),
+        sql`${creditLots.remaining} > 0`,
+      ),
+    );
+  return rows.map(toCoreLot);
+}
+
+export function toCoreLot(row: typeof creditLots.$inferSelect): CreditLot {
+  return {
+    id: row.id,
+    source: row.source as CreditSource,
+    remaining: new Decimal(row.remaining),
+    expires_at: row.expiresAt,
+    granted_at: row.grantedAt,
+    priority: row.priority,
+  };
+}
