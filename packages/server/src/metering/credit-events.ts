@@ -18,8 +18,8 @@ export type CreditEventDebit = {
 /**
  * Extension point for the credit ledger (issue 4): debits credits for newly ingested credit events.
  * It runs inside the ingestion transaction, after the events are stored and only for events not
- * seen before, so a repeated event id never debits twice. The credits work provides the
- * implementation and passes it as `debitCreditsForEvent` in the Tollgate options; until then,
- * credit events are rejected per event with `credits_not_enabled` instead of being silently kept.
+ * seen before, so a repeated event id never debits twice. The credit ledger's adapter
+ * (credits/event-debits.ts) is wired by default in createTollgate; without any debitor, credit events
+ * are rejected per event with `credits_not_enabled` instead of being silently kept.
  */
 export type DebitCreditsForEvent = (tx: DbOrTx, debits: CreditEventDebit[]) => Promise<unknown>;
