@@ -3,8 +3,10 @@ import {
   type Catalog,
   type Decimal,
   decideCheck,
+  decimalText,
   isSubscriptionActive,
 } from '@tollgate/core';
+import { checkUserTrial, TRIAL_FEATURE, type TrialCheckResult } from '../credits/trial.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { countMembers } from '../members/service.js';
@@ -28,6 +30,7 @@ export async function checkFeature(
   catalog: Catalog,
   input: CheckInput,
   now: Date,
+  options: { trialPlanExecutions: number } = { trialPlanExecutions: 10 },
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   if (!feature) throw badRequest('unknown_feature', `feature "${input.feature}" is not in the catalog`);
@@ -40,6 +43,19 @@ export async function checkFeature(
   );
   if (!state) throw notFound('organization', input.organizationId);
   const { context } = state;
+  // In a public/trial organization each user spends their own trial allowance (the credits module keeps it).
+  if (state.trialOrganization && input.feature === TRIAL_FEATURE && input.userId !== undefined) {
+    const trial = await checkUserTrial(db, catalog, {
+      organization_id: input.organizationId,
+      user_id: input.userId,
+      quantity: decimalText(input.quantity),
+      consume: input.consume,
+      idempotency_key: input.idempotencyKey,
+      now,
+      trial_plan_executions: options.trialPlanExecutions,
+    });
+    if (trial.applies) return trialAnswer(trial);
+  }
   if (input.consume && feature.kind === 'seats') {
     throw badRequest(
       'not_consumable',
@@ -69,4 +85,17 @@ async function decideWithoutConsuming(
     subscriptionActive: isSubscriptionActive(context.status),
   });
   return toCheckAnswer(input.feature, decision, catalog, context.planCode);
+}
+
+function trialAnswer(trial: Extract<TrialCheckResult, { applies: true }>): CheckAnswer {
+  return {
+    allowed: trial.allowed,
+    feature: trial.feature,
+    limit: Number(trial.limit),
+    used: Number(trial.used),
+    remaining: Number(trial.remaining),
+    cap: 'hard',
+    ...(trial.reason && { reason: trial.reason }),
+    ...(trial.upgrade_url && { upgrade_url: trial.upgrade_url }),
+  };
 }

@@ -5,7 +5,11 @@ import { type BillingContextRow, toContexts } from './billing-contexts.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 
-type Row = BillingContextRow & { counter_period_start: Date | string | null; counter_used: string | null };
+type Row = BillingContextRow & {
+  trial_organization: boolean;
+  counter_period_start: Date | string | null;
+  counter_used: string | null;
+};
 
 /**
  * Everything a check reads, in one round trip: the organization's subscription and its counters for
@@ -18,10 +22,10 @@ export async function loadCheckState(
   feature: { code: string; reset: 'billing_period' | 'never' },
   defaultPlanCode: string,
   now: Date,
-): Promise<{ context: BillingContext; used: Decimal } | undefined> {
+): Promise<{ context: BillingContext; used: Decimal; trialOrganization: boolean } | undefined> {
   const rows = await queryRows<Row>(
     db,
-    sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
+    sql`select o.id as organization_id, o.trial_organization, s.plan_code, s.interval, s.status, s.source,
                s.current_period_start, s.current_period_end,
                c.period_start as counter_period_start, c.used::text as counter_used
         from organizations o
@@ -44,5 +48,9 @@ export async function loadCheckState(
     (row) =>
       row.counter_period_start !== null && new Date(row.counter_period_start).getTime() === periodStart,
   );
-  return { context, used: toDecimal(counter?.counter_used ?? 0) };
+  return {
+    context,
+    used: toDecimal(counter?.counter_used ?? 0),
+    trialOrganization: rows[0]?.trial_organization === true,
+  };
 }

@@ -64,6 +64,7 @@ export function registerCheckRoute(app: App, context: AppContext) {
           idempotencyKey: body.idempotency_key,
         },
         context.now(),
+        { trialPlanExecutions: context.trialPlanExecutions },
       );
     },
   );

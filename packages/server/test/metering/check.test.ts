@@ -154,6 +154,31 @@ describeEachDatabase(
       expect(history.body.points.at(-1)).toEqual({ start: '2026-11-15T00:00:00.000Z', value: 3 });
     });
 
+    it('gives each user of a trial organization their own executions, then answers trial_exhausted', async () => {
+      const created = await harness().request('POST', '/v1/organizations', {
+        body: { id: 'org_public', name: 'Public', trial_organization: true },
+      });
+      expect(created.status).toBe(201);
+      const run = (userId: string) =>
+        check(harness(), {
+          organization_id: 'org_public',
+          feature: 'agent_executions',
+          user_id: userId,
+          consume: true,
+        });
+      for (let execution = 1; execution <= 10; execution += 1) {
+        expect((await run('ann')).body).toMatchObject({ allowed: true, used: execution, limit: 10 });
+      }
+      expect((await run('ann')).body).toMatchObject({
+        allowed: false,
+        reason: 'trial_exhausted',
+        used: 10,
+        remaining: 0,
+        upgrade_url: expect.stringContaining('upgrade'),
+      });
+      expect((await run('bob')).body).toMatchObject({ allowed: true, used: 1 });
+    });
+
     it('answers 400 for unknown features and bad quantities, 404 for unknown organizations', async () => {
       await createOrganization(harness(), 'org_errors');
       const unknownFeature = await check(harness(), { organization_id: 'org_errors', feature: 'teleports' });
