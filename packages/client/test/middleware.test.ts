@@ -130,7 +130,9 @@ describe('Hono middleware', () => {
     })) as Response;
     expect(nextCalled).toBe(false);
     expect(denied.status).toBe(429);
-    expect((await denied.json()).upgrade_url).toBe('https://example.test/upgrade');
+    expect(((await denied.json()) as { upgrade_url: string }).upgrade_url).toBe(
+      'https://example.test/upgrade',
+    );
     await metering.enforce('api_calls')(context, async () => {
       nextCalled = true;
     });
