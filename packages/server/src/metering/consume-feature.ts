@@ -3,7 +3,6 @@ import {
   type BillingContext,
   type Catalog,
   counterPeriodAt,
-  crossedThresholds,
   type Decimal,
   decideCheck,
   decimalText,
@@ -19,7 +18,6 @@ import type { CheckInput } from './check-feature.js';
 import { ORGANIZATION_TOTAL, upsertCounters } from './counters.js';
 import { queryRows } from './query-rows.js';
 import { readCounter } from './read-counter.js';
-import { recordAlerts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
 
 /**
@@ -47,15 +45,37 @@ export async function consumeFeature(
       subscriptionActive: isSubscriptionActive(context.status),
     });
   const key = { organizationId: input.organizationId, feature: input.feature, periodStart: period.start };
-  return retryTransaction(() =>
-    withTransaction(db, async (tx) => {
-      if (input.idempotencyKey !== undefined) {
-        const prior = await claimIdempotencyKey(tx, input, now);
-        if (prior) return prior;
-      }
-      let answer: CheckAnswer;
-      const probe = decide(0);
-      if (typeof planFeature !== 'object' || (!probe.allowed && probe.reason !== 'limit_exceeded')) {
+  // Without an idempotency key or a project, the one statement of moveCounter is atomic on its own.
+  const needsTransaction = input.idempotencyKey !== undefined || input.projectId !== undefined;
+  const alerts = {
+    included:
+      planFeature && typeof planFeature === 'object' && planFeature.included !== 'unlimited'
+        ? toDecimal(planFeature.included)
+        : null,
+    thresholds: catalog.definition.metering.alert_thresholds,
+  };
+  const work = async (tx: DbOrTx): Promise<CheckAnswer> => {
+    if (input.idempotencyKey !== undefined) {
+      const prior = await claimIdempotencyKey(tx, input, now);
+      if (prior) return prior;
+    }
+    let answer: CheckAnswer;
+    const probe = decide(0);
+    if (typeof planFeature !== 'object' || (!probe.allowed && probe.reason !== 'limit_exceeded')) {
+      answer = toCheckAnswer(
+        input.feature,
+        decide(await readCounter(tx, key.organizationId, key.feature, period)),
+        catalog,
+        context.planCode,
+      );
+    } else {
+      const ceiling = enforcedCeiling(planFeature, catalog.definition.metering.default_grace_percent);
+      // A first consume creates the counter with the quantity itself, so it must fit on its own.
+      const fits = ceiling === null || input.quantity.lte(ceiling);
+      const moved = fits
+        ? await moveCounter(tx, input, key, period, feature.aggregation, ceiling, alerts, now)
+        : undefined;
+      if (!moved) {
         answer = toCheckAnswer(
           input.feature,
           decide(await readCounter(tx, key.organizationId, key.feature, period)),
@@ -63,55 +83,21 @@ export async function consumeFeature(
           context.planCode,
         );
       } else {
-        const ceiling = enforcedCeiling(planFeature, catalog.definition.metering.default_grace_percent);
-        // A first consume creates the counter with the quantity itself, so it must fit on its own.
-        const fits = ceiling === null || input.quantity.lte(ceiling);
-        const moved = fits
-          ? await moveCounter(tx, input, key, period, feature.aggregation, ceiling, now)
-          : undefined;
-        if (!moved) {
-          answer = toCheckAnswer(
-            input.feature,
-            decide(await readCounter(tx, key.organizationId, key.feature, period)),
-            catalog,
-            context.planCode,
-          );
-        } else {
-          const after = toDecimal(moved.used);
-          const before = after.minus(input.quantity);
-          answer = toCheckAnswer(input.feature, decide(before), catalog, context.planCode, after);
-          if (input.projectId !== undefined) {
-            await addToProjectCounter(tx, catalog, { ...input, projectId: input.projectId }, period, now);
-          }
-          if (planFeature.included !== 'unlimited') {
-            const limit = toDecimal(planFeature.included);
-            const thresholds = crossedThresholds(
-              catalog.definition.metering.alert_thresholds,
-              limit,
-              before,
-              after,
-            );
-            await recordAlerts(
-              tx,
-              thresholds.map((threshold) => ({
-                ...key,
-                periodEnd: period.end,
-                threshold,
-                used: after,
-                limit,
-              })),
-              now,
-            );
-          }
+        const after = toDecimal(moved.used);
+        const before = after.minus(input.quantity);
+        answer = toCheckAnswer(input.feature, decide(before), catalog, context.planCode, after);
+        if (input.projectId !== undefined) {
+          await addToProjectCounter(tx, catalog, { ...input, projectId: input.projectId }, period, now);
         }
       }
-      if (input.idempotencyKey !== undefined) {
-        await tx.execute(sql`update usage_consumptions set response = ${JSON.stringify(answer)}::jsonb
+    }
+    if (input.idempotencyKey !== undefined) {
+      await tx.execute(sql`update usage_consumptions set response = ${JSON.stringify(answer)}::jsonb
           where organization_id = ${input.organizationId} and idempotency_key = ${input.idempotencyKey}`);
-      }
-      return answer;
-    }),
-  );
+    }
+    return answer;
+  };
+  return retryTransaction(() => (needsTransaction ? withTransaction(db, work) : work(db)));
 }
 
 /** Claims the key for this request, or returns the answer given the first time it was used. */
@@ -164,12 +150,14 @@ async function moveCounter(
   period: { start: Date; end: Date },
   aggregation: string,
   ceiling: Decimal | null,
+  alerts: { included: Decimal | null; thresholds: readonly number[] },
   now: Date,
 ): Promise<{ used: string } | undefined> {
   const quantity = decimalText(input.quantity);
   const limit = ceiling === null ? null : decimalText(ceiling);
   const at = now.toISOString();
   const eventId = `consume:${input.idempotencyKey ?? randomUUID()}`;
+  const included = alerts.included === null ? null : decimalText(alerts.included);
   const [moved] = await queryRows<{ used: string }>(
     tx,
     sql`with moved as (
@@ -189,6 +177,26 @@ async function moveCounter(
                  ${input.userId ?? null}, ${quantity}::numeric, ${at}::timestamptz, ${at}::timestamptz
           from moved
           on conflict do nothing
+        ), fired as (
+          -- The thresholds this consume crossed (used - q < mark <= used), as crossedThresholds in core decides
+          -- for ingestion; the primary key keeps each to one alert per period.
+          insert into usage_alerts (organization_id, feature, period_start, threshold, period_end, used, "limit", created_at)
+          select ${key.organizationId}, ${key.feature}, ${period.start.toISOString()}::timestamptz, t.threshold,
+                 ${period.end.toISOString()}::timestamptz, moved.used, ${included}::numeric, ${at}::timestamptz
+          from moved
+          cross join (select value::int as threshold from json_array_elements_text(${JSON.stringify(alerts.thresholds)}::json)) t
+          where ${included}::numeric > 0
+            and moved.used - ${quantity}::numeric < ${included}::numeric * t.threshold / 100
+            and moved.used >= ${included}::numeric * t.threshold / 100
+          on conflict do nothing
+          returning period_start, period_end, threshold, used, "limit"
+        ), notified as (
+          insert into notification_outbox (organization_id, id, kind, payload, created_at, next_attempt_at)
+          select ${key.organizationId}, 'ntf_' || replace(gen_random_uuid()::text, '-', ''), 'usage.threshold_crossed',
+                 jsonb_build_object('feature', ${key.feature}::text, 'threshold', threshold, 'used', used::text,
+                   'limit', "limit"::text, 'period_start', period_start, 'period_end', period_end),
+                 ${at}::timestamptz, ${at}::timestamptz
+          from fired
         )
         select used::text as used from moved`,
   );

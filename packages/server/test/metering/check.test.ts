@@ -179,6 +179,38 @@ describeEachDatabase(
       expect((await run('bob')).body).toMatchObject({ allowed: true, used: 1 });
     });
 
+    it('fires alerts from consumes too, once per threshold, with and without a transaction', async () => {
+      await createOrganization(harness(), 'org_consume_alerts', 'standard');
+      const consume = (quantity: number, extra: object = {}) =>
+        check(harness(), {
+          organization_id: 'org_consume_alerts',
+          feature: 'exports',
+          quantity,
+          consume: true,
+          ...extra,
+        });
+      await consume(79);
+      expect(
+        (await harness().request('GET', '/v1/organizations/org_consume_alerts/alerts')).body.data,
+      ).toEqual([]);
+      await consume(1);
+      await consume(1, { idempotency_key: 'alerts-1', project_id: 'p1' });
+      await consume(19);
+      expect((await consume(1)).body).toMatchObject({ allowed: false, used: 100 });
+      const alerts = await harness().request('GET', '/v1/organizations/org_consume_alerts/alerts');
+      expect(
+        alerts.body.data.map((alert: { threshold: number; used: number }) => [alert.threshold, alert.used]),
+      ).toEqual([
+        [100, 100],
+        [80, 80],
+      ]);
+      const outbox = await sqlRows<{ threshold: string }>(
+        harness(),
+        `select payload->>'threshold' as threshold from notification_outbox where organization_id = 'org_consume_alerts' order by 1`,
+      );
+      expect(outbox).toEqual([{ threshold: '100' }, { threshold: '80' }]);
+    });
+
     it('answers 400 for unknown features and bad quantities, 404 for unknown organizations', async () => {
       await createOrganization(harness(), 'org_errors');
       const unknownFeature = await check(harness(), { organization_id: 'org_errors', feature: 'teleports' });
