@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_DATA: booleanText.optional(),
   TRIAL_PLAN_EXECUTIONS: z.coerce.number().int().min(0).default(10),
+  EVENT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(35),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
@@ -44,6 +45,8 @@ export type Config = {
   /** Seed demo organizations on an empty database (default: on for the embedded database only). */
   demoData: boolean;
   trialPlanExecutions: number;
+  /** How many days back ingested usage events may be dated. */
+  eventMaxAgeDays: number;
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
@@ -74,6 +77,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     logLevel: env.LOG_LEVEL,
     demoData: env.DEMO_DATA ?? env.DATABASE_URL === undefined,
     trialPlanExecutions: env.TRIAL_PLAN_EXECUTIONS,
+    eventMaxAgeDays: env.EVENT_MAX_AGE_DAYS,
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,

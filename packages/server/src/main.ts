@@ -6,6 +6,7 @@ import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { loggerOptions } from './logger.js';
+import { openPaymentsBackend } from './stripe/payments-backend.js';
 import { createTollgate } from './tollgate.js';
 
 const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
@@ -15,6 +16,11 @@ async function main() {
   const { catalog, source: catalogSource } = await loadCatalog(config.catalogPath, process.cwd());
   const dataDir = path.resolve(config.dataDir);
   const adminKey = resolveAdminKey(config.adminKey, dataDir);
+  const payments = await openPaymentsBackend({
+    stripeSecretKey: config.stripeSecretKey,
+    sandboxPort: config.stripeSandboxPort,
+    sandboxDataDir: dataDir,
+  });
   const tollgate = await createTollgate({
     databaseUrl: config.databaseUrl,
     pgliteDir: dataDir,
@@ -25,6 +31,7 @@ async function main() {
     sessionTtlSeconds: config.sessionTtlSeconds,
     publicUrl: config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`,
     trialPlanExecutions: config.trialPlanExecutions,
+    eventMaxAgeDays: config.eventMaxAgeDays,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
@@ -42,32 +49,28 @@ async function main() {
     stopping = true;
     tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await tollgate.close();
+    await payments.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
-  process.stdout.write(
-    [
-      '',
-      `Tollgate is running at ${publicUrl}  (listening on ${address})`,
-      `  admin key : ${adminKey.key}`,
-      `              from ${adminKey.source}`,
-      `  database  : ${database}`,
-      `  catalog   : ${catalog.version} from ${catalogSource}`,
-      seeded.length ? `  demo data : organizations ${seeded.join(', ')}` : '',
-      `  API docs  : ${publicUrl}/docs`,
-      '',
-      `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
-      '',
-    ]
-      .filter(
-        (line, index, lines) =>
-          line !== '' || index === 0 || index === lines.length - 1 || lines[index - 1] !== '',
-      )
-      .join('\n') + '\n',
-  );
+  const banner = [
+    `Tollgate is running at ${publicUrl}  (listening on ${address})`,
+    `  admin key : ${adminKey.key}`,
+    `              from ${adminKey.source}`,
+    `  database  : ${database}`,
+    `  catalog   : ${catalog.version} from ${catalogSource}`,
+    payments.kind === 'sandbox'
+      ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
+      : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
+    ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
+    `  API docs  : ${publicUrl}/docs`,
+    '',
+    `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
+  ];
+  process.stdout.write(`\n${banner.join('\n')}\n\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import type { Catalog } from '@tollgate/core';
+import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
 import type { FastifyServerOptions } from 'fastify';
 import { hashSecret, hmac } from './auth/secrets.js';
 import { recordCatalogVersion } from './catalog/record-catalog-version.js';
@@ -6,6 +6,7 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
+import type { DebitCreditsForEvent } from './metering/credit-events.js';
 
 export type TollgateOptions = {
   databaseUrl?: string | undefined;
@@ -18,6 +19,10 @@ export type TollgateOptions = {
   sessionTtlSeconds?: number;
   publicUrl?: string;
   trialPlanExecutions?: number;
+  /** Ingested events may be dated this many days back (default 35). */
+  eventMaxAgeDays?: number;
+  /** The credit ledger's debit for credit events; see metering/credit-events.ts. */
+  debitCreditsForEvent?: DebitCreditsForEvent;
   logger?: FastifyServerOptions['logger'];
   now?: () => Date;
 };
@@ -54,6 +59,13 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       },
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
       trialPlanExecutions: options.trialPlanExecutions ?? 10,
+      metering: {
+        eventWindow: {
+          ...DEFAULT_EVENT_WINDOW,
+          ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
+        },
+        debitCreditsForEvent: options.debitCreditsForEvent,
+      },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
     return {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from './support/harness.js';
 
@@ -42,7 +43,7 @@ describeEachDatabase('authentication and tenant isolation', (harness) => {
       const listed = await harness().request('GET', '/v1/api-keys');
       expect(JSON.stringify(listed.body)).not.toContain(secret);
       const stored = await harness().tollgate.database.db.execute(
-        `select secret_hash from api_keys where id = '${created.body.id}'` as never,
+        sql`select secret_hash from api_keys where id = ${created.body.id}`,
       );
       expect(JSON.stringify(stored.rows)).not.toContain(secret);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateOrganizationBody } from '../src/routes/create-organization.js';
-import { describeEachDatabase } from './support/harness.js';
+import { describeEachDatabase, type TestResponse } from './support/harness.js';
 
 describeEachDatabase('organizations', (harness) => {
   it('creates an organization on the default plan and reads it back', async () => {
@@ -79,7 +79,10 @@ describeEachDatabase('organizations', (harness) => {
     const seen: string[] = [];
     let cursor: string | null = 'page_';
     while (cursor) {
-      const page = await harness().request('GET', `/v1/organizations?limit=2&starting_after=${cursor}`);
+      const page: TestResponse = await harness().request(
+        'GET',
+        `/v1/organizations?limit=2&starting_after=${cursor}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((organization: { id: string }) => organization.id));

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { AddMemberBody } from '../src/routes/add-member.js';
 import { describeEachDatabase } from './support/harness.js';
@@ -78,8 +79,12 @@ describeEachDatabase('projects, users and seats', (harness) => {
       'organization.updated',
     ]);
     const update = page.body.data[2];
-    expect(update.before).toMatchObject({ name: 'Old name' });
-    expect(update.after).toMatchObject({ name: 'New name' });
+    expect(update.before).toMatchObject({
+      name: 'Old name',
+      trial_organization: false,
+      created_at: expect.any(String),
+    });
+    expect(update.after).toMatchObject({ name: 'New name', updated_at: '2026-11-15T12:00:00.000Z' });
     expect(update.actor).toBe('key:admin');
     expect(update.request_id).toMatch(/^req_/);
     expect(page.body.has_more).toBe(true);
@@ -104,7 +109,7 @@ describeEachDatabase('projects, users and seats', (harness) => {
     ]);
     expect(plans.body.catalog_version).toBe('demo-1');
     const stored = await harness().tollgate.database.db.execute(
-      'select hash, version from catalog_versions' as never,
+      sql`select hash, version from catalog_versions`,
     );
     expect(stored.rows).toEqual([{ hash: plans.body.catalog_hash, version: 'demo-1' }]);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoCatalog } from '@tollgate/core';
+import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, testDatabaseUrl } from './support/databases.js';
 import { runFailingServer, startServerProcess } from './support/server-process.js';
@@ -16,6 +17,11 @@ afterAll(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });
 
+const stripeAt = (url: string) => {
+  const { hostname, port } = new URL(url);
+  return new Stripe('sk_test_startup', { host: hostname, port: Number(port), protocol: 'http' });
+};
+
 const call = async (url: string, key: string, method: string, body?: unknown) => {
   const response = await fetch(url, {
     method,
@@ -25,12 +31,19 @@ const call = async (url: string, key: string, method: string, body?: unknown) =>
   return { status: response.status, body: (await response.json()) as any };
 };
 
-describe('the server process', () => {
+describe('the server process', { timeout: 180_000 }, () => {
   it('keeps organizations, projects and their audit trail across a restart, with the same generated key', async () => {
     const dataDir = temporaryDirectory();
     const first = await startServerProcess({ DATA_DIR: dataDir });
     expect(first.adminKey).toMatch(/^tg_sk_/);
     expect(first.output()).toContain('demo data : organizations acme, globex, initech');
+    const sandboxUrl = /built-in sandbox at (\S+)/.exec(first.output())?.[1];
+    expect(sandboxUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The embedded Stripe sandbox answers like Stripe: an unauthenticated call gets Stripe's error object.
+    const stripeAnswer = await fetch(`${sandboxUrl}/v1/customers`);
+    expect(stripeAnswer.status).toBe(401);
+    expect(((await stripeAnswer.json()) as any).error.type).toBe('invalid_request_error');
+    const customer = await stripeAt(sandboxUrl as string).customers.create({ email: 'kept@restart.test' });
     const organization = await call(`${first.url}/v1/organizations`, first.adminKey, 'POST', {
       id: 'restart_org',
       name: 'Restart',
@@ -46,6 +59,12 @@ describe('the server process', () => {
     const second = await startServerProcess({ DATA_DIR: dataDir });
     try {
       expect(second.adminKey).toBe(first.adminKey);
+      // Stripe ids stored before the restart still resolve in the sandbox afterwards.
+      const secondSandboxUrl = /built-in sandbox at (\S+)/.exec(second.output())?.[1] as string;
+      expect((await stripeAt(secondSandboxUrl).customers.retrieve(customer.id)) as any).toMatchObject({
+        id: customer.id,
+        email: 'kept@restart.test',
+      });
       expect(second.output()).not.toContain('demo data');
       expect(
         (await call(`${second.url}/v1/organizations/restart_org`, second.adminKey, 'GET')).body.name,
@@ -67,6 +86,44 @@ describe('the server process', () => {
       ]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('never writes a secret key or session token to its logs', async () => {
+    const server = await startServerProcess({
+      DATA_DIR: temporaryDirectory(),
+      LOG_LEVEL: 'trace',
+      DEMO_DATA: 'no',
+    });
+    try {
+      const key = await call(`${server.url}/v1/api-keys`, server.adminKey, 'POST', { name: 'logged?' });
+      await call(`${server.url}/v1/organizations`, key.body.secret, 'POST', { id: 'log_org', name: 'Logs' });
+      const session = await call(
+        `${server.url}/v1/organizations/log_org/sessions`,
+        key.body.secret,
+        'POST',
+        {},
+      );
+      await call(`${server.url}/v1/organizations/log_org`, session.body.token, 'GET');
+      await call(`${server.url}/v1/organizations/log_org`, 'tg_sk_wrong_key_that_must_not_be_logged', 'GET');
+      await server.stop();
+      // Every log line is JSON; the start-up banner (which shows the admin key on purpose) is not.
+      const logs = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n');
+      expect(logs).toContain('"statusCode":401');
+      for (const secret of [
+        server.adminKey,
+        key.body.secret,
+        session.body.token,
+        'tg_sk_wrong_key_that_must_not',
+      ]) {
+        expect(logs).not.toContain(secret);
+      }
+    } finally {
+      await server.stop();
     }
   });
 

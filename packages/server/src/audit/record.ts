@@ -1,5 +1,6 @@
 import { auditLog } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
+import { auditSnapshot } from './snapshot.js';
 
 export type AuditEntry = {
   actor: string;
@@ -20,8 +21,8 @@ export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> 
     targetType: entry.targetType,
     targetId: entry.targetId,
     organizationId: entry.organizationId,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
+    before: auditSnapshot(entry.before),
+    after: auditSnapshot(entry.after),
     requestId: entry.requestId ?? null,
   });
 }

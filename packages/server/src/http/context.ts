@@ -1,4 +1,4 @@
-import type { Catalog } from '@tollgate/core';
+import type { Catalog, EventWindow } from '@tollgate/core';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '../db/client.js';
+import type { DebitCreditsForEvent } from '../metering/credit-events.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {
@@ -24,6 +25,12 @@ export type AppContext = {
   };
   publicUrl: string;
   trialPlanExecutions: number;
+  metering: {
+    /** How far back and ahead ingested events may be dated. */
+    eventWindow: EventWindow;
+    /** Provided by the credit ledger; without it credit events are rejected (see metering/credit-events.ts). */
+    debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+  };
 };
 
 export type App = FastifyInstance<

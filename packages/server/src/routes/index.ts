@@ -1,21 +1,26 @@
 import type { App, AppContext } from '../http/context.js';
 import { registerAddMemberRoute } from './add-member.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerCheckRoute } from './check.js';
 import { registerConsumeCreditsRoute } from './consume-credits.js';
 import { registerCreateOrganizationRoute } from './create-organization.js';
 import { registerCreateProjectRoute } from './create-project.js';
 import { registerCreateSessionRoute } from './create-session.js';
 import { registerGetCreditsRoute } from './get-credits.js';
 import { registerGetOrganizationRoute } from './get-organization.js';
+import { registerGetUsageRoute } from './get-usage.js';
+import { registerGetUsageHistoryRoute } from './get-usage-history.js';
 import { registerGetUserTrialRoute } from './get-user-trial.js';
 import { registerGrantCreditsRoute } from './grant-credits.js';
 import { registerHealthRoutes } from './health.js';
+import { registerIngestEventsRoute } from './ingest-events.js';
 import { registerListAuditLogRoute } from './list-audit-log.js';
 import { registerListCreditTransactionsRoute } from './list-credit-transactions.js';
 import { registerListMembersRoute } from './list-members.js';
 import { registerListOrganizationsRoute } from './list-organizations.js';
 import { registerListPlansRoute } from './list-plans.js';
 import { registerListProjectsRoute } from './list-projects.js';
+import { registerListUsageAlertsRoute } from './list-usage-alerts.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
 import { registerUpdateCreditSettingsRoute } from './update-credit-settings.js';
@@ -43,4 +48,9 @@ export function registerRoutes(app: App, context: AppContext) {
   registerTransferCreditsRoute(app, context);
   registerGetUserTrialRoute(app, context);
   registerUpdateCreditSettingsRoute(app, context);
+  registerIngestEventsRoute(app, context);
+  registerCheckRoute(app, context);
+  registerGetUsageRoute(app, context);
+  registerGetUsageHistoryRoute(app, context);
+  registerListUsageAlertsRoute(app, context);
 }

@@ -36,6 +36,8 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
   await onAdminConnection((client) => client.query(`create database "${name}"`));
   return {
     url: withDatabase(testDatabaseUrl as string, name),
-    drop: () => onAdminConnection((client) => client.query(`drop database if exists "${name}" with (force)`)),
+    async drop() {
+      await onAdminConnection((client) => client.query(`drop database if exists "${name}" with (force)`));
+    },
   };
 }

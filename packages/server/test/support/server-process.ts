@@ -12,26 +12,38 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
-/** Runs the built server (`npm run build` first) as a person would, and reads the URL and key it prints. */
-export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+/** Spawns the built server with only the given environment, collecting stdout and stderr together. */
+function spawnServer(environment: Record<string, string>) {
   if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run "npm run build" first`);
   const child = spawn(process.execPath, [mainScript], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: '0', ...environment },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      STRIPE_SANDBOX_PORT: '0',
+      ...environment,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
+  const collected = { output: '' };
   child.stdout?.on('data', (chunk) => {
-    output += chunk;
+    collected.output += chunk;
   });
   child.stderr?.on('data', (chunk) => {
-    output += chunk;
+    collected.output += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, collected, exited };
+}
+
+/** Runs the built server (`npm run build` first) as a person would, and reads the URL and key it prints. */
+export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+  const { child, collected, exited } = spawnServer(environment);
   const started = await new Promise<{ url: string; adminKey: string } | null>((resolve) => {
     const deadline = setTimeout(() => resolve(null), 60_000);
     const look = () => {
-      const url = /Tollgate is running at (\S+)/.exec(output)?.[1];
-      const adminKey = /admin key : (\S+)/.exec(output)?.[1];
+      const url = /Tollgate is running at (\S+)/.exec(collected.output)?.[1];
+      const adminKey = /admin key : (\S+)/.exec(collected.output)?.[1];
       if (url && adminKey) {
         clearTimeout(deadline);
         resolve({ url, adminKey });
@@ -45,12 +57,12 @@ export async function startServerProcess(environment: Record<string, string>): P
   });
   if (!started) {
     child.kill('SIGKILL');
-    throw new Error(`the server did not start:\n${output}`);
+    throw new Error(`the server did not start:\n${collected.output}`);
   }
   return {
     child,
     ...started,
-    output: () => output,
+    output: () => collected.output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;
@@ -60,17 +72,7 @@ export async function startServerProcess(environment: Record<string, string>): P
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
 export async function runFailingServer(environment: Record<string, string>) {
-  const child = spawn(process.execPath, [mainScript], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, output };
+  const { collected, exited } = spawnServer(environment);
+  const code = await exited;
+  return { code, output: collected.output };
 }

@@ -1,2 +1,3 @@
 export * from './core.js';
 export * from './credits.js';
+export * from './metering.js';

@@ -1,0 +1,141 @@
+import type Stripe from 'stripe';
+import { errors } from '../http/errors.js';
+import { createCustomer, updateCustomer } from '../resources/customers.js';
+import { attachPaymentMethod, behaviorOf } from '../resources/payment-methods.js';
+import { createTaxId } from '../resources/tax-ids.js';
+import type { Sandbox } from '../sandbox.js';
+import { newId } from '../state/ids.js';
+import type { Wire } from '../wire.js';
+import type { CheckoutSession, StoredCheckoutExtras } from './checkout-session.js';
+import { charge } from './payments.js';
+import { createSubscription } from './subscriptions.js';
+
+type Customer = Wire<Stripe.Customer>;
+
+export interface CompletionInput {
+  /** A payment method id or a test token such as `pm_card_visa`. */
+  paymentMethod: string;
+  email?: string;
+  name?: string;
+  address?: Partial<Stripe.Address>;
+  taxId?: { type: string; value: string };
+}
+
+function declined(sandbox: Sandbox, paymentMethod: string): boolean {
+  return behaviorOf(sandbox, paymentMethod)?.behavior !== 'succeed';
+}
+
+/**
+ * What paying on the hosted page does: find or create the customer, attach the card, then subscribe,
+ * charge or just save the card, and emit `checkout.session.completed`. A declined card leaves the
+ * session open and answers with Stripe's card error.
+ */
+export function completeCheckout(
+  sandbox: Sandbox,
+  session: CheckoutSession,
+  input: CompletionInput,
+): CheckoutSession {
+  if (session.status !== 'open') {
+    throw errors.stateConflict(
+      `This Checkout Session is ${session.status ?? 'not open'} and can no longer be completed.`,
+    );
+  }
+  const extras = sandbox.store.require<StoredCheckoutExtras>(
+    '_checkout_extras',
+    session.id,
+    'checkout session',
+  );
+  const request = extras.request;
+  let customer: Customer;
+  if (session.customer) {
+    customer = sandbox.store.require<Customer>('customers', session.customer as string, 'customer');
+    if (input.address && !customer.address)
+      customer = updateCustomer(sandbox, customer, { address: input.address });
+  } else {
+    customer = createCustomer(sandbox, {
+      email: session.customer_email ?? input.email ?? null,
+      name: input.name ?? null,
+      address: input.address ?? null,
+    });
+  }
+  if (input.taxId && request.tax_id_collection?.enabled) createTaxId(sandbox, customer.id, input.taxId);
+  const method = attachPaymentMethod(sandbox, input.paymentMethod, customer.id);
+  const trialDays = request.subscription_data?.trial_period_days ?? null;
+  const trialEnd = request.subscription_data?.trial_end ?? null;
+
+  if (session.mode === 'subscription') {
+    if (!trialDays && !trialEnd && declined(sandbox, method.id)) {
+      throw errors.cardDeclined(
+        'Your card was declined.',
+        behaviorOf(sandbox, method.id)?.declineCode ?? 'generic_decline',
+      );
+    }
+    customer = updateCustomer(sandbox, customer, { invoice_settings: { default_payment_method: method.id } });
+    const { subscription, invoice } = createSubscription(sandbox, {
+      customer: customer.id,
+      items: extras.lineItems
+        .filter((item) => item.price?.type === 'recurring')
+        .map((item) => ({
+          price: item.price?.id as string,
+          quantity: item.price?.recurring?.usage_type === 'metered' ? undefined : (item.quantity ?? 1),
+        })),
+      trialPeriodDays: trialDays,
+      trialEnd,
+      metadata: Object.fromEntries(
+        Object.entries(request.subscription_data?.metadata ?? {}).filter(([, value]) => value !== null),
+      ) as Stripe.Metadata,
+      defaultPaymentMethod: method.id,
+      automaticTax: request.automatic_tax?.enabled ?? false,
+      description: request.subscription_data?.description ?? null,
+    });
+    session.subscription = subscription.id;
+    session.invoice = invoice.id;
+    session.payment_status = invoice.amount_due === 0 ? 'no_payment_required' : 'paid';
+    session.amount_total = invoice.total;
+    session.amount_subtotal = invoice.subtotal;
+  } else if (session.mode === 'payment') {
+    const outcome = charge(sandbox, {
+      customer: customer.id,
+      amount: session.amount_total ?? 0,
+      currency: session.currency ?? 'usd',
+      paymentMethod: method.id,
+      description: null,
+      metadata: Object.fromEntries(
+        Object.entries(request.payment_intent_data?.metadata ?? {}).filter(([, value]) => value !== null),
+      ) as Stripe.Metadata,
+    });
+    if (!outcome.succeeded)
+      throw errors.cardDeclined(
+        'Your card was declined.',
+        outcome.declineCode ?? 'generic_decline',
+        outcome.intent,
+      );
+    session.payment_intent = outcome.intent.id;
+    session.payment_status = 'paid';
+  } else {
+    session.setup_intent = newId('seti');
+  }
+  session.customer = customer.id;
+  session.customer_details = {
+    address: customer.address ?? null,
+    business_name: null,
+    email: customer.email,
+    individual_name: null,
+    name: customer.name ?? null,
+    phone: customer.phone ?? null,
+    tax_exempt: customer.tax_exempt ?? 'none',
+    tax_ids: input.taxId
+      ? [
+          {
+            type: input.taxId.type as Stripe.Checkout.Session.CustomerDetails.TaxId.Type,
+            value: input.taxId.value,
+          },
+        ]
+      : [],
+  };
+  session.status = 'complete';
+  session.url = null;
+  sandbox.store.put('checkout_sessions', session);
+  sandbox.emit('checkout.session.completed', session, { clockId: sandbox.clockOfCustomer(customer.id) });
+  return session;
+}

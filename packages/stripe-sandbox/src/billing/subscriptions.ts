@@ -1,0 +1,207 @@
+import type Stripe from 'stripe';
+import { errors } from '../http/errors.js';
+import type { Sandbox } from '../sandbox.js';
+import { newId } from '../state/ids.js';
+import type { Wire } from '../wire.js';
+import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } from './invoices.js';
+import { addInterval } from './periods.js';
+import { buildItem } from './subscription-items.js';
+import { licensedLines, meteredLines, pendingItemLines } from './subscription-lines.js';
+import { endSubscription, type Subscription, saveWithUpdate } from './subscription-state.js';
+
+type Price = Wire<Stripe.Price>;
+
+export interface SubscriptionRequest {
+  customer: string;
+  items: { price: string; quantity?: number; metadata?: Record<string, string> }[];
+  trialPeriodDays?: number | null;
+  trialEnd?: number | null;
+  metadata?: Stripe.Metadata;
+  defaultPaymentMethod?: string | null;
+  automaticTax?: boolean;
+  cancelAtPeriodEnd?: boolean;
+  paymentBehavior?:
+    | 'allow_incomplete'
+    | 'default_incomplete'
+    | 'error_if_incomplete'
+    | 'pending_if_incomplete';
+  description?: string | null;
+}
+
+const FINALIZE_DELAY_SECONDS = 3600;
+
+function nextPeriodEnd(price: Price, start: number): number {
+  const recurring = price.recurring;
+  if (!recurring) throw errors.invalidValue('items', `The price ${price.id} is not recurring.`);
+  return addInterval(start, recurring.interval, recurring.interval_count);
+}
+
+/**
+ * Creates a subscription and its first invoice. With a trial it starts `trialing` behind a zero invoice;
+ * otherwise it starts `incomplete` and becomes `active` once the first invoice is paid.
+ */
+export function createSubscription(
+  sandbox: Sandbox,
+  request: SubscriptionRequest,
+): { subscription: Subscription; invoice: Invoice } {
+  const customer = sandbox.store.require<Wire<Stripe.Customer>>(
+    'customers',
+    request.customer,
+    'customer',
+    'customer',
+  );
+  const clockId = sandbox.clockOfCustomer(customer.id);
+  const now = sandbox.now(clockId);
+  if (request.items.length === 0) throw errors.missingParameter('items');
+  const prices = request.items.map((item, index) =>
+    sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`),
+  );
+  const firstPrice = prices[0] as Price;
+  const trialDays = request.trialPeriodDays ?? null;
+  const trialEnd = request.trialEnd ?? (trialDays ? now + trialDays * 86_400 : null);
+  const periodEnd = trialEnd ?? nextPeriodEnd(firstPrice, now);
+  const id = newId('sub');
+  const subscription: Subscription = {
+    id,
+    object: 'subscription',
+    application: null,
+    application_fee_percent: null,
+    automatic_tax: {
+      disabled_reason: null,
+      enabled: request.automaticTax ?? false,
+      liability: request.automaticTax ? { type: 'self' } : null,
+    },
+    billing_cycle_anchor: periodEnd === trialEnd ? periodEnd : now,
+    billing_cycle_anchor_config: null,
+    billing_mode: { type: 'classic', flexible: null },
+    billing_schedules: [],
+    billing_thresholds: null,
+    cancel_at: null,
+    cancel_at_period_end: request.cancelAtPeriodEnd ?? false,
+    canceled_at: null,
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
+    collection_method: 'charge_automatically',
+    created: now,
+    currency: firstPrice.currency,
+    customer: customer.id,
+    customer_account: null,
+    days_until_due: null,
+    default_payment_method: request.defaultPaymentMethod ?? null,
+    default_source: null,
+    default_tax_rates: [],
+    description: request.description ?? null,
+    discounts: [],
+    ended_at: null,
+    invoice_settings: {
+      account_tax_ids: null,
+      custom_fields: null,
+      description: null,
+      footer: null,
+      issuer: { type: 'self' },
+    },
+    items: { object: 'list', data: [], has_more: false, url: `/v1/subscription_items?subscription=${id}` },
+    latest_invoice: null,
+    livemode: false,
+    managed_payments: null,
+    metadata: request.metadata ?? {},
+    next_pending_invoice_item_invoice: null,
+    on_behalf_of: null,
+    pause_collection: null,
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: 'off',
+    },
+    pending_invoice_item_interval: null,
+    pending_setup_intent: null,
+    pending_update: null,
+    schedule: null,
+    start_date: now,
+    status: trialEnd ? 'trialing' : 'incomplete',
+    test_clock: clockId,
+    transfer_data: null,
+    trial_end: trialEnd,
+    trial_settings: {
+      end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' },
+    },
+    trial_start: trialEnd ? now : null,
+  };
+  subscription.items.data = request.items.map((item, index) =>
+    buildItem(
+      sandbox,
+      id,
+      prices[index] as Price,
+      item.quantity,
+      { start: now, end: periodEnd },
+      clockId,
+      item.metadata,
+    ),
+  );
+  sandbox.store.insert('subscriptions', subscription);
+  sandbox.emit('customer.subscription.created', subscription, { clockId });
+
+  const invoice = createInvoice(sandbox, {
+    customer: customer.id,
+    subscription: id,
+    lines: licensedLines(sandbox, subscription, { start: now, end: periodEnd }, trialEnd !== null),
+    billingReason: 'subscription_create',
+    periodStart: now,
+    periodEnd: now,
+    automaticTax: request.automaticTax ?? false,
+  });
+  subscription.latest_invoice = invoice.id;
+  sandbox.store.put('subscriptions', subscription);
+  finalizeInvoice(sandbox, invoice);
+  if (request.paymentBehavior !== 'default_incomplete' || invoice.amount_due === 0) {
+    const paid = attemptInvoicePayment(sandbox, invoice, request.defaultPaymentMethod);
+    if (!paid && request.paymentBehavior === 'error_if_incomplete') {
+      throw errors.cardDeclined('Your card was declined.', 'generic_decline');
+    }
+  }
+  return { subscription: sandbox.store.get<Subscription>('subscriptions', id) as Subscription, invoice };
+}
+
+/**
+ * Closes the current period at its end: cancels if asked to, otherwise starts the next period and drafts
+ * the renewal invoice (licensed items ahead, metered usage of the closing period, pending prorations).
+ * The draft is finalized and charged an hour later, as Stripe does.
+ */
+export function renewSubscription(sandbox: Sandbox, subscription: Subscription): void {
+  const first = subscription.items.data[0];
+  if (!first) return;
+  const closing = { start: first.current_period_start, end: first.current_period_end };
+  if (
+    subscription.cancel_at_period_end ||
+    (subscription.cancel_at !== null && subscription.cancel_at <= closing.end)
+  ) {
+    endSubscription(sandbox, subscription, 'cancellation_requested');
+    return;
+  }
+  if (!['active', 'trialing', 'past_due'].includes(subscription.status)) return;
+  const endingTrial = subscription.status === 'trialing';
+  const next = { start: closing.end, end: nextPeriodEnd(first.price as Price, closing.end) };
+  const before = structuredClone(subscription);
+  for (const item of subscription.items.data) {
+    item.current_period_start = next.start;
+    item.current_period_end = next.end;
+  }
+  if (endingTrial) subscription.status = 'active';
+  saveWithUpdate(sandbox, subscription, before);
+  const invoiceLines = [
+    ...licensedLines(sandbox, subscription, next, false),
+    ...(endingTrial ? [] : meteredLines(sandbox, subscription, closing)),
+  ];
+  const invoice = createInvoice(sandbox, {
+    customer: subscription.customer as string,
+    subscription: subscription.id,
+    lines: [...invoiceLines, ...pendingItemLines(sandbox, subscription, null)],
+    billingReason: 'subscription_cycle',
+    periodStart: closing.start,
+    periodEnd: closing.end,
+    automaticTax: subscription.automatic_tax.enabled,
+    autoFinalizeAt: closing.end + FINALIZE_DELAY_SECONDS,
+  });
+  pendingItemLines(sandbox, subscription, invoice.id);
+  subscription.latest_invoice = invoice.id;
+  sandbox.store.put('subscriptions', subscription);
+}

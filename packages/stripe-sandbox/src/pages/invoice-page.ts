@@ -1,0 +1,58 @@
+import type { Invoice } from '../billing/invoices.js';
+import { RawResponse, type Router } from '../http/router.js';
+import { escapeHtml, formatDate, formatMoney, htmlPage } from './html.js';
+import { buildPdf } from './pdf.js';
+
+function taxTotal(invoice: Invoice): number {
+  return (invoice.total_taxes ?? []).reduce((sum, tax) => sum + tax.amount, 0);
+}
+
+/** Only finalized invoices have public pages, as with Stripe's hosted invoice URLs. */
+export function registerInvoicePages(router: Router): void {
+  router.page('GET', '/invoices/:id', ({ sandbox, params }) => {
+    const invoice = sandbox.store.get<Invoice>('invoices', params.id as string);
+    if (!invoice || invoice.status === 'draft')
+      return htmlPage('Not found', '<h1>Invoice not found.</h1>', 404);
+    const rows = invoice.lines.data
+      .map(
+        (line) =>
+          `<tr><td>${escapeHtml(line.description)}</td><td>${escapeHtml(line.quantity)}</td><td>${escapeHtml(formatMoney(line.amount, invoice.currency))}</td></tr>`,
+      )
+      .join('');
+    return htmlPage(
+      `Invoice ${invoice.number ?? invoice.id}`,
+      `<h1>Invoice ${escapeHtml(invoice.number)}</h1>
+<p>Status: <strong>${escapeHtml(invoice.status)}</strong> · Issued ${formatDate(invoice.status_transitions.finalized_at)}</p>
+<p>Billed to ${escapeHtml(invoice.customer_name ?? invoice.customer_email ?? invoice.customer)}</p>
+<table><tr><th>Description</th><th>Qty</th><th>Amount</th></tr>${rows}
+<tr><td colspan="2">Subtotal</td><td>${escapeHtml(formatMoney(invoice.subtotal, invoice.currency))}</td></tr>
+<tr><td colspan="2">Tax</td><td>${escapeHtml(formatMoney(taxTotal(invoice), invoice.currency))}</td></tr>
+<tr><th colspan="2">Total</th><th>${escapeHtml(formatMoney(invoice.total, invoice.currency))}</th></tr></table>
+<p><a href="${escapeHtml(invoice.invoice_pdf)}">Download PDF</a></p>`,
+    );
+  });
+  router.page('GET', '/invoices/:id/pdf', ({ sandbox, params }) => {
+    const invoice = sandbox.store.get<Invoice>('invoices', params.id as string);
+    if (!invoice || invoice.status === 'draft')
+      return new RawResponse(404, 'text/plain', 'Invoice not found');
+    const pdf = buildPdf([
+      { text: `Invoice ${invoice.number ?? invoice.id}`, size: 18 },
+      { text: `Status: ${invoice.status}   Issued: ${formatDate(invoice.status_transitions.finalized_at)}` },
+      { text: `Billed to: ${invoice.customer_name ?? invoice.customer_email ?? String(invoice.customer)}` },
+      { text: `Period: ${formatDate(invoice.period_start)} to ${formatDate(invoice.period_end)}` },
+      { text: '' },
+      ...invoice.lines.data.map((line) => ({
+        text: `${line.description ?? ''}   ${formatMoney(line.amount, invoice.currency)}`,
+      })),
+      { text: '' },
+      { text: `Subtotal: ${formatMoney(invoice.subtotal, invoice.currency)}` },
+      { text: `Tax: ${formatMoney(taxTotal(invoice), invoice.currency)}` },
+      { text: `Total: ${formatMoney(invoice.total, invoice.currency)}`, size: 14 },
+      { text: `Amount paid: ${formatMoney(invoice.amount_paid, invoice.currency)}` },
+      { text: 'Issued by the Tollgate Stripe sandbox (test mode).', size: 8 },
+    ]);
+    return new RawResponse(200, 'application/pdf', pdf, {
+      'content-disposition': `inline; filename="${invoice.number ?? invoice.id}.pdf"`,
+    });
+  });
+}
