@@ -6,5 +6,11 @@ export { type CreditBalanceView, readCreditBalance } from './read-balance.js';
 export { type CreditTransactionView, listCreditTransactions } from './read-transactions.js';
 export { type CreditSettings, updateCreditSettings } from './settings.js';
 export { type TransferInput, type TransferResult, transferCredits } from './transfer.js';
-export { checkUserTrial, readUserTrials, TRIAL_FEATURE, type TrialCheckResult } from './trial.js';
+export {
+  checkUserTrial,
+  readUserTrials,
+  TRIAL_FEATURE,
+  type TrialCheckResult,
+  toTrialCheckAnswer,
+} from './trial.js';
 export type { Wallet } from './wallet.js';
