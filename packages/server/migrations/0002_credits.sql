@@ -33,17 +33,6 @@ CREATE TABLE "credit_lots" (
 	CONSTRAINT "credit_lots_amount_positive" CHECK ("credit_lots"."amount" > 0)
 );
 --> statement-breakpoint
-CREATE TABLE "credit_notification_outbox" (
-	"organization_id" text NOT NULL,
-	"id" bigint GENERATED ALWAYS AS IDENTITY (sequence name "credit_notification_outbox_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"kind" text NOT NULL,
-	"payload" jsonb NOT NULL,
-	"created_at" timestamp with time zone NOT NULL,
-	"delivered_at" timestamp with time zone,
-	"attempts" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "credit_notification_outbox_organization_id_id_pk" PRIMARY KEY("organization_id","id")
-);
---> statement-breakpoint
 CREATE TABLE "credit_operations" (
 	"organization_id" text NOT NULL,
 	"kind" text NOT NULL,
@@ -86,5 +75,4 @@ CREATE TABLE "user_trials" (
 --> statement-breakpoint
 CREATE INDEX "credit_journal_wallet_idx" ON "credit_journal" USING btree ("organization_id","wallet_user_id","id");--> statement-breakpoint
 CREATE INDEX "credit_journal_operation_idx" ON "credit_journal" USING btree ("organization_id","operation_id");--> statement-breakpoint
-CREATE INDEX "credit_lots_wallet_idx" ON "credit_lots" USING btree ("organization_id","wallet_user_id","expires_at");--> statement-breakpoint
-CREATE INDEX "credit_notification_outbox_pending_idx" ON "credit_notification_outbox" USING btree ("organization_id","id") WHERE "credit_notification_outbox"."delivered_at" is null;
+CREATE INDEX "credit_lots_wallet_idx" ON "credit_lots" USING btree ("organization_id","wallet_user_id","expires_at");

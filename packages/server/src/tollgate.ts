@@ -2,6 +2,7 @@ import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
 import type { FastifyServerOptions } from 'fastify';
 import { hashSecret, hmac } from './auth/secrets.js';
 import { recordCatalogVersion } from './catalog/record-catalog-version.js';
+import { createCreditEventDebitor } from './credits/event-debits.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
@@ -64,7 +65,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
           ...DEFAULT_EVENT_WINDOW,
           ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
         },
-        debitCreditsForEvent: options.debitCreditsForEvent,
+        debitCreditsForEvent:
+          options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });

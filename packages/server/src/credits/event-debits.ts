@@ -1,21 +1,7 @@
-import { type Catalog, type Decimal, decimalText } from '@tollgate/core';
+import { type Catalog, decimalText } from '@tollgate/core';
 import type { DbOrTx } from '../db/transaction.js';
+import type { CreditEventDebit } from '../metering/credit-events.js';
 import { type ConsumeResult, debitCreditsForEvent } from './consume.js';
-
-/**
- * The shape metering (branch `metering`, src/metering/credit-events.ts) hands newly stored credit
- * events over in: repeated here structurally so this branch builds without it.
- */
-export type CreditEventDebit = {
-  organizationId: string;
-  eventId: string;
-  event: string;
-  quantity: Decimal;
-  credits: Decimal;
-  projectId: string | null;
-  userId: string | null;
-  timestamp: Date;
-};
 
 /**
  * Debits each new credit event inside the ingestion transaction, in organization order, so two

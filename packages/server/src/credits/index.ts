@@ -1,5 +1,5 @@
 export { type ConsumeInput, type ConsumeResult, consumeCredits, debitCreditsForEvent } from './consume.js';
-export { type CreditEventDebit, createCreditEventDebitor, debitCreditEvents } from './event-debits.js';
+export { createCreditEventDebitor, debitCreditEvents } from './event-debits.js';
 export { type GrantInput, type GrantResult, grantCredits } from './grant.js';
 export { allocateSubscriptionCredits, expireCredits, runCreditJobs } from './jobs.js';
 export { type CreditBalanceView, readCreditBalance } from './read-balance.js';

@@ -7,8 +7,9 @@ import {
   sumRemaining,
 } from '@tollgate/core';
 import { and, eq } from 'drizzle-orm';
-import { creditNotificationOutbox, creditWallets } from '../db/schema/index.js';
+import { creditWallets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
+import { queueNotification } from '../notifications/queue-notification.js';
 import { type Wallet, type WalletState, walletKey } from './wallet.js';
 
 /**
@@ -42,7 +43,7 @@ export async function updateLowBalance(
       );
   }
   if (decision.notify) {
-    await tx.insert(creditNotificationOutbox).values({
+    await queueNotification(tx, {
       organizationId: input.wallet.organizationId,
       kind: 'credits.low_balance',
       payload: {
@@ -50,7 +51,7 @@ export async function updateLowBalance(
         balance: decimalText(balance),
         threshold: decimalText(threshold),
       },
-      createdAt: input.now,
+      now: input.now,
     });
   }
   return decision.notify;

@@ -22,4 +22,4 @@ export type CreditEventDebit = {
  * implementation and passes it as `debitCreditsForEvent` in the Tollgate options; until then,
  * credit events are rejected per event with `credits_not_enabled` instead of being silently kept.
  */
-export type DebitCreditsForEvent = (tx: DbOrTx, debits: CreditEventDebit[]) => Promise<void>;
+export type DebitCreditsForEvent = (tx: DbOrTx, debits: CreditEventDebit[]) => Promise<unknown>;

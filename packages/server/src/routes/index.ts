@@ -41,6 +41,11 @@ export function registerRoutes(app: App, context: AppContext) {
   registerRemoveMemberRoute(app, context);
   registerCreateSessionRoute(app, context);
   registerListAuditLogRoute(app, context);
+  registerIngestEventsRoute(app, context);
+  registerCheckRoute(app, context);
+  registerGetUsageRoute(app, context);
+  registerGetUsageHistoryRoute(app, context);
+  registerListUsageAlertsRoute(app, context);
   registerGetCreditsRoute(app, context);
   registerListCreditTransactionsRoute(app, context);
   registerConsumeCreditsRoute(app, context);
@@ -48,9 +53,4 @@ export function registerRoutes(app: App, context: AppContext) {
   registerTransferCreditsRoute(app, context);
   registerGetUserTrialRoute(app, context);
   registerUpdateCreditSettingsRoute(app, context);
-  registerIngestEventsRoute(app, context);
-  registerCheckRoute(app, context);
-  registerGetUsageRoute(app, context);
-  registerGetUsageHistoryRoute(app, context);
-  registerListUsageAlertsRoute(app, context);
 }

@@ -2,7 +2,7 @@ import { demoCatalog } from '@tollgate/core';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { allocateSubscriptionCredits, runCreditJobs } from '../../src/credits/index.js';
-import { creditNotificationOutbox } from '../../src/db/schema/index.js';
+import { notificationOutbox } from '../../src/db/schema/index.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
 import { consume, createOrganization, expectBalance, grant, journal, transfer } from './credit-api.js';
 
@@ -14,8 +14,8 @@ const catalog = {
 async function lowBalanceNotifications(h: Harness, organizationId: string) {
   const rows = await h.tollgate.database.db
     .select()
-    .from(creditNotificationOutbox)
-    .where(eq(creditNotificationOutbox.organizationId, organizationId));
+    .from(notificationOutbox)
+    .where(eq(notificationOutbox.organizationId, organizationId));
   return rows.map((row) => row.payload.balance);
 }
 

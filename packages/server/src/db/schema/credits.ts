@@ -150,26 +150,3 @@ export const userTrialUses = pgTable(
   },
   (table) => [primaryKey({ columns: [table.organizationId, table.idempotencyKey] })],
 );
-
-/**
- * Notifications waiting for delivery (low balance). Written in the transaction that caused them;
- * the delivery worker comes with the notifications issue.
- */
-export const creditNotificationOutbox = pgTable(
-  'credit_notification_outbox',
-  {
-    organizationId: text('organization_id').notNull(),
-    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
-    kind: text('kind').notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    createdAt: at('created_at').notNull(),
-    deliveredAt: at('delivered_at'),
-    attempts: integer('attempts').notNull().default(0),
-  },
-  (table) => [
-    primaryKey({ columns: [table.organizationId, table.id] }),
-    index('credit_notification_outbox_pending_idx')
-      .on(table.organizationId, table.id)
-      .where(sql`${table.deliveredAt} is null`),
-  ],
-);
