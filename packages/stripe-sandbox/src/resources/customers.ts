@@ -18,6 +18,7 @@ import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { deletedObject, mergeMetadata, previousAttributes, toAddress } from './common.js';
+import { attachPaymentMethod } from './payment-methods.js';
 import { createTaxId, taxIdDataSpec } from './tax-ids.js';
 
 export type Customer = Wire<Stripe.Customer>;
@@ -118,15 +119,8 @@ export function createCustomer(sandbox: Sandbox, input: CustomerInput): Customer
   return customer;
 }
 
-function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethodId: string): void {
-  const method = sandbox.store.require<Wire<Stripe.PaymentMethod>>(
-    'payment_methods',
-    paymentMethodId,
-    'PaymentMethod',
-    'payment_method',
-  );
-  method.customer = customer.id;
-  sandbox.store.put('payment_methods', method);
+function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethod: string): void {
+  attachPaymentMethod(sandbox, paymentMethod, customer.id);
 }
 
 export function updateCustomer(sandbox: Sandbox, customer: Customer, input: CustomerInput): Customer {
