@@ -235,6 +235,8 @@ export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   invoice.automatically_finalizes_at = null;
   save(sandbox, invoice);
   sandbox.emit('invoice.finalized', invoice, { clockId });
+  // Stripe marks a finalized invoice with nothing to collect as paid straight away.
+  if (invoice.amount_due === 0) markPaid(sandbox, invoice);
   return invoice;
 }
 
