@@ -8,13 +8,24 @@ describe('checkout sessions', () => {
   let monthly: Stripe.Price;
   beforeAll(async () => {
     harness = await startHarness();
-    oneTime = await harness.stripe.prices.create({ product_data: { name: '1000 credits' }, currency: 'usd', unit_amount: 1000 });
-    monthly = await harness.stripe.prices.create({ product_data: { name: 'Pro' }, currency: 'usd', unit_amount: 4900, recurring: { interval: 'month' } });
+    oneTime = await harness.stripe.prices.create({
+      product_data: { name: '1000 credits' },
+      currency: 'usd',
+      unit_amount: 1000,
+    });
+    monthly = await harness.stripe.prices.create({
+      product_data: { name: 'Pro' },
+      currency: 'usd',
+      unit_amount: 4900,
+      recurring: { interval: 'month' },
+    });
   });
   afterAll(() => harness.close());
 
   const complete = (id: string, payment_method: string) =>
-    harness.stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${id}/complete`, { payment_method });
+    harness.stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${id}/complete`, {
+      payment_method,
+    });
 
   it('sells a one-time credit pack in payment mode', async () => {
     const { stripe } = harness;
@@ -30,14 +41,28 @@ describe('checkout sessions', () => {
       payment_method_types: ['card', 'us_bank_account'],
       expand: ['line_items'],
     });
-    expect(session).toMatchObject({ status: 'open', payment_status: 'unpaid', amount_total: 2000, mode: 'payment' });
+    expect(session).toMatchObject({
+      status: 'open',
+      payment_status: 'unpaid',
+      amount_total: 2000,
+      mode: 'payment',
+    });
     expect(session.line_items?.data[0]).toMatchObject({ quantity: 2, amount_total: 2000 });
     expect(session.payment_method_types).toEqual(['card', 'us_bank_account']);
     await complete(session.id, 'pm_card_visa');
     const paid = await stripe.checkout.sessions.retrieve(session.id);
-    expect(paid).toMatchObject({ status: 'complete', payment_status: 'paid', client_reference_id: 'org_pack' });
+    expect(paid).toMatchObject({
+      status: 'complete',
+      payment_status: 'paid',
+      client_reference_id: 'org_pack',
+    });
     const intent = await stripe.paymentIntents.retrieve(paid.payment_intent as string);
-    expect(intent).toMatchObject({ status: 'succeeded', amount: 2000, amount_received: 2000, metadata: { credit_pack: 'credits_1000' } });
+    expect(intent).toMatchObject({
+      status: 'succeeded',
+      amount: 2000,
+      amount_received: 2000,
+      metadata: { credit_pack: 'credits_1000' },
+    });
     const completedEvents = await stripe.events.list({ type: 'checkout.session.completed' });
     expect((completedEvents.data[0]?.data.object as Stripe.Checkout.Session).id).toBe(session.id);
 
@@ -54,7 +79,11 @@ describe('checkout sessions', () => {
     });
     const declined = await complete(session.id, 'pm_card_chargeDeclined').catch((error) => error);
     expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
-    expect(declined).toMatchObject({ code: 'card_declined', decline_code: 'generic_decline', statusCode: 402 });
+    expect(declined).toMatchObject({
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      statusCode: 402,
+    });
     const failsLater = await complete(session.id, 'pm_card_chargeCustomerFail').catch((error) => error);
     expect(failsLater).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
@@ -68,35 +97,56 @@ describe('checkout sessions', () => {
   it('saves a card in setup mode and expires sessions on request', async () => {
     const { stripe } = harness;
     const customer = await stripe.customers.create({ email: 'setup@example.com' });
-    const setup = await stripe.checkout.sessions.create({ mode: 'setup', customer: customer.id, currency: 'usd', success_url: 'https://host.example/ok' });
+    const setup = await stripe.checkout.sessions.create({
+      mode: 'setup',
+      customer: customer.id,
+      currency: 'usd',
+      success_url: 'https://host.example/ok',
+    });
     await complete(setup.id, 'pm_card_visa');
     const saved = await stripe.checkout.sessions.retrieve(setup.id);
     expect(saved.setup_intent).toMatch(/^seti_/);
     const methods = await stripe.customers.listPaymentMethods(customer.id);
     expect(methods.data[0]?.card?.last4).toBe('4242');
 
-    const other = await stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ price: oneTime.id }], success_url: 'https://host.example/ok' });
+    const other = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ price: oneTime.id }],
+      success_url: 'https://host.example/ok',
+    });
     const expired = await stripe.checkout.sessions.expire(other.id);
     expect(expired).toMatchObject({ status: 'expired', url: null });
     const expiredEvents = await stripe.events.list({ type: 'checkout.session.expired' });
-    expect(expiredEvents.data.map((event) => (event.data.object as Stripe.Checkout.Session).id)).toContain(other.id);
+    expect(expiredEvents.data.map((event) => (event.data.object as Stripe.Checkout.Session).id)).toContain(
+      other.id,
+    );
   });
 
   it('validates mode against the prices and names the bad parameter', async () => {
     const { stripe } = harness;
     const wrongMode = await stripe.checkout.sessions
-      .create({ mode: 'payment', line_items: [{ price: monthly.id }], success_url: 'https://host.example/ok' })
+      .create({
+        mode: 'payment',
+        line_items: [{ price: monthly.id }],
+        success_url: 'https://host.example/ok',
+      })
       .catch((error) => error);
     expect(wrongMode).toMatchObject({ type: 'StripeInvalidRequestError', param: 'line_items' });
     const unknownPrice = await stripe.checkout.sessions
-      .create({ mode: 'payment', line_items: [{ price: 'price_missing' }], success_url: 'https://host.example/ok' })
+      .create({
+        mode: 'payment',
+        line_items: [{ price: 'price_missing' }],
+        success_url: 'https://host.example/ok',
+      })
       .catch((error) => error);
     expect(unknownPrice).toMatchObject({ code: 'resource_missing', param: 'line_items[0][price]' });
   });
 
   it('adds automatic tax for the customer address, none for a reverse-charge customer', async () => {
     const { stripe } = harness;
-    const californian = await stripe.customers.create({ address: { country: 'US', state: 'CA', postal_code: '94107' } });
+    const californian = await stripe.customers.create({
+      address: { country: 'US', state: 'CA', postal_code: '94107' },
+    });
     const taxed = await stripe.checkout.sessions.create({
       mode: 'subscription',
       customer: californian.id,
@@ -108,7 +158,9 @@ describe('checkout sessions', () => {
     expect(taxed.total_details?.amount_tax).toBe(355);
     expect(taxed.amount_total).toBe(4900 + 355);
     await complete(taxed.id, 'pm_card_visa');
-    const invoice = await stripe.invoices.retrieve((await stripe.checkout.sessions.retrieve(taxed.id)).invoice as string);
+    const invoice = await stripe.invoices.retrieve(
+      (await stripe.checkout.sessions.retrieve(taxed.id)).invoice as string,
+    );
     expect(invoice.total_taxes?.[0]).toMatchObject({ amount: 355, taxability_reason: 'standard_rated' });
     expect(invoice.total).toBe(5255);
 

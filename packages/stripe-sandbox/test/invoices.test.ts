@@ -10,16 +10,41 @@ describe('invoices, hosted invoice pages and tax', () => {
 
   async function paidInvoice() {
     const { stripe } = harness;
-    const customer = await stripe.customers.create({ name: 'Grace', email: 'grace@example.com', payment_method: 'pm_card_visa', address: { country: 'DE' } });
-    const price = await stripe.prices.create({ product_data: { name: 'Team' }, currency: 'eur', unit_amount: 10_000, recurring: { interval: 'year' } });
-    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 3 }], automatic_tax: { enabled: true } });
-    return { customer, subscription, invoice: await stripe.invoices.retrieve(subscription.latest_invoice as string) };
+    const customer = await stripe.customers.create({
+      name: 'Grace',
+      email: 'grace@example.com',
+      payment_method: 'pm_card_visa',
+      address: { country: 'DE' },
+    });
+    const price = await stripe.prices.create({
+      product_data: { name: 'Team' },
+      currency: 'eur',
+      unit_amount: 10_000,
+      recurring: { interval: 'year' },
+    });
+    const subscription = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 3 }],
+      automatic_tax: { enabled: true },
+    });
+    return {
+      customer,
+      subscription,
+      invoice: await stripe.invoices.retrieve(subscription.latest_invoice as string),
+    };
   }
 
   it('lists and retrieves invoices with lines, tax and totals', async () => {
     const { stripe } = harness;
     const { customer, subscription, invoice } = await paidInvoice();
-    expect(invoice).toMatchObject({ status: 'paid', currency: 'eur', subtotal: 30_000, total: 35_700, amount_paid: 35_700, customer_name: 'Grace' });
+    expect(invoice).toMatchObject({
+      status: 'paid',
+      currency: 'eur',
+      subtotal: 30_000,
+      total: 35_700,
+      amount_paid: 35_700,
+      customer_name: 'Grace',
+    });
     expect(invoice.total_taxes?.[0]).toMatchObject({ amount: 5_700, taxability_reason: 'standard_rated' });
     expect(invoice.lines.data[0]).toMatchObject({ quantity: 3, amount: 30_000 });
     expect(invoice.parent?.subscription_details?.subscription).toBe(subscription.id);
@@ -53,17 +78,34 @@ describe('invoices, hosted invoice pages and tax', () => {
   it('pays a zero manual invoice on finalization; voids or writes off open ones', async () => {
     const { stripe } = harness;
     const customer = await stripe.customers.create({ email: 'manual@example.com' });
-    const draft = await stripe.invoices.create({ customer: customer.id, description: 'Manual', metadata: { source: 'test' } });
-    expect(draft).toMatchObject({ status: 'draft', number: null, hosted_invoice_url: null, billing_reason: 'manual' });
+    const draft = await stripe.invoices.create({
+      customer: customer.id,
+      description: 'Manual',
+      metadata: { source: 'test' },
+    });
+    expect(draft).toMatchObject({
+      status: 'draft',
+      number: null,
+      hosted_invoice_url: null,
+      billing_reason: 'manual',
+    });
     const finalized = await stripe.invoices.finalizeInvoice(draft.id);
     expect(finalized.status).toBe('paid');
     const again = await stripe.invoices.finalizeInvoice(draft.id).catch((error) => error);
     expect(again).toMatchObject({ type: 'StripeInvalidRequestError' });
 
-    const price = await stripe.prices.create({ product_data: { name: 'Unpaid' }, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } });
+    const price = await stripe.prices.create({
+      product_data: { name: 'Unpaid' },
+      currency: 'usd',
+      unit_amount: 500,
+      recurring: { interval: 'month' },
+    });
     const openInvoice = async () => {
       const payer = await stripe.customers.create({ payment_method: 'pm_card_chargeCustomerFail' });
-      const subscription = await stripe.subscriptions.create({ customer: payer.id, items: [{ price: price.id }] });
+      const subscription = await stripe.subscriptions.create({
+        customer: payer.id,
+        items: [{ price: price.id }],
+      });
       return stripe.invoices.retrieve(subscription.latest_invoice as string);
     };
     const first = await openInvoice();
@@ -83,24 +125,40 @@ describe('invoices, hosted invoice pages and tax', () => {
     const calculation = await stripe.tax.calculations.create({
       currency: 'usd',
       line_items: [{ amount: 10_000, reference: 'plan' }],
-      customer_details: { address: { country: 'US', state: 'NY', postal_code: '10001' }, address_source: 'billing' },
+      customer_details: {
+        address: { country: 'US', state: 'NY', postal_code: '10001' },
+        address_source: 'billing',
+      },
     });
     expect(calculation).toMatchObject({ tax_amount_exclusive: 400, amount_total: 10_400 });
-    expect(calculation.tax_breakdown[0]).toMatchObject({ taxability_reason: 'standard_rated', tax_rate_details: { percentage_decimal: '4' } });
+    expect(calculation.tax_breakdown[0]).toMatchObject({
+      taxability_reason: 'standard_rated',
+      tax_rate_details: { percentage_decimal: '4' },
+    });
     const lines = await stripe.tax.calculations.listLineItems(calculation.id as string);
     expect(lines.data[0]).toMatchObject({ amount: 10_000, amount_tax: 400, reference: 'plan' });
 
     const exempt = await stripe.customers.create({ tax_exempt: 'exempt', address: { country: 'FR' } });
-    const none = await stripe.tax.calculations.create({ currency: 'eur', customer: exempt.id, line_items: [{ amount: 10_000, reference: 'x' }] });
+    const none = await stripe.tax.calculations.create({
+      currency: 'eur',
+      customer: exempt.id,
+      line_items: [{ amount: 10_000, reference: 'x' }],
+    });
     expect(none.tax_amount_exclusive).toBe(0);
     expect(none.tax_breakdown[0]?.taxability_reason).toBe('customer_exempt');
     const reverse = await stripe.tax.calculations.create({
       currency: 'eur',
       line_items: [{ amount: 10_000, reference: 'x' }],
-      customer_details: { address: { country: 'NL' }, address_source: 'billing', taxability_override: 'reverse_charge' },
+      customer_details: {
+        address: { country: 'NL' },
+        address_source: 'billing',
+        taxability_override: 'reverse_charge',
+      },
     });
     expect(reverse.tax_breakdown[0]).toMatchObject({ amount: 0, taxability_reason: 'reverse_charge' });
-    const missing = await stripe.tax.calculations.create({ currency: 'usd', line_items: [{ amount: 1, reference: 'x' }] }).catch((error) => error);
+    const missing = await stripe.tax.calculations
+      .create({ currency: 'usd', line_items: [{ amount: 1, reference: 'x' }] })
+      .catch((error) => error);
     expect(missing).toMatchObject({ code: 'parameter_missing' });
   });
 });

@@ -21,8 +21,13 @@ describe('billing meters and meter events', () => {
   afterAll(() => harness.close());
 
   const summary = async (start: number, end: number) =>
-    (await harness.stripe.billing.meters.listEventSummaries(meter.id, { customer: customer.id, start_time: start, end_time: end })).data[0]
-      ?.aggregated_value;
+    (
+      await harness.stripe.billing.meters.listEventSummaries(meter.id, {
+        customer: customer.id,
+        start_time: start,
+        end_time: end,
+      })
+    ).data[0]?.aggregated_value;
 
   it('records v1 events, counts a repeated identifier once and accepts decimal values', async () => {
     const { stripe } = harness;
@@ -31,29 +36,58 @@ describe('billing meters and meter events', () => {
       identifier: 'req-1',
       payload: { stripe_customer_id: customer.id, value: '120' },
     });
-    expect(recorded).toMatchObject({ object: 'billing.meter_event', identifier: 'req-1', event_name: 'llm_tokens' });
-    await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', identifier: 'req-1', payload: { stripe_customer_id: customer.id, value: '120' } });
-    await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', payload: { stripe_customer_id: customer.id, value: '0.5' } });
+    expect(recorded).toMatchObject({
+      object: 'billing.meter_event',
+      identifier: 'req-1',
+      event_name: 'llm_tokens',
+    });
+    await stripe.billing.meterEvents.create({
+      event_name: 'llm_tokens',
+      identifier: 'req-1',
+      payload: { stripe_customer_id: customer.id, value: '120' },
+    });
+    await stripe.billing.meterEvents.create({
+      event_name: 'llm_tokens',
+      payload: { stripe_customer_id: customer.id, value: '0.5' },
+    });
     expect(await summary(now() - DAY, now() + 3600)).toBe(120.5);
   });
 
   it('rejects timestamps outside 35 days back to 5 minutes ahead, and unknown events or customers', async () => {
     const { stripe } = harness;
     const tooOld = await stripe.billing.meterEvents
-      .create({ event_name: 'llm_tokens', timestamp: now() - 36 * DAY, payload: { stripe_customer_id: customer.id, value: '1' } })
+      .create({
+        event_name: 'llm_tokens',
+        timestamp: now() - 36 * DAY,
+        payload: { stripe_customer_id: customer.id, value: '1' },
+      })
       .catch((error) => error);
     expect(tooOld).toMatchObject({ code: 'timestamp_too_far_in_past', param: 'timestamp' });
     const future = await stripe.billing.meterEvents
-      .create({ event_name: 'llm_tokens', timestamp: now() + 600, payload: { stripe_customer_id: customer.id, value: '1' } })
+      .create({
+        event_name: 'llm_tokens',
+        timestamp: now() + 600,
+        payload: { stripe_customer_id: customer.id, value: '1' },
+      })
       .catch((error) => error);
     expect(future).toMatchObject({ code: 'timestamp_in_future' });
-    const fine = await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', timestamp: now() - 34 * DAY, payload: { stripe_customer_id: customer.id, value: '1' } });
+    const fine = await stripe.billing.meterEvents.create({
+      event_name: 'llm_tokens',
+      timestamp: now() - 34 * DAY,
+      payload: { stripe_customer_id: customer.id, value: '1' },
+    });
     expect(fine.timestamp).toBe(now() - 34 * DAY);
-    const unknownEvent = await stripe.billing.meterEvents.create({ event_name: 'nope', payload: { stripe_customer_id: customer.id, value: '1' } }).catch((error) => error);
+    const unknownEvent = await stripe.billing.meterEvents
+      .create({ event_name: 'nope', payload: { stripe_customer_id: customer.id, value: '1' } })
+      .catch((error) => error);
     expect(unknownEvent).toMatchObject({ type: 'StripeInvalidRequestError', param: 'event_name' });
-    const unknownCustomer = await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', payload: { stripe_customer_id: 'cus_nope', value: '1' } }).catch((error) => error);
+    const unknownCustomer = await stripe.billing.meterEvents
+      .create({ event_name: 'llm_tokens', payload: { stripe_customer_id: 'cus_nope', value: '1' } })
+      .catch((error) => error);
     expect(unknownCustomer).toMatchObject({ code: 'resource_missing', param: 'payload[stripe_customer_id]' });
-    const missingValue = await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', payload: { stripe_customer_id: customer.id } }).catch((error) => error);
+    const missingValue = await stripe.billing.meterEvents
+      .create({ event_name: 'llm_tokens', payload: { stripe_customer_id: customer.id } })
+      .catch((error) => error);
     expect(missingValue).toMatchObject({ code: 'parameter_missing', param: 'payload[value]' });
   });
 
@@ -61,7 +95,11 @@ describe('billing meters and meter events', () => {
     const { stripe, sandbox } = harness;
     const session = await stripe.v2.billing.meterEventSession.create();
     expect(session.authentication_token).toBeTruthy();
-    const streamClient = new Stripe(session.authentication_token, { host: '127.0.0.1', port: sandbox.port, protocol: 'http' });
+    const streamClient = new Stripe(session.authentication_token, {
+      host: '127.0.0.1',
+      port: sandbox.port,
+      protocol: 'http',
+    });
     const start = now();
     const before = (await summary(start - DAY, start + 600)) ?? 0;
     const events = Array.from({ length: 100 }, (_, index) => ({
@@ -74,11 +112,22 @@ describe('billing meters and meter events', () => {
     // The second batch repeats ten identifiers, so only the first 100 events count.
     expect(await summary(start - DAY, start + 600)).toBe(before + 200);
     const tooMany = await streamClient.v2.billing.meterEventStream
-      .create({ events: Array.from({ length: 101 }, (_, index) => ({ ...events[0], identifier: `big-${index}` })) as typeof events })
+      .create({
+        events: Array.from({ length: 101 }, (_, index) => ({
+          ...events[0],
+          identifier: `big-${index}`,
+        })) as typeof events,
+      })
       .catch((error) => error);
     expect(tooMany).toBeInstanceOf(Error);
-    const badToken = new Stripe('mes_test_forged', { host: '127.0.0.1', port: sandbox.port, protocol: 'http' });
-    await expect(badToken.v2.billing.meterEventStream.create({ events: events.slice(0, 1) })).rejects.toBeInstanceOf(Error);
+    const badToken = new Stripe('mes_test_forged', {
+      host: '127.0.0.1',
+      port: sandbox.port,
+      protocol: 'http',
+    });
+    await expect(
+      badToken.v2.billing.meterEventStream.create({ events: events.slice(0, 1) }),
+    ).rejects.toBeInstanceOf(Error);
   });
 
   it('lists, updates, deactivates and reactivates meters', async () => {
@@ -87,9 +136,13 @@ describe('billing meters and meter events', () => {
     expect(renamed.display_name).toBe('LLM tokens');
     const inactive = await stripe.billing.meters.deactivate(meter.id);
     expect(inactive.status).toBe('inactive');
-    const refused = await stripe.billing.meterEvents.create({ event_name: 'llm_tokens', payload: { stripe_customer_id: customer.id, value: '1' } }).catch((error) => error);
+    const refused = await stripe.billing.meterEvents
+      .create({ event_name: 'llm_tokens', payload: { stripe_customer_id: customer.id, value: '1' } })
+      .catch((error) => error);
     expect(refused).toMatchObject({ param: 'event_name' });
     expect((await stripe.billing.meters.reactivate(meter.id)).status).toBe('active');
-    expect((await stripe.billing.meters.list({ status: 'active' })).data.map((row) => row.id)).toContain(meter.id);
+    expect((await stripe.billing.meters.list({ status: 'active' })).data.map((row) => row.id)).toContain(
+      meter.id,
+    );
   });
 });

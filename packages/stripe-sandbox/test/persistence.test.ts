@@ -12,9 +12,20 @@ describe('persistence in a data directory', () => {
   it('keeps ids resolvable after a restart', async () => {
     const first = await startStripeSandbox({ port: 0, dataDir });
     const client = new Stripe('sk_test_persist', { host: '127.0.0.1', port: first.port, protocol: 'http' });
-    const customer = await client.customers.create({ email: 'kept@example.com', metadata: { organization_id: 'org_keep' } });
-    const price = await client.prices.create({ product_data: { name: 'Kept' }, currency: 'usd', unit_amount: 100, lookup_key: 'kept' });
-    const endpoint = await client.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['invoice.paid'] });
+    const customer = await client.customers.create({
+      email: 'kept@example.com',
+      metadata: { organization_id: 'org_keep' },
+    });
+    const price = await client.prices.create({
+      product_data: { name: 'Kept' },
+      currency: 'usd',
+      unit_amount: 100,
+      lookup_key: 'kept',
+    });
+    const endpoint = await client.webhookEndpoints.create({
+      url: 'http://127.0.0.1:9/hook',
+      enabled_events: ['invoice.paid'],
+    });
     await first.close();
     const stored = JSON.parse(readFileSync(path.join(dataDir, 'stripe-sandbox.json'), 'utf8'));
     expect(stored.version).toBe(1);
@@ -23,7 +34,9 @@ describe('persistence in a data directory', () => {
     try {
       const again = new Stripe('sk_test_other', { host: '127.0.0.1', port: second.port, protocol: 'http' });
       expect(await again.customers.retrieve(customer.id)).toEqual(customer);
-      expect((await again.prices.list({ lookup_keys: ['kept'] })).data.map((row) => row.id)).toEqual([price.id]);
+      expect((await again.prices.list({ lookup_keys: ['kept'] })).data.map((row) => row.id)).toEqual([
+        price.id,
+      ]);
       expect((await again.webhookEndpoints.retrieve(endpoint.id)).url).toBe('http://127.0.0.1:9/hook');
     } finally {
       await second.close();
