@@ -1,3 +1,4 @@
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -77,8 +78,8 @@ describe('products and prices', () => {
       tiers_mode: 'graduated',
       recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
       tiers: [
-        { up_to: 1000, unit_amount_decimal: '0' },
-        { up_to: 'inf', unit_amount_decimal: '0.25' },
+        { up_to: 1000, unit_amount_decimal: Stripe.Decimal.from('0') },
+        { up_to: 'inf', unit_amount_decimal: Stripe.Decimal.from('0.25') },
       ],
       expand: ['tiers'],
     });

@@ -116,7 +116,7 @@ describe('subscriptions', () => {
     const canceled = await stripe.subscriptions.cancel(subscription.id);
     expect(canceled).toMatchObject({ status: 'canceled', ended_at: START, canceled_at: START });
     const deleted = await stripe.events.list({ type: 'customer.subscription.deleted' });
-    expect((deleted.data[0]?.data.object as Stripe.Subscription).id).toBe(subscription.id);
+    expect((deleted.data[0]?.data.object as Stripe.Subscription | undefined)?.id).toBe(subscription.id);
     expect((await stripe.subscriptions.list({ customer: customer.id })).data).toHaveLength(0);
     expect(
       (await stripe.subscriptions.list({ customer: customer.id, status: 'canceled' })).data,

@@ -63,7 +63,7 @@ describe('webhooks', () => {
       await receiver.waitFor((items) => items.length >= 3);
       const bodies = receiver.received.map((item) => JSON.parse(item.body) as Stripe.Event);
       expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
-      expect((bodies[0]?.data.object as Stripe.Product).id).toBe(product.id);
+      expect((bodies[0]?.data.object as Stripe.Product | undefined)?.id).toBe(product.id);
       for (const item of receiver.received) {
         expect(stripe.webhooks.constructEvent(item.body, item.signature, endpoint.secret as string).id).toBe(
           bodies[0]?.id,

@@ -57,7 +57,7 @@ export function registerCheckoutPage(router: Router): void {
   });
   router.page('POST', '/checkout/:id', ({ sandbox, params, body }) => {
     const session = sandbox.store.get<CheckoutSession>('checkout_sessions', params.id as string);
-    if (!session || session.status !== 'open')
+    if (session?.status !== 'open' || !session)
       return htmlPage('Checkout', '<h1>This checkout session is no longer open.</h1>', 410);
     const card = cardForNumber(field(body, 'card_number') ?? '');
     if (!card) return renderCheckout(sandbox, session, 'Your card number is not a sandbox test card.', 402);

@@ -135,9 +135,9 @@ export function registerMeterEvents(router: Router): void {
     if (!Array.isArray(events) || events.length === 0) throw errors.missingParameter('events');
     if (events.length > MAX_STREAM_BATCH)
       throw errors.invalidValue('events', `At most ${MAX_STREAM_BATCH} events per request.`);
-    events.forEach((event, index) =>
-      recordMeterEvent(sandbox, { ...event, timestamp: fromIso(event.timestamp) }, `events[${index}].`),
-    );
+    for (const [index, event] of events.entries()) {
+      recordMeterEvent(sandbox, { ...event, timestamp: fromIso(event.timestamp) }, `events[${index}].`);
+    }
     return {};
   });
 
