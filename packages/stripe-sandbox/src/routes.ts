@@ -7,6 +7,7 @@ import { registerBillingPortal } from './resources/billing-portal.js';
 import { registerCheckoutSessions } from './resources/checkout-sessions.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
+import { registerInvoiceItems } from './resources/invoice-items.js';
 import { registerInvoices } from './resources/invoices.js';
 import { registerMeterEvents } from './resources/meter-events.js';
 import { registerPaymentIntents } from './resources/payment-intents.js';
@@ -33,6 +34,7 @@ export function buildRouter(): Router {
   registerPaymentMethods(router);
   registerPaymentIntents(router);
   registerInvoices(router);
+  registerInvoiceItems(router);
   registerSubscriptions(router);
   registerCheckoutSessions(router);
   registerTestClocks(router);

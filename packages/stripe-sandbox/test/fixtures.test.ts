@@ -111,8 +111,6 @@ describe.skipIf(!haveFixtures)(title, () => {
       `/v1/subscriptions/${subscription.id}`,
       `items[0][id]=${subscription.items.data[0].id}&items[0][quantity]=2`,
     );
-    const invoiceItems = await rawRequest(harness, 'GET', `/v1/invoices/${invoice.id}`);
-    void invoiceItems;
     const configuration = await post(
       '/v1/billing_portal/configurations',
       'business_profile[headline]=Hi&features[invoice_history][enabled]=true',
@@ -135,6 +133,10 @@ describe.skipIf(!haveFixtures)(title, () => {
     );
     const events = await get('/v1/events?limit=1');
     const taxIds = await get(`/v1/customers/${customer.id}/tax_ids`);
+    const invoiceItem = await post(
+      '/v1/invoiceitems',
+      `customer=${customer.id}&amount=700&currency=usd&description=Extra`,
+    );
     const meterEvent = await post(
       '/v1/billing/meter_events',
       `event_name=calls&payload[stripe_customer_id]=${customer.id}&payload[value]=1`,
@@ -163,6 +165,8 @@ describe.skipIf(!haveFixtures)(title, () => {
       'tax.calculation': calculation,
       tax_id: taxIds.data[0],
       deleted_customer: deleted.json,
+      invoiceitem: invoiceItem,
+      plan: update.items.data[0].plan,
     });
   });
   afterAll(() => harness?.close());
@@ -191,6 +195,8 @@ describe.skipIf(!haveFixtures)(title, () => {
     'tax.calculation',
     'tax_id',
     'deleted_customer',
+    'invoiceitem',
+    'plan',
   ];
   it.each(names)('%s has the fields, types and nesting of Stripe’s example', (name) => {
     const example = examples[name];

@@ -120,6 +120,46 @@ describe('invoices, hosted invoice pages and tax', () => {
     expect((await stripe.invoices.list({ status: 'void' })).data.map((row) => row.id)).toEqual([second.id]);
   });
 
+  it('bills invoice items on a manual invoice and on the next subscription invoice', async () => {
+    const { stripe } = harness;
+    const customer = await stripe.customers.create({
+      payment_method: 'pm_card_visa',
+      address: { country: 'US', state: 'TX' },
+    });
+    const pack = await stripe.prices.create({
+      product_data: { name: 'Credit pack' },
+      currency: 'usd',
+      unit_amount: 1500,
+    });
+    const pending = await stripe.invoiceItems.create({
+      customer: customer.id,
+      pricing: { price: pack.id },
+      quantity: 2,
+    });
+    expect(pending).toMatchObject({ amount: 3000, invoice: null, quantity: 2 });
+    const invoice = await stripe.invoices.create({
+      customer: customer.id,
+      pending_invoice_items_behavior: 'include',
+      automatic_tax: { enabled: true },
+    });
+    expect(invoice).toMatchObject({ subtotal: 3000, total: 3188, amount_due: 3188, status: 'draft' });
+    const extra = await stripe.invoiceItems.create({
+      customer: customer.id,
+      invoice: invoice.id,
+      amount: 500,
+      currency: 'usd',
+      description: 'Setup fee',
+    });
+    expect(extra.invoice).toBe(invoice.id);
+    const withExtra = await stripe.invoices.retrieve(invoice.id);
+    expect(withExtra.lines.data.map((line) => line.amount)).toEqual([3000, 500]);
+    expect(withExtra.subtotal).toBe(3500);
+    await stripe.invoices.finalizeInvoice(invoice.id);
+    const paid = await stripe.invoices.pay(invoice.id);
+    expect(paid).toMatchObject({ status: 'paid', amount_paid: 3719 });
+    expect((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data).toHaveLength(0);
+  });
+
   it('calculates tax from the illustrative table; exempt and reverse-charge customers pay none', async () => {
     const { stripe } = harness;
     const calculation = await stripe.tax.calculations.create({

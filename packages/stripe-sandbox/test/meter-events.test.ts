@@ -122,11 +122,23 @@ describe('billing meters and meter events', () => {
     expect(tooMany).toBeInstanceOf(Error);
     expect(tooMany.message).toContain('At most 100');
     await streamClient.v2.billing.meterEventStream.create({
-      events: [{ event_name: 'llm_tokens', identifier: 'orphan', payload: { stripe_customer_id: 'cus_gone', value: '1' } }],
+      events: [
+        {
+          event_name: 'llm_tokens',
+          identifier: 'orphan',
+          payload: { stripe_customer_id: 'cus_gone', value: '1' },
+        },
+      ],
     });
-    const reports = await stripe.events.list({ type: 'billing.meter.error_report_triggered' } as Stripe.EventListParams);
-    const report = reports.data[0]?.data.object as unknown as { reason: { error_types: Array<{ code: string; error_count: number }> } };
-    expect(report.reason.error_types).toEqual([expect.objectContaining({ code: 'meter_event_customer_not_found', error_count: 1 })]);
+    const reports = await stripe.events.list({
+      type: 'billing.meter.error_report_triggered',
+    } as Stripe.EventListParams);
+    const report = reports.data[0]?.data.object as unknown as {
+      reason: { error_types: Array<{ code: string; error_count: number }> };
+    };
+    expect(report.reason.error_types).toEqual([
+      expect.objectContaining({ code: 'meter_event_customer_not_found', error_count: 1 }),
+    ]);
     const badToken = new Stripe('mes_test_forged', {
       host: '127.0.0.1',
       port: sandbox.port,

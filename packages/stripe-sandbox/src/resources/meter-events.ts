@@ -96,9 +96,13 @@ function v1View(
 }
 
 function streamErrorCode(error: StripeError): string {
-  if (error.body.code === 'timestamp_too_far_in_past' || error.body.code === 'timestamp_in_future') return error.body.code;
+  if (error.body.code === 'timestamp_too_far_in_past' || error.body.code === 'timestamp_in_future')
+    return error.body.code;
   if (error.body.code === 'resource_missing') return 'meter_event_customer_not_found';
-  if (error.body.code === 'parameter_missing') return error.body.param?.includes('value') ? 'meter_event_invalid_value' : 'meter_event_no_customer_defined';
+  if (error.body.code === 'parameter_missing')
+    return error.body.param?.includes('value')
+      ? 'meter_event_invalid_value'
+      : 'meter_event_no_customer_defined';
   if (error.body.param?.endsWith('event_name')) return 'no_meter';
   return 'meter_event_invalid_value';
 }
@@ -112,7 +116,9 @@ function reportMeterErrors(
   failures: Array<{ code: string; message: string; identifier: string | null; eventName: string }>,
 ): void {
   const now = Math.floor(Date.now() / 1000);
-  const meter = sandbox.store.all<Meter>('billing_meters').find((candidate) => candidate.event_name === failures[0]?.eventName);
+  const meter = sandbox.store
+    .all<Meter>('billing_meters')
+    .find((candidate) => candidate.event_name === failures[0]?.eventName);
   const codes = [...new Set(failures.map((failure) => failure.code))];
   sandbox.emit('billing.meter.error_report_triggered' as Stripe.Event.Type, {
     object: 'billing.meter_error_report',
@@ -177,7 +183,8 @@ export function registerMeterEvents(router: Router): void {
     if (events.length > MAX_STREAM_BATCH)
       throw errors.invalidValue('events', `At most ${MAX_STREAM_BATCH} events per request.`);
     // Like Stripe, the stream accepts the batch and reports bad events afterwards, not in the response.
-    const failures: Array<{ code: string; message: string; identifier: string | null; eventName: string }> = [];
+    const failures: Array<{ code: string; message: string; identifier: string | null; eventName: string }> =
+      [];
     for (const [index, event] of events.entries()) {
       try {
         recordMeterEvent(sandbox, { ...event, timestamp: fromIso(event.timestamp) }, `events[${index}].`);
