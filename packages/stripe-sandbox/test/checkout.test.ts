@@ -80,6 +80,7 @@ describe('checkout sessions', () => {
       line_items: [{ price: monthly.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
+    const customersBefore = (await stripe.customers.list({ limit: 100 })).data.length;
     const declined = await complete(session.id, 'pm_card_chargeDeclined').catch((error) => error);
     expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(declined).toMatchObject({
@@ -90,6 +91,7 @@ describe('checkout sessions', () => {
     const failsLater = await complete(session.id, 'pm_card_chargeCustomerFail').catch((error) => error);
     expect(failsLater).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
+    expect((await stripe.customers.list({ limit: 100 })).data.length).toBe(customersBefore);
     await complete(session.id, 'pm_card_visa');
     const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
     expect((done.subscription as Stripe.Subscription).status).toBe('active');
@@ -123,6 +125,24 @@ describe('checkout sessions', () => {
     expect(expiredEvents.data.map((event) => (event.data.object as Stripe.Checkout.Session).id)).toContain(
       other.id,
     );
+  });
+
+  it('expires an unpaid session at expires_at on the customer’s test clock', async () => {
+    const { stripe } = harness;
+    const start = Date.UTC(2026, 5, 1) / 1000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer: customer.id,
+      line_items: [{ price: oneTime.id }],
+      success_url: 'https://host.example/ok',
+    });
+    expect(session.expires_at).toBe(start + 24 * 3600);
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: start + 25 * 3600 });
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('expired');
+    const expired = await stripe.events.list({ type: 'checkout.session.expired' });
+    expect(expired.data[0]?.created).toBe(start + 24 * 3600);
   });
 
   it('validates mode against the prices and names the bad parameter', async () => {

@@ -26,6 +26,7 @@ describe('persistence in a data directory', () => {
       url: 'http://127.0.0.1:9/hook',
       enabled_events: ['invoice.paid'],
     });
+    const keyed = await client.products.create({ name: 'Once' }, { idempotencyKey: 'restart-key' });
     await first.close();
     const stored = JSON.parse(readFileSync(path.join(dataDir, 'stripe-sandbox.json'), 'utf8'));
     expect(stored.version).toBe(1);
@@ -38,6 +39,13 @@ describe('persistence in a data directory', () => {
         price.id,
       ]);
       expect((await again.webhookEndpoints.retrieve(endpoint.id)).url).toBe('http://127.0.0.1:9/hook');
+      const sameKey = new Stripe('sk_test_persist', {
+        host: '127.0.0.1',
+        port: second.port,
+        protocol: 'http',
+      });
+      const replayed = await sameKey.products.create({ name: 'Once' }, { idempotencyKey: 'restart-key' });
+      expect(replayed.id).toBe(keyed.id);
     } finally {
       await second.close();
     }

@@ -148,6 +148,38 @@ describe('subscriptions', () => {
     expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('incomplete_expired');
   });
 
+  it('bills unbilled metered usage when canceled with invoice_now', async () => {
+    const { stripe } = harness;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: START });
+    const customer = await stripe.customers.create({ test_clock: clock.id, payment_method: 'pm_card_visa' });
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Runs',
+      event_name: 'agent_run',
+      default_aggregation: { formula: 'count' },
+    });
+    const perRun = await stripe.prices.create({
+      product_data: { name: 'Agent runs' },
+      currency: 'usd',
+      unit_amount: 25,
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+    });
+    const subscription = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: standard.id }, { price: perRun.id }],
+    });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 3 * DAY });
+    for (let run = 0; run < 4; run++) {
+      await stripe.billing.meterEvents.create({
+        event_name: 'agent_run',
+        payload: { stripe_customer_id: customer.id },
+      });
+    }
+    const canceled = await stripe.subscriptions.cancel(subscription.id, { invoice_now: true });
+    expect(canceled.status).toBe('canceled');
+    const final = await stripe.invoices.retrieve(canceled.latest_invoice as string);
+    expect(final).toMatchObject({ status: 'paid', amount_paid: 100, period_end: START + 3 * DAY });
+  });
+
   it('validates items and ids', async () => {
     const { stripe } = harness;
     const customer = await stripe.customers.create({});

@@ -123,7 +123,9 @@ function checkoutActions(sandbox: Sandbox, session: CheckoutSession): Action[] {
         session.status = 'expired';
         session.url = null;
         sandbox.store.put('checkout_sessions', session);
-        sandbox.emit('checkout.session.expired', session);
+        sandbox.emit('checkout.session.expired', session, {
+          clockId: sandbox.clockOfCustomer(session.customer as string | null),
+        });
       },
     },
   ];
@@ -139,9 +141,10 @@ function dueActions(sandbox: Sandbox, clockId: string | null): Action[] {
   for (const invoice of sandbox.store.all<Invoice>('invoices')) {
     if ((invoice.test_clock ?? null) === clockId) actions.push(...invoiceActions(sandbox, invoice));
   }
-  if (clockId === null) {
-    for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions'))
+  for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions')) {
+    if (sandbox.clockOfCustomer(session.customer as string | null) === clockId) {
       actions.push(...checkoutActions(sandbox, session));
+    }
   }
   return actions;
 }

@@ -205,3 +205,38 @@ export function renewSubscription(sandbox: Sandbox, subscription: Subscription):
   subscription.latest_invoice = invoice.id;
   sandbox.store.put('subscriptions', subscription);
 }
+
+/**
+ * Cancels now. With `invoiceNow`, a final invoice bills the metered usage of the unfinished period and
+ * any pending prorations, and is charged at once, as Stripe's `invoice_now` does.
+ */
+export function cancelSubscriptionNow(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  invoiceNow: boolean,
+): void {
+  if (subscription.status === 'canceled') return;
+  const first = subscription.items.data[0];
+  const now = sandbox.now(subscription.test_clock as string | null);
+  endSubscription(sandbox, subscription, 'cancellation_requested');
+  if (!invoiceNow || !first) return;
+  const lines = [
+    // Usage stamped in the very second of cancellation still belongs to this period.
+    ...meteredLines(sandbox, subscription, { start: first.current_period_start, end: now + 1 }),
+    ...pendingItemLines(sandbox, subscription, null),
+  ];
+  if (lines.length === 0) return;
+  const invoice = createInvoice(sandbox, {
+    customer: subscription.customer as string,
+    subscription: subscription.id,
+    lines,
+    billingReason: 'subscription_cycle',
+    periodStart: first.current_period_start,
+    periodEnd: now,
+    automaticTax: subscription.automatic_tax.enabled,
+  });
+  pendingItemLines(sandbox, subscription, invoice.id);
+  subscription.latest_invoice = invoice.id;
+  sandbox.store.put('subscriptions', subscription);
+  attemptInvoicePayment(sandbox, invoice);
+}

@@ -7,6 +7,7 @@ import { type FormObject, parseForm } from './form.js';
 import { RawResponse, type Router } from './router.js';
 
 interface StoredResponse {
+  id: string;
   fingerprint: string;
   status: number;
   body: string;
@@ -48,7 +49,12 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 
 /** The HTTP front: authentication, body decoding, idempotency, expansion and Stripe's error envelope. */
 export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
-  const idempotent = new Map<string, StoredResponse>();
+  // Kept in the store, so replays still work after a restart with a data directory.
+  const idempotent = {
+    get: (key: string) => sandbox.store.get<StoredResponse>('_idempotency', key),
+    set: (key: string, value: Omit<StoredResponse, 'id'>) =>
+      sandbox.store.put('_idempotency', { id: key, ...value }),
+  };
 
   return createServer(async (request, response) => {
     const requestId = newId('req', 14);
@@ -115,8 +121,10 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       }
       const expand = Array.isArray(body.expand) ? (body.expand as string[]) : [];
       const payload = JSON.stringify(expandPaths(result, expand, sandbox.store), null, 2);
-      if (scopedKey)
+      if (scopedKey) {
         idempotent.set(scopedKey, { fingerprint, status: 200, body: payload, storedAt: Date.now() });
+        sandbox.store.flush();
+      }
       send(response, 200, payload, jsonHeaders);
     } catch (error) {
       if (error instanceof StripeError) {
