@@ -9,8 +9,18 @@ describe('customer portal', () => {
   beforeAll(async () => {
     harness = await startHarness();
     const product = await harness.stripe.products.create({ name: 'Tiers' });
-    standard = await harness.stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
-    pro = await harness.stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 6000, recurring: { interval: 'month' } });
+    standard = await harness.stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount: 2000,
+      recurring: { interval: 'month' },
+    });
+    pro = await harness.stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount: 6000,
+      recurring: { interval: 'month' },
+    });
   });
   afterAll(() => harness.close());
 
@@ -34,14 +44,30 @@ describe('customer portal', () => {
         },
       },
     });
-    expect(configuration.features.subscription_update).toMatchObject({ enabled: true, proration_behavior: 'none' });
-    expect((await stripe.billingPortal.configurations.retrieve(configuration.id)).business_profile.headline).toBe('Manage your plan');
-    const updated = await stripe.billingPortal.configurations.update(configuration.id, { metadata: { owner: 'tollgate' } });
+    expect(configuration.features.subscription_update).toMatchObject({
+      enabled: true,
+      proration_behavior: 'none',
+    });
+    expect(
+      (await stripe.billingPortal.configurations.retrieve(configuration.id)).business_profile.headline,
+    ).toBe('Manage your plan');
+    const updated = await stripe.billingPortal.configurations.update(configuration.id, {
+      metadata: { owner: 'tollgate' },
+    });
     expect(updated.metadata).toEqual({ owner: 'tollgate' });
 
-    const customer = await stripe.customers.create({ email: 'portal@example.com', payment_method: 'pm_card_visa' });
-    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: standard.id }] });
-    const session = await stripe.billingPortal.sessions.create({ customer: customer.id, configuration: configuration.id });
+    const customer = await stripe.customers.create({
+      email: 'portal@example.com',
+      payment_method: 'pm_card_visa',
+    });
+    const subscription = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: standard.id }],
+    });
+    const session = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      configuration: configuration.id,
+    });
     expect(session.return_url).toBe('https://host.example/billing');
 
     const page = await fetch(session.url);
@@ -60,7 +86,9 @@ describe('customer portal', () => {
     expect(await declined.text()).toContain('declined');
     const replaced = await form(`${session.url}/card`, { card_number: '5555555555554444' });
     expect(replaced.status).toBe(303);
-    const card = await stripe.paymentMethods.retrieve((await stripe.subscriptions.retrieve(subscription.id)).default_payment_method as string);
+    const card = await stripe.paymentMethods.retrieve(
+      (await stripe.subscriptions.retrieve(subscription.id)).default_payment_method as string,
+    );
     expect(card.card?.last4).toBe('4444');
 
     const canceled = await form(`${session.url}/cancel`, { subscription: subscription.id });
@@ -68,7 +96,10 @@ describe('customer portal', () => {
     expect((await stripe.subscriptions.retrieve(subscription.id)).cancel_at_period_end).toBe(true);
 
     const stranger = await stripe.customers.create({});
-    const otherSession = await stripe.billingPortal.sessions.create({ customer: stranger.id, return_url: 'https://host.example' });
+    const otherSession = await stripe.billingPortal.sessions.create({
+      customer: stranger.id,
+      return_url: 'https://host.example',
+    });
     const foreign = await form(`${otherSession.url}/cancel`, { subscription: subscription.id });
     expect(foreign.status).toBe(404);
   });
@@ -76,10 +107,16 @@ describe('customer portal', () => {
   it('requires a return_url when the configuration has none', async () => {
     const { stripe } = harness;
     const customer = await stripe.customers.create({});
-    const bare = await stripe.billingPortal.configurations.create({ features: { invoice_history: { enabled: true } } });
-    const missing = await stripe.billingPortal.sessions.create({ customer: customer.id, configuration: bare.id }).catch((error) => error);
+    const bare = await stripe.billingPortal.configurations.create({
+      features: { invoice_history: { enabled: true } },
+    });
+    const missing = await stripe.billingPortal.sessions
+      .create({ customer: customer.id, configuration: bare.id })
+      .catch((error) => error);
     expect(missing).toMatchObject({ code: 'parameter_missing', param: 'return_url' });
-    const unknownCustomer = await stripe.billingPortal.sessions.create({ customer: 'cus_missing', return_url: 'https://x.example' }).catch((error) => error);
+    const unknownCustomer = await stripe.billingPortal.sessions
+      .create({ customer: 'cus_missing', return_url: 'https://x.example' })
+      .catch((error) => error);
     expect(unknownCustomer).toMatchObject({ code: 'resource_missing', param: 'customer' });
   });
 });
