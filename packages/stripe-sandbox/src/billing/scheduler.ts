@@ -4,8 +4,8 @@ import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, buildInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { DAY } from './periods.js';
 import { licensedLines, meteredLines } from './subscription-lines.js';
+import { renewSubscription } from './subscription-renewal.js';
 import { clockOfSubscription, type Subscription, setSubscriptionStatus } from './subscription-state.js';
-import { renewSubscription } from './subscriptions.js';
 
 type CheckoutSession = Wire<Stripe.Checkout.Session>;
 

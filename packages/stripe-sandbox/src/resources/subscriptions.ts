@@ -1,11 +1,8 @@
 import type Stripe from 'stripe';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
+import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
 import type { Subscription } from '../billing/subscription-state.js';
-import {
-  cancelSubscriptionNow,
-  createSubscription,
-  type SubscriptionRequest,
-} from '../billing/subscriptions.js';
+import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
 import {
   any,
