@@ -18,7 +18,6 @@ import {
 } from './subscription-state.js';
 
 type Price = Wire<Stripe.Price>;
-type InvoiceItem = Wire<Stripe.InvoiceItem> & { subscription_item?: string };
 
 export interface SubscriptionChange {
   items?: {
