@@ -1,0 +1,74 @@
+// Check and consume benchmark, beside a bare Fastify route with the same body, in the same run.
+//   npm run build && node bench/check.mjs
+// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), DURATION_S (10),
+//      CONNECTIONS (32), RATE (5000: the fixed rate for the latency run), ORGANIZATIONS (1000)
+import { closedLoop, fixedRate } from './lib/load.mjs';
+import { startBareServer } from './lib/bare.mjs';
+import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const durationMs = Number(process.env.DURATION_S ?? 10) * 1000;
+const connections = Number(process.env.CONNECTIONS ?? 32);
+const rate = Number(process.env.RATE ?? 5000);
+const organizations = Number(process.env.ORGANIZATIONS ?? 1000);
+
+const checkBody = (index) =>
+  JSON.stringify({ organization_id: `bench_org_${index % organizations}`, feature: 'api_calls', quantity: 1 });
+const line = (label, result) =>
+  console.log(
+    `${label.padEnd(34)} ${format(result.perSecond).padStart(7)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
+  );
+
+const bare = await startBareServer(4520);
+const bareResult = await closedLoop({ url: `${bare.baseUrl}/v1/check`, makeBody: checkBody, connections, durationMs });
+const bareAtRate = await fixedRate({ url: `${bare.baseUrl}/v1/check`, makeBody: checkBody, rate, durationMs });
+await bare.stop();
+
+const database = await scratchDatabase(databaseUrl);
+try {
+  const server = await startServer({ port: 4521, databaseUrl: database.url });
+  try {
+    // Standard plan: api_calls are soft-capped with an overage price, so consumes keep succeeding.
+    for (let start = 0; start < organizations; start += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, organizations - start) }, (_, offset) =>
+          server.api('POST', '/v1/organizations', { id: `bench_org_${start + offset}`, name: 'Bench', plan: 'standard' }),
+        ),
+      );
+    }
+    const url = `${server.baseUrl}/v1/check`;
+    await closedLoop({ url, headers: authHeaders, makeBody: checkBody, connections, durationMs: 2000 });
+    const check = await closedLoop({ url, headers: authHeaders, makeBody: checkBody, connections, durationMs });
+    const checkAtRate = await fixedRate({ url, headers: authHeaders, makeBody: checkBody, rate, durationMs });
+    const consumeBody = (organizationOf) => (index) =>
+      JSON.stringify({ organization_id: organizationOf(index), feature: 'api_calls', quantity: 1, consume: true });
+    const consumeAcross = await closedLoop({
+      url,
+      headers: authHeaders,
+      makeBody: consumeBody((index) => `bench_org_${index % organizations}`),
+      connections,
+      durationMs,
+    });
+    const consumeOne = await closedLoop({
+      url,
+      headers: authHeaders,
+      makeBody: consumeBody(() => 'bench_org_0'),
+      connections,
+      durationMs,
+    });
+    console.log(`check/consume on PostgreSQL, ${connections} connections, ${durationMs / 1000} s per run\n`);
+    line('bare Fastify route (closed loop)', bareResult);
+    line('POST /v1/check (closed loop)', check);
+    console.log(`  ratio to the bare route: ${format(check.perSecond / bareResult.perSecond, 2)}×  (target ≥ 0.5×)`);
+    line(`bare route at ${rate} req/s`, bareAtRate);
+    line(`POST /v1/check at ${rate} req/s`, checkAtRate);
+    console.log('  target: p99 ≤ 2 ms at 5k req/s');
+    line(`consume across ${organizations} organizations`, consumeAcross);
+    line('consume on one organization', consumeOne);
+    console.log('  targets: ≥ 5,000/s across organizations, ≥ 2,000/s on one');
+  } finally {
+    await server.stop();
+  }
+} finally {
+  await database.drop();
+}

@@ -1,0 +1,148 @@
+// Ingest benchmark: batches of 500 events over HTTP into PostgreSQL and into PGlite, each beside a
+// raw batched INSERT of the same rows into a table of the same shape, measured in the same run.
+//   npm run build && node bench/ingest.mjs
+// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), DURATION_S (15),
+//      CONNECTIONS (8), BATCH (500), SKIP_PGLITE=1
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { closedLoop } from './lib/load.mjs';
+import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const durationMs = Number(process.env.DURATION_S ?? 15) * 1000;
+const connections = Number(process.env.CONNECTIONS ?? 8);
+const batchSize = Number(process.env.BATCH ?? 500);
+const organizations = 100;
+const run = randomBytes(3).toString('hex');
+
+function batch(index) {
+  return Array.from({ length: batchSize }, (_, offset) => {
+    const n = index * batchSize + offset;
+    return {
+      id: `${run}-${n}`,
+      organization_id: `bench_org_${n % organizations}`,
+      project_id: `project_${n % 5}`,
+      event: n % 2 === 0 ? 'llm_tokens' : 'api_calls',
+      quantity: (n % 97) + 1,
+    };
+  });
+}
+
+async function overHttp(server) {
+  for (let index = 0; index < organizations; index += 1) {
+    await server.api('POST', '/v1/organizations', { id: `bench_org_${index}`, name: `Bench ${index}` });
+  }
+  const url = `${server.baseUrl}/v1/events`;
+  const makeBody = (index) => JSON.stringify({ events: batch(index) });
+  // Warm-up: JIT, connection pool, first pages of the indexes.
+  await closedLoop({ url, headers: authHeaders, makeBody: (index) => makeBody(1e6 + index), connections, durationMs: 2000 });
+  const result = await closedLoop({
+    url,
+    headers: authHeaders,
+    makeBody,
+    connections,
+    durationMs,
+    check(response) {
+      const body = JSON.parse(response.text);
+      if (body.accepted !== batchSize) throw new Error(`accepted ${body.accepted}: ${response.text.slice(0, 300)}`);
+    },
+  });
+  return { ...result, eventsPerSecond: result.perSecond * batchSize };
+}
+
+/** The same rows, one multi-row INSERT per batch, into a copy of usage_events: what the database alone can take. */
+function rawInsert(rows, now) {
+  const values = [];
+  const params = [];
+  for (const row of rows) {
+    const base = params.length;
+    values.push(`($${base + 1},$${base + 2},$${base + 3},$${base + 4},$${base + 5},$${base + 6},$${base + 7},$${base + 8})`);
+    params.push(row.organization_id, row.id, row.event, row.event, row.project_id, String(row.quantity), now, now);
+  }
+  return {
+    text: `insert into raw_usage_events (organization_id, id, event, feature, project_id, quantity, "timestamp", received_at) values ${values.join(',')} on conflict do nothing`,
+    params,
+  };
+}
+
+const RAW_TABLE = 'create table raw_usage_events (like usage_events including all)';
+
+async function rawPostgres(url) {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
+  await pool.query(RAW_TABLE);
+  let index = 2e6;
+  let batches = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const query = rawInsert(batch(index++), new Date().toISOString());
+        await pool.query(query.text, query.params);
+        batches += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await pool.end();
+  return (batches * batchSize) / seconds;
+}
+
+async function rawPglite() {
+  const directory = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-raw-'));
+  const db = await PGlite.create(`${directory}/pglite`);
+  // The same shape as the server's table: primary key and the history index.
+  await db.exec(`create table usage_events (organization_id text not null, id text not null, event text not null,
+    feature text, project_id text, user_id text, quantity numeric not null, "timestamp" timestamptz not null,
+    properties jsonb, received_at timestamptz not null, primary key (organization_id, id));
+    create index on usage_events (organization_id, feature, "timestamp"); ${RAW_TABLE};`);
+  let index = 3e6;
+  let batches = 0;
+  const started = performance.now();
+  while (performance.now() < started + durationMs) {
+    const query = rawInsert(batch(index++), new Date().toISOString());
+    await db.query(query.text, query.params);
+    batches += 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await db.close();
+  rmSync(directory, { recursive: true, force: true });
+  return (batches * batchSize) / seconds;
+}
+
+function report(label, http, raw) {
+  console.log(
+    `${label.padEnd(11)} HTTP ${format(http.eventsPerSecond).padStart(8)} events/s  (p50 ${format(http.p50, 1)} ms, p99 ${format(http.p99, 1)} ms per batch, ${http.errors} errors)` +
+      `   raw INSERT ${format(raw).padStart(8)} rows/s   ratio ${format(http.eventsPerSecond / raw, 2)}×`,
+  );
+}
+
+console.log(`ingest: batches of ${batchSize}, ${connections} connections, ${durationMs / 1000} s per measurement\n`);
+const database = await scratchDatabase(databaseUrl);
+try {
+  const server = await startServer({ port: 4511, databaseUrl: database.url });
+  let http;
+  try {
+    http = await overHttp(server);
+  } finally {
+    await server.stop();
+  }
+  report('PostgreSQL', http, await rawPostgres(database.url));
+} finally {
+  await database.drop();
+}
+if (!process.env.SKIP_PGLITE) {
+  const server = await startServer({ port: 4512 });
+  let http;
+  try {
+    http = await overHttp(server);
+  } finally {
+    await server.stop();
+  }
+  report('PGlite', http, await rawPglite());
+}
+console.log('\ntargets: PostgreSQL ≥ 50,000 events/s and ≥ 0.4× raw; PGlite ≥ 15,000 events/s');

@@ -1,0 +1,83 @@
+// Starts a real Tollgate server (the built dist) in its own process, as production runs it.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const repository = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ADMIN_KEY = 'tg_sk_bench_admin_key_0123456789abcdef';
+
+/** A fresh PostgreSQL database on the server named by BENCH_DATABASE_URL, dropped by `drop`. */
+export async function scratchDatabase(baseUrl) {
+  const name = `tollgate_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.end();
+    },
+  };
+}
+
+/** Starts the server on `port` with PostgreSQL (`databaseUrl`) or PGlite in a temporary directory. */
+export async function startServer({ port, databaseUrl, catalogPath }) {
+  const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
+  const child = spawn(process.execPath, [path.join(repository, 'packages/server/dist/main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'false',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir, DATABASE_URL: '' }),
+      ...(catalogPath ? { TOLLGATE_CATALOG: catalogPath } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Tollgate is running')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    async api(method, urlPath, body) {
+      const response = await fetch(`${baseUrl}${urlPath}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await response.json();
+      if (!response.ok) throw new Error(`${method} ${urlPath}: ${JSON.stringify(json)}`);
+      return json;
+    },
+    async stop() {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
+
+export function format(number, digits = 0) {
+  return number.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}

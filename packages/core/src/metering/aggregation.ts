@@ -1,0 +1,91 @@
+import type { Aggregation } from '../catalog/schema.js';
+import { Decimal, type DecimalInput, toDecimal } from '../decimal.js';
+
+/** One usage event as far as a meter cares. */
+export interface MeteredEvent {
+  quantity: DecimalInput;
+  timestamp: Date;
+  /** For unique_count: the value of the feature's unique_property. Events without one are not counted. */
+  uniqueValue?: string | undefined;
+}
+
+/** A meter's running state. `seen` is only filled for unique_count. */
+export interface MeterState {
+  value: Decimal;
+  /** Timestamp of the newest event folded in; `latest` keeps the value of that event. */
+  lastEventAt: Date | null;
+  seen: ReadonlySet<string>;
+}
+
+export function emptyMeterState(): MeterState {
+  return { value: new Decimal(0), lastEventAt: null, seen: new Set() };
+}
+
+function newer(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a >= b ? a : b;
+}
+
+/** Folds one event into a meter: sum adds quantities, count counts events, max keeps the largest,
+ * unique_count counts distinct values, latest keeps the quantity of the newest event (ties: the later arrival). */
+export function applyEvent(aggregation: Aggregation, state: MeterState, event: MeteredEvent): MeterState {
+  const quantity = toDecimal(event.quantity);
+  const lastEventAt = newer(state.lastEventAt, event.timestamp);
+  switch (aggregation) {
+    case 'sum':
+      return { ...state, value: state.value.plus(quantity), lastEventAt };
+    case 'count':
+      return { ...state, value: state.value.plus(1), lastEventAt };
+    case 'max':
+      return { ...state, value: Decimal.max(state.value, quantity), lastEventAt };
+    case 'latest': {
+      const isNewest = state.lastEventAt === null || event.timestamp >= state.lastEventAt;
+      return { ...state, value: isNewest ? quantity : state.value, lastEventAt };
+    }
+    case 'unique_count': {
+      if (event.uniqueValue === undefined || state.seen.has(event.uniqueValue))
+        return { ...state, lastEventAt };
+      const seen = new Set(state.seen).add(event.uniqueValue);
+      return { value: new Decimal(seen.size), lastEventAt, seen };
+    }
+  }
+}
+
+export function foldEvents(
+  aggregation: Aggregation,
+  events: Iterable<MeteredEvent>,
+  initial: MeterState = emptyMeterState(),
+): MeterState {
+  let state = initial;
+  for (const event of events) state = applyEvent(aggregation, state, event);
+  return state;
+}
+
+/**
+ * Combines two meters folded over disjoint sets of events, so a batch can be folded once and
+ * merged into the stored counter: merge(fold(a), fold(b)) equals fold(a then b).
+ */
+export function mergeMeterStates(
+  aggregation: Aggregation,
+  stored: MeterState,
+  delta: MeterState,
+): MeterState {
+  const lastEventAt = newer(stored.lastEventAt, delta.lastEventAt);
+  switch (aggregation) {
+    case 'sum':
+    case 'count':
+      return { ...stored, value: stored.value.plus(delta.value), lastEventAt };
+    case 'max':
+      return { ...stored, value: Decimal.max(stored.value, delta.value), lastEventAt };
+    case 'latest': {
+      if (delta.lastEventAt === null) return stored;
+      const deltaIsNewest = stored.lastEventAt === null || delta.lastEventAt >= stored.lastEventAt;
+      return { ...stored, value: deltaIsNewest ? delta.value : stored.value, lastEventAt };
+    }
+    case 'unique_count': {
+      const seen = new Set([...stored.seen, ...delta.seen]);
+      return { value: new Decimal(seen.size), lastEventAt, seen };
+    }
+  }
+}

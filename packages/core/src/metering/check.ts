@@ -1,0 +1,87 @@
+import type { PlanFeature } from '../catalog/schema.js';
+import { Decimal, type DecimalInput, toDecimal } from '../decimal.js';
+
+export type DenialReason =
+  | 'limit_exceeded'
+  | 'feature_not_in_plan'
+  | 'subscription_inactive'
+  | 'trial_exhausted';
+
+export type Cap = 'hard' | 'soft';
+
+export interface CheckDecision {
+  allowed: boolean;
+  /** The included quantity of the plan; null when unlimited or for boolean features. */
+  limit: Decimal | null;
+  used: Decimal;
+  /** What is left of the included quantity (never negative); null when unlimited or boolean. */
+  remaining: Decimal | null;
+  cap: Cap | null;
+  /** Usage past the limit is billed as overage (soft cap with an overage price). */
+  overage: boolean;
+  reason?: DenialReason;
+}
+
+export interface CheckInput {
+  /** The plan's grant for the feature; undefined when the plan does not mention it. */
+  planFeature: PlanFeature | undefined;
+  used: DecimalInput;
+  quantity: DecimalInput;
+  /** From the catalog's metering.default_grace_percent. */
+  defaultGracePercent: number;
+  /** False when the subscription is canceled, expired or incomplete. */
+  subscriptionActive: boolean;
+}
+
+/**
+ * The highest usage a soft cap without an overage price tolerates: the limit plus the grace.
+ * Null means no ceiling at all.
+ */
+export function enforcedCeiling(planFeature: PlanFeature, defaultGracePercent: number): Decimal | null {
+  if (typeof planFeature === 'boolean' || planFeature.included === 'unlimited') return null;
+  const included = toDecimal(planFeature.included);
+  if (planFeature.cap === 'hard') return included;
+  if (planFeature.overage !== null) return null;
+  const gracePercent = planFeature.grace_percent ?? defaultGracePercent;
+  return included.times(new Decimal(gracePercent).dividedBy(100).plus(1));
+}
+
+/** May the organization use `quantity` more of this feature now? Denials are values, not errors. */
+export function decideCheck(input: CheckInput): CheckDecision {
+  const used = toDecimal(input.used);
+  const quantity = toDecimal(input.quantity);
+  const { planFeature } = input;
+  if (planFeature === undefined || planFeature === false) {
+    return {
+      allowed: false,
+      limit: null,
+      used,
+      remaining: null,
+      cap: null,
+      overage: false,
+      reason: 'feature_not_in_plan',
+    };
+  }
+  const inactive = input.subscriptionActive ? {} : { reason: 'subscription_inactive' as const };
+  if (planFeature === true) {
+    return {
+      allowed: input.subscriptionActive,
+      limit: null,
+      used,
+      remaining: null,
+      cap: null,
+      overage: false,
+      ...inactive,
+    };
+  }
+  const limit = planFeature.included === 'unlimited' ? null : toDecimal(planFeature.included);
+  const remaining = limit === null ? null : Decimal.max(0, limit.minus(used));
+  const base = { limit, used, remaining, cap: planFeature.cap, overage: false };
+  if (!input.subscriptionActive) return { ...base, allowed: false, reason: 'subscription_inactive' };
+  const ceiling = enforcedCeiling(planFeature, input.defaultGracePercent);
+  if (ceiling !== null && used.plus(quantity).gt(ceiling)) {
+    return { ...base, allowed: false, reason: 'limit_exceeded' };
+  }
+  const overage = limit !== null && planFeature.overage !== null && used.plus(quantity).gt(limit);
+  return { ...base, allowed: true, overage };
+}

@@ -1,0 +1,20 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateSecretKey } from './auth/secrets.js';
+
+/**
+ * The configured admin key, or one generated on first start and kept in the data directory
+ * (mode 0600) so restarts keep working with the key that was printed.
+ */
+export function resolveAdminKey(
+  configured: string | undefined,
+  dataDir: string,
+): { key: string; source: string } {
+  if (configured) return { key: configured, source: 'TOLLGATE_ADMIN_KEY' };
+  const file = path.join(dataDir, 'admin-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: file };
+  mkdirSync(dataDir, { recursive: true });
+  const key = generateSecretKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, source: `${file} (generated)` };
+}

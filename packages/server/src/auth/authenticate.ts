@@ -1,0 +1,52 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import { apiKeys } from '../db/schema/index.js';
+import { AppError } from '../errors.js';
+import type { AppContext } from '../http/context.js';
+import type { Principal } from './principal.js';
+import { equalInConstantTime, hashSecret, SECRET_KEY_PREFIX } from './secrets.js';
+import { SESSION_TOKEN_PREFIX, verifySessionToken } from './session-tokens.js';
+
+export const ADMIN_KEY_ID = 'admin';
+
+const unauthenticated = (message: string) => new AppError('unauthenticated', 401, message);
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header) throw unauthenticated('Missing Authorization header: send "Authorization: Bearer <key>"');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <key>"');
+  return match[1];
+}
+
+/** Resolves the caller from the bearer token; throws 401 for anything missing, unknown, revoked or expired. */
+export async function authenticate(request: FastifyRequest, context: AppContext): Promise<Principal> {
+  const token = bearerToken(request);
+  if (token.startsWith(SESSION_TOKEN_PREFIX)) {
+    const claims = verifySessionToken(token, context.auth.sessionSecret, context.now());
+    if (!claims) throw unauthenticated('Invalid or expired session token');
+    return { kind: 'organization_session', organizationId: claims.organizationId, userId: claims.userId };
+  }
+  const secretHash = hashSecret(token);
+  if (equalInConstantTime(secretHash, context.auth.adminKeyHash))
+    return { kind: 'secret_key', keyId: ADMIN_KEY_ID };
+  if (!token.startsWith(SECRET_KEY_PREFIX)) throw unauthenticated('Invalid API key');
+  const [key] = await context.db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  if (!key) throw unauthenticated('Invalid or revoked API key');
+  return { kind: 'secret_key', keyId: key.id };
+}
+
+/**
+ * A session token may only reach its own organization. Another organization's data answers 404,
+ * exactly as if it did not exist, so tokens cannot probe which organizations exist.
+ */
+export function assertOrganizationAccess(principal: Principal, organizationId: string | undefined): void {
+  if (principal.kind === 'secret_key') return;
+  if (organizationId === undefined || principal.organizationId !== organizationId) {
+    throw new AppError('not_found', 404, `organization "${organizationId ?? ''}" not found`);
+  }
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Catalog, demoCatalog } from '@tollgate/core';
+import { parse as parseYaml } from 'yaml';
+
+const DEFAULT_FILES = [
+  'tollgate.config.json',
+  'tollgate.config.yaml',
+  'tollgate.config.yml',
+  'tollgate.config.mjs',
+  'tollgate.config.js',
+];
+
+export type LoadedCatalog = { catalog: Catalog; source: string };
+
+/**
+ * Loads the plan catalog from `catalogPath`, else from a tollgate.config.* file in `directory`,
+ * else the built-in demo catalog. Throws CatalogError naming each bad field.
+ */
+export async function loadCatalog(
+  catalogPath: string | undefined,
+  directory: string,
+): Promise<LoadedCatalog> {
+  const file = catalogPath
+    ? path.resolve(directory, catalogPath)
+    : DEFAULT_FILES.map((name) => path.join(directory, name)).find((candidate) => existsSync(candidate));
+  if (!file) return { catalog: Catalog.from(demoCatalog), source: 'built-in demo catalog' };
+  if (!existsSync(file)) throw new Error(`catalog file not found: ${file}`);
+  return { catalog: Catalog.parse(await readCatalogFile(file)), source: file };
+}
+
+async function readCatalogFile(file: string): Promise<unknown> {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.js' || extension === '.mjs') {
+    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    return module.default;
+  }
+  const text = readFileSync(file, 'utf8');
+  if (extension === '.json') return JSON.parse(text);
+  if (extension === '.yaml' || extension === '.yml') return parseYaml(text);
+  throw new Error(`unsupported catalog file type "${extension}": use .json, .yaml, .yml, .js or .mjs`);
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+/** Every environment variable Tollgate reads, validated in one place. Nothing else touches process.env. */
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4400),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: optionalText.pipe(z.string().url().optional()),
+  DATABASE_URL: optionalText.pipe(z.string().url().optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DATA_DIR: z.string().min(1).default('./data'),
+  TOLLGATE_ADMIN_KEY: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  TOLLGATE_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  TOLLGATE_CATALOG: optionalText,
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_DATA: booleanText.optional(),
+  TRIAL_PLAN_EXECUTIONS: z.coerce.number().int().min(0).default(10),
+  EVENT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(35),
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_WEBHOOK_SECRET: optionalText,
+  STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  adminKey: string | undefined;
+  sessionSecret: string | undefined;
+  catalogPath: string | undefined;
+  sessionTtlSeconds: number;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Seed demo organizations on an empty database (default: on for the embedded database only). */
+  demoData: boolean;
+  trialPlanExecutions: number;
+  /** How many days back ingested usage events may be dated. */
+  eventMaxAgeDays: number;
+  stripeSecretKey: string | undefined;
+  stripeWebhookSecret: string | undefined;
+  stripeSandboxPort: number;
+};
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+}
+
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const result = environmentSchema.safeParse(environment);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    dataDir: env.DATA_DIR,
+    adminKey: env.TOLLGATE_ADMIN_KEY,
+    sessionSecret: env.TOLLGATE_SESSION_SECRET,
+    catalogPath: env.TOLLGATE_CATALOG,
+    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    logLevel: env.LOG_LEVEL,
+    demoData: env.DEMO_DATA ?? env.DATABASE_URL === undefined,
+    trialPlanExecutions: env.TRIAL_PLAN_EXECUTIONS,
+    eventMaxAgeDays: env.EVENT_MAX_AGE_DAYS,
+    stripeSecretKey: env.STRIPE_SECRET_KEY,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    stripeSandboxPort: env.STRIPE_SANDBOX_PORT,
+  };
+}

@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Raw usage events, kept for history, audit and recomputation. The primary key is the idempotency
+ * key: an event id is counted once per organization, forever. Feature is null for credit events.
+ * History reads go through (organization_id, feature, timestamp); at hundreds of millions of rows the
+ * table can be range-partitioned by timestamp with the id key moved to a small key table (docs).
+ */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    event: text('event').notNull(),
+    feature: text('feature'),
+    projectId: text('project_id'),
+    userId: text('user_id'),
+    quantity: numeric('quantity').notNull(),
+    timestamp: instant('timestamp').notNull(),
+    properties: jsonb('properties'),
+    receivedAt: instant('received_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.id] }),
+    index('usage_events_feature_time_idx').on(table.organizationId, table.feature, table.timestamp),
+  ],
+);
+
+/**
+ * Live usage per organization × feature × period, and per project. `project_id` is '' on the
+ * organization's total, which is the row checks read and consumes update. Features that never
+ * reset use one all-time period starting 1970-01-01.
+ */
+export const usageCounters = pgTable(
+  'usage_counters',
+  {
+    organizationId: text('organization_id').notNull(),
+    feature: text('feature').notNull(),
+    periodStart: instant('period_start').notNull(),
+    projectId: text('project_id').notNull().default(''),
+    periodEnd: instant('period_end').notNull(),
+    aggregation: text('aggregation').notNull(),
+    used: numeric('used').notNull().default('0'),
+    lastEventAt: instant('last_event_at'),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.feature, table.periodStart, table.projectId] }),
+  ],
+);
+
+/** Distinct values already counted by unique_count features, per counter. */
+export const usageUniqueValues = pgTable(
+  'usage_unique_values',
+  {
+    organizationId: text('organization_id').notNull(),
+    feature: text('feature').notNull(),
+    periodStart: instant('period_start').notNull(),
+    projectId: text('project_id').notNull().default(''),
+    value: text('value').notNull(),
+  },
+  (table) => [
+    primaryKey({
+      columns: [table.organizationId, table.feature, table.periodStart, table.projectId, table.value],
+    }),
+  ],
+);
+
+/** The first answer to a consuming check, returned again for a repeated idempotency key. */
+export const usageConsumptions = pgTable(
+  'usage_consumptions',
+  {
+    organizationId: text('organization_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    feature: text('feature').notNull(),
+    quantity: numeric('quantity').notNull(),
+    response: jsonb('response'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.idempotencyKey] })],
+);
+
+/** Usage alerts: each threshold fires once per organization, feature and period (the primary key). */
+export const usageAlerts = pgTable(
+  'usage_alerts',
+  {
+    organizationId: text('organization_id').notNull(),
+    feature: text('feature').notNull(),
+    periodStart: instant('period_start').notNull(),
+    threshold: integer('threshold').notNull(),
+    periodEnd: instant('period_end').notNull(),
+    used: numeric('used').notNull(),
+    limit: numeric('limit').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.feature, table.periodStart, table.threshold] }),
+    index('usage_alerts_created_idx').on(table.organizationId, table.createdAt),
+  ],
+);
+
+/**
+ * Notifications waiting for delivery (email, webhooks … come later), written in the same transaction
+ * as what they announce. A delivery worker claims undelivered rows with FOR UPDATE SKIP LOCKED.
+ */
+export const notificationOutbox = pgTable(
+  'notification_outbox',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: instant('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: instant('next_attempt_at').notNull(),
+    deliveredAt: instant('delivered_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.id] }),
+    index('notification_outbox_pending_idx')
+      .on(table.organizationId, table.nextAttemptAt)
+      .where(sql`${table.deliveredAt} is null`),
+  ],
+);

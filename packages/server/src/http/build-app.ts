@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { assertOrganizationAccess, authenticate } from '../auth/authenticate.js';
+import { AppError } from '../errors.js';
+import { registerRoutes } from '../routes/index.js';
+import type { App, AppContext } from './context.js';
+import { errorBody, handleError } from './error-handler.js';
+
+export type BuildAppOptions = {
+  logger: FastifyServerOptions['logger'];
+  /** Extra routes from other capabilities, registered after the core ones. */
+  registerExtraRoutes?: (app: App, context: AppContext) => void;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP API. It does not listen: the server module or a test decides that. */
+export async function buildApp(context: AppContext, options: BuildAppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: 1_048_576,
+    // Host-app ids reach 255 characters, more once percent-encoded; Fastify's default is 100.
+    routerOptions: { maxParamLength: 2_048 },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming)
+        ? incoming
+        : `req_${randomBytes(9).toString('base64url')}`;
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody(request, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  app.decorateRequest('principal', undefined as never);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('preHandler', async (request) => {
+    // Swagger UI's own routes carry no config; its pages are public like /openapi.json.
+    const auth =
+      request.routeOptions.config.auth ??
+      (request.routeOptions.url?.startsWith('/docs') ? 'public' : 'secret_key');
+    if (auth === 'public' || request.routeOptions.url === undefined) return;
+    request.principal = await authenticate(request, context);
+    if (request.principal.kind === 'secret_key') return;
+    if (auth !== 'organization') {
+      throw new AppError(
+        'forbidden',
+        403,
+        'an organization session token cannot call this endpoint; use a secret key',
+      );
+    }
+    assertOrganizationAccess(
+      request.principal,
+      (request.params as { organizationId?: string }).organizationId,
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Tollgate API',
+        version: '1.0.0',
+        description:
+          'Metering, entitlements, credits and billing for multi-tenant SaaS. Request bodies are strict: unknown fields are rejected with 400.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Secret key or organization session token' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  registerRoutes(app, context);
+  options.registerExtraRoutes?.(app, context);
+  return app;
+}

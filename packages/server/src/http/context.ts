@@ -1,0 +1,54 @@
+import type { Catalog, EventWindow } from '@tollgate/core';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Database } from '../db/client.js';
+import type { DebitCreditsForEvent } from '../metering/credit-events.js';
+
+/** Everything a route handler may use, chosen once in the composition root. */
+export type AppContext = {
+  db: Database;
+  databaseKind: 'pglite' | 'postgres';
+  catalog: Catalog;
+  /** The clock; tests and Stripe test clocks replace it. */
+  now: () => Date;
+  auth: {
+    /** SHA-256 of TOLLGATE_ADMIN_KEY. */
+    adminKeyHash: string;
+    sessionSecret: string;
+    sessionTtlSeconds: number;
+  };
+  publicUrl: string;
+  trialPlanExecutions: number;
+  metering: {
+    /** How far back and ahead ingested events may be dated. */
+    eventWindow: EventWindow;
+    /** Provided by the credit ledger; without it credit events are rejected (see metering/credit-events.ts). */
+    debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+  };
+};
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export type RouteAuth = 'public' | 'secret_key' | 'organization';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Who may call the route. `secret_key` (the default): host-app keys only. `organization`: also an
+     * organization session token, for the organization named by the `organizationId` path parameter.
+     */
+    auth?: RouteAuth;
+  }
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { CatalogError } from '@tollgate/core';
+import { resolveAdminKey } from './admin-key.js';
+import { loadCatalog } from './catalog/load-catalog.js';
+import { ConfigError, loadConfig } from './config.js';
+import { seedDemoData } from './demo/seed-demo-data.js';
+import { loggerOptions } from './logger.js';
+import { openPaymentsBackend } from './stripe/payments-backend.js';
+import { createTollgate } from './tollgate.js';
+
+const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+
+async function main() {
+  const config = loadConfig(process.env);
+  const { catalog, source: catalogSource } = await loadCatalog(config.catalogPath, process.cwd());
+  const dataDir = path.resolve(config.dataDir);
+  const adminKey = resolveAdminKey(config.adminKey, dataDir);
+  const payments = await openPaymentsBackend({
+    stripeSecretKey: config.stripeSecretKey,
+    sandboxPort: config.stripeSandboxPort,
+    sandboxDataDir: dataDir,
+  });
+  const tollgate = await createTollgate({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: dataDir,
+    databasePoolSize: config.databasePoolSize,
+    catalog,
+    adminKey: adminKey.key,
+    sessionSecret: config.sessionSecret,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    publicUrl: config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`,
+    trialPlanExecutions: config.trialPlanExecutions,
+    eventMaxAgeDays: config.eventMaxAgeDays,
+    logger: loggerOptions(config.logLevel),
+  });
+  const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
+  const address = await tollgate.app.listen({ port: config.port, host: config.host });
+  const listeningPort = tollgate.app.server.address();
+  // With PORT=0 the operating system picks the port; print the one actually bound.
+  const publicUrl =
+    config.publicUrl ??
+    `http://${displayHost(config.host)}:${typeof listeningPort === 'object' && listeningPort ? listeningPort.port : config.port}`;
+  tollgate.context.publicUrl = publicUrl;
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await tollgate.close();
+    await payments.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
+  const banner = [
+    `Tollgate is running at ${publicUrl}  (listening on ${address})`,
+    `  admin key : ${adminKey.key}`,
+    `              from ${adminKey.source}`,
+    `  database  : ${database}`,
+    `  catalog   : ${catalog.version} from ${catalogSource}`,
+    payments.kind === 'sandbox'
+      ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
+      : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
+    ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
+    `  API docs  : ${publicUrl}/docs`,
+    '',
+    `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
+  ];
+  process.stdout.write(`\n${banner.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof CatalogError) {
+    process.stderr.write(`Tollgate cannot start: ${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `Tollgate cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

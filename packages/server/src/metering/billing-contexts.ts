@@ -1,0 +1,64 @@
+import type { BillingContext, SubscriptionStatus } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/transaction.js';
+import { queryRows } from './query-rows.js';
+
+type Row = {
+  organization_id: string;
+  plan_code: string | null;
+  interval: 'month' | 'year' | null;
+  status: SubscriptionStatus | null;
+  source: 'default' | 'manual' | 'stripe' | null;
+  current_period_start: Date | string | null;
+  current_period_end: Date | string | null;
+};
+
+const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+
+/**
+ * The billing context of each existing organization among `organizationIds`, in one query: its live
+ * subscription, or its most recent one when none is live (then the status says it is inactive).
+ * Organizations missing from the map do not exist.
+ */
+export async function loadBillingContexts(
+  db: DbOrTx,
+  organizationIds: readonly string[],
+  defaultPlanCode: string,
+): Promise<Map<string, BillingContext>> {
+  const rows = await queryRows<Row>(
+    db,
+    sql`
+    select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
+           s.current_period_start, s.current_period_end
+    from organizations o
+    left join lateral (
+      select plan_code, interval, status, source, current_period_start, current_period_end
+      from subscriptions
+      where organization_id = o.id
+      order by (status not in ('canceled', 'expired')) desc, created_at desc
+      limit 1
+    ) s on true
+    where o.id in (select json_array_elements_text(${JSON.stringify(organizationIds)}::json))`,
+  );
+  return toContexts(rows, defaultPlanCode);
+}
+
+function toContexts(rows: Row[], defaultPlanCode: string): Map<string, BillingContext> {
+  const contexts = new Map<string, BillingContext>();
+  for (const row of rows) {
+    const hasPeriod = row.current_period_start !== null && row.current_period_end !== null;
+    const currentPeriod = hasPeriod
+      ? { start: toDate(row.current_period_start as Date), end: toDate(row.current_period_end as Date) }
+      : null;
+    // The default plan follows calendar months; an assigned or paid plan its own anniversary.
+    const anniversary = row.source !== null && row.source !== 'default' && currentPeriod !== null;
+    contexts.set(row.organization_id, {
+      planCode: row.plan_code ?? defaultPlanCode,
+      status: row.status,
+      interval: anniversary ? row.interval : null,
+      anchor: anniversary ? (currentPeriod?.start ?? null) : null,
+      currentPeriod,
+    });
+  }
+  return contexts;
+}

@@ -1,0 +1,51 @@
+import { type Catalog, type CheckDecision, Decimal } from '@tollgate/core';
+
+/** The JSON answer of POST /v1/check. Quantities are exact decimals written as JSON numbers. */
+export type CheckAnswer = {
+  allowed: boolean;
+  feature: string;
+  limit: number | null;
+  used: number;
+  remaining: number | null;
+  cap: 'hard' | 'soft' | null;
+  reason?: 'limit_exceeded' | 'feature_not_in_plan' | 'subscription_inactive' | 'trial_exhausted';
+  upgrade_url?: string;
+};
+
+export const jsonNumber = (value: Decimal) => Number(value.toFixed());
+
+/** Where a denied organization can upgrade: the catalog's upgrade page, naming the next plan. */
+export function upgradeUrl(catalog: Catalog, planCode: string): string | undefined {
+  const base = catalog.definition.upgrade_url;
+  if (!base) return undefined;
+  const next = catalog.plan(planCode)?.upgrade_to;
+  if (!next) return base;
+  const url = new URL(base);
+  url.searchParams.set('plan', next);
+  return url.toString();
+}
+
+export function toCheckAnswer(
+  feature: string,
+  decision: CheckDecision,
+  catalog: Catalog,
+  planCode: string,
+  usedAfter?: Decimal,
+): CheckAnswer {
+  const used = usedAfter ?? decision.used;
+  const remaining = decision.limit === null ? null : jsonNumber(Decimal.max(0, decision.limit.minus(used)));
+  const answer: CheckAnswer = {
+    allowed: decision.allowed,
+    feature,
+    limit: decision.limit === null ? null : jsonNumber(decision.limit),
+    used: jsonNumber(used),
+    remaining,
+    cap: decision.cap,
+  };
+  if (decision.reason) answer.reason = decision.reason;
+  if (!decision.allowed && decision.reason !== 'subscription_inactive') {
+    const url = upgradeUrl(catalog, planCode);
+    if (url) answer.upgrade_url = url;
+  }
+  return answer;
+}

@@ -1,0 +1,119 @@
+import { type Aggregation, type Decimal, decimalText, toDecimal } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/transaction.js';
+import { queryRows } from './query-rows.js';
+
+/** The organization's total; project rows carry the project id. */
+export const ORGANIZATION_TOTAL = '';
+
+export type CounterKey = {
+  organizationId: string;
+  feature: string;
+  periodStart: Date;
+  projectId: string;
+};
+
+export type CounterDelta = CounterKey & {
+  periodEnd: Date;
+  aggregation: Aggregation;
+  /** Added for sum, count and unique_count; the new candidate for max and latest. */
+  value: Decimal;
+  lastEventAt: Date | null;
+};
+
+export type CounterAfter = CounterKey & { used: Decimal };
+
+export const counterKey = (key: CounterKey) =>
+  `${key.organizationId}\u0000${key.feature}\u0000${key.periodStart.toISOString()}\u0000${key.projectId}`;
+
+type UpsertRow = {
+  organization_id: string;
+  feature: string;
+  period_start: Date | string;
+  project_id: string;
+  used: string;
+};
+
+/**
+ * Applies deltas to their counters in one statement, creating missing counters. Rows go in key
+ * order so concurrent batches lock counters in the same order. Returns the counters' new values.
+ */
+export async function upsertCounters(tx: DbOrTx, deltas: CounterDelta[], now: Date): Promise<CounterAfter[]> {
+  if (deltas.length === 0) return [];
+  const input = [...deltas]
+    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
+    .map((delta) => ({
+      o: delta.organizationId,
+      f: delta.feature,
+      ps: delta.periodStart.toISOString(),
+      p: delta.projectId,
+      pe: delta.periodEnd.toISOString(),
+      a: delta.aggregation,
+      u: decimalText(delta.value),
+      l: delta.lastEventAt?.toISOString() ?? null,
+    }));
+  const rows = await queryRows<UpsertRow>(
+    tx,
+    sql`
+    insert into usage_counters as c
+      (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
+    select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now.toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(input)}::json)
+      as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text, u numeric, l timestamptz)
+    on conflict (organization_id, feature, period_start, project_id) do update set
+      used = case c.aggregation
+        when 'max' then greatest(c.used, excluded.used)
+        when 'latest' then case
+          when c.last_event_at is null or excluded.last_event_at >= c.last_event_at then excluded.used
+          else c.used end
+        else c.used + excluded.used end,
+      last_event_at = greatest(c.last_event_at, excluded.last_event_at),
+      updated_at = excluded.updated_at
+    returning organization_id, feature, period_start, project_id, used`,
+  );
+  return rows.map((row) => ({
+    organizationId: row.organization_id,
+    feature: row.feature,
+    periodStart: row.period_start instanceof Date ? row.period_start : new Date(row.period_start),
+    projectId: row.project_id,
+    used: toDecimal(row.used),
+  }));
+}
+
+export type UniqueValue = CounterKey & { value: string };
+
+/** Stores distinct values of unique_count features; returns only the ones not seen before. */
+export async function insertUniqueValues(tx: DbOrTx, values: UniqueValue[]): Promise<UniqueValue[]> {
+  if (values.length === 0) return [];
+  const input = values
+    .map((value) => ({
+      o: value.organizationId,
+      f: value.feature,
+      ps: value.periodStart.toISOString(),
+      p: value.projectId,
+      v: value.value,
+    }))
+    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const rows = await queryRows<{
+    organization_id: string;
+    feature: string;
+    period_start: Date | string;
+    project_id: string;
+    value: string;
+  }>(
+    tx,
+    sql`
+    insert into usage_unique_values (organization_id, feature, period_start, project_id, value)
+    select d.o, d.f, d.ps, d.p, d.v
+    from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text, v text)
+    on conflict do nothing
+    returning organization_id, feature, period_start, project_id, value`,
+  );
+  return rows.map((row) => ({
+    organizationId: row.organization_id,
+    feature: row.feature,
+    periodStart: row.period_start instanceof Date ? row.period_start : new Date(row.period_start),
+    projectId: row.project_id,
+    value: row.value,
+  }));
+}

@@ -1,0 +1,25 @@
+import type { Decimal } from '@tollgate/core';
+import type { DbOrTx } from '../db/transaction.js';
+
+/** One newly stored usage event whose name is a catalog credit event (`ai_inference` costs 25 …). */
+export type CreditEventDebit = {
+  organizationId: string;
+  /** The usage event id: the debit's idempotency key, since the event is stored once, forever. */
+  eventId: string;
+  event: string;
+  quantity: Decimal;
+  /** quantity × the credit event's price in credits. */
+  credits: Decimal;
+  projectId: string | null;
+  userId: string | null;
+  timestamp: Date;
+};
+
+/**
+ * Extension point for the credit ledger (issue 4): debits credits for newly ingested credit events.
+ * It runs inside the ingestion transaction, after the events are stored and only for events not
+ * seen before, so a repeated event id never debits twice. The credits work provides the
+ * implementation and passes it as `debitCreditsForEvent` in the Tollgate options; until then,
+ * credit events are rejected per event with `credits_not_enabled` instead of being silently kept.
+ */
+export type DebitCreditsForEvent = (tx: DbOrTx, debits: CreditEventDebit[]) => Promise<void>;

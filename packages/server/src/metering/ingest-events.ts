@@ -1,0 +1,134 @@
+import { type Catalog, DEFAULT_EVENT_WINDOW, type EventWindow, toDecimal } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import { type DbOrTx, withTransaction } from '../db/transaction.js';
+import { loadBillingContexts } from './billing-contexts.js';
+import { alertCrossings, assignPeriods, foldDeltas, uniqueValuesOf } from './counter-deltas.js';
+import { insertUniqueValues, upsertCounters } from './counters.js';
+import type { DebitCreditsForEvent } from './credit-events.js';
+import { queryRows } from './query-rows.js';
+import { recordAlerts } from './record-alerts.js';
+import { retryTransaction } from './retry.js';
+import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
+
+export type IngestOptions = {
+  catalog: Catalog;
+  now: Date;
+  window?: EventWindow;
+  debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+};
+
+export type IngestResult = { accepted: number; duplicates: number; rejected: Rejection[] };
+
+const eventKey = (organizationId: string, id: string) => `${organizationId}\u0000${id}`;
+
+/**
+ * Stores a batch of usage events exactly once each and moves their counters in the same
+ * transaction. Invalid events are rejected one by one; the rest of the batch is kept.
+ */
+export async function ingestEvents(
+  db: DbOrTx,
+  rawEvents: unknown[],
+  options: IngestOptions,
+): Promise<IngestResult> {
+  const { catalog, now } = options;
+  const window = options.window ?? DEFAULT_EVENT_WINDOW;
+  // Setup: validate each event and read the organizations' billing contexts.
+  const rejected: Rejection[] = [];
+  const candidates: ValidEvent[] = [];
+  for (const [index, raw] of rawEvents.entries()) {
+    const result = validateEvent(raw, index, catalog, now, window);
+    if (isRejection(result)) rejected.push(result);
+    else if (result.feature === null && !options.debitCreditsForEvent) {
+      rejected.push({
+        index,
+        code: 'credits_not_enabled',
+        message: `credit event "${result.event}" needs the credit ledger, which is not enabled`,
+      });
+    } else candidates.push(result);
+  }
+  const organizationIds = [...new Set(candidates.map((event) => event.organizationId))];
+  const contexts = organizationIds.length
+    ? await loadBillingContexts(db, organizationIds, catalog.defaultPlanCode)
+    : new Map();
+  const seen = new Set<string>();
+  const valid: ValidEvent[] = [];
+  let duplicatesInBatch = 0;
+  for (const event of candidates) {
+    if (!contexts.has(event.organizationId)) {
+      rejected.push({
+        index: event.index,
+        code: 'organization_not_found',
+        message: `organization "${event.organizationId}" not found`,
+      });
+      continue;
+    }
+    const key = eventKey(event.organizationId, event.id);
+    if (seen.has(key)) duplicatesInBatch += 1;
+    else {
+      seen.add(key);
+      valid.push(event);
+    }
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  if (valid.length === 0) return { accepted: 0, duplicates: duplicatesInBatch, rejected };
+
+  // Execute: store, then count only what was new.
+  const accepted = await retryTransaction(() =>
+    withTransaction(db, async (tx) => {
+      const inserted = await insertEvents(tx, valid, now);
+      const fresh = valid.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
+      const metered = assignPeriods(fresh, catalog, contexts);
+      const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
+      const deltas = foldDeltas(metered, catalog, newUniqueValues);
+      const after = await upsertCounters(tx, deltas, now);
+      await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
+      const creditEvents = fresh.filter((event) => event.feature === null);
+      if (creditEvents.length > 0 && options.debitCreditsForEvent) {
+        await options.debitCreditsForEvent(
+          tx,
+          creditEvents.map((event) => ({
+            organizationId: event.organizationId,
+            eventId: event.id,
+            event: event.event,
+            quantity: event.quantity,
+            credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
+            projectId: event.projectId,
+            userId: event.userId,
+            timestamp: event.timestamp,
+          })),
+        );
+      }
+      return fresh.length;
+    }),
+  );
+  return { accepted, duplicates: duplicatesInBatch + valid.length - accepted, rejected };
+}
+
+/** One INSERT for the whole batch, in key order; returns the keys of the events that were new. */
+export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<Set<string>> {
+  const input = events
+    .map((event) => ({
+      o: event.organizationId,
+      i: event.id,
+      e: event.event,
+      f: event.feature,
+      p: event.projectId,
+      u: event.userId,
+      q: event.quantity.toFixed(),
+      t: event.timestamp.toISOString(),
+      r: event.properties,
+    }))
+    .sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : a.i < b.i ? -1 : a.i > b.i ? 1 : 0));
+  const rows = await queryRows<{ organization_id: string; id: string }>(
+    tx,
+    sql`
+    insert into usage_events
+      (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
+    select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${now.toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(input)}::json)
+      as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
+    on conflict (organization_id, id) do nothing
+    returning organization_id, id`,
+  );
+  return new Set(rows.map((row) => eventKey(row.organization_id, row.id)));
+}

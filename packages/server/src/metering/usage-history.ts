@@ -1,0 +1,80 @@
+import { billingPeriodAt, type Catalog, toDecimal } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/transaction.js';
+import { badRequest, notFound } from '../errors.js';
+import { loadBillingContexts } from './billing-contexts.js';
+import { jsonNumber } from './check-answer.js';
+import { queryRows } from './query-rows.js';
+
+export type Granularity = 'hour' | 'day';
+
+const BUCKET_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_000 };
+/** Enough for a month by the hour or a year by the day, without unbounded responses. */
+const MAX_BUCKETS = 24 * 31 + 1;
+
+/**
+ * A time series of one feature from the raw events, bucketed in UTC. Additive meters get a point per
+ * bucket (0 when nothing happened); gauges (max, latest) only where they were reported.
+ */
+export async function usageHistory(
+  db: DbOrTx,
+  catalog: Catalog,
+  input: {
+    organizationId: string;
+    feature: string;
+    granularity: Granularity;
+    from?: Date | undefined;
+    to?: Date | undefined;
+  },
+  now: Date,
+) {
+  const feature = catalog.feature(input.feature);
+  if (!feature) throw badRequest('unknown_feature', `feature "${input.feature}" is not in the catalog`);
+  const context = (await loadBillingContexts(db, [input.organizationId], catalog.defaultPlanCode)).get(
+    input.organizationId,
+  );
+  if (!context) throw notFound('organization', input.organizationId);
+  const step = BUCKET_MS[input.granularity];
+  const from = new Date(
+    Math.floor((input.from ?? billingPeriodAt(context, now).start).getTime() / step) * step,
+  );
+  // By default the series runs to the end of the bucket holding `now`, so the latest usage shows.
+  const to = input.to ?? new Date((Math.floor(now.getTime() / step) + 1) * step);
+  if (to <= from) throw badRequest('invalid_range', '"to" must be after "from"');
+  if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) {
+    throw badRequest('range_too_large', `at most ${MAX_BUCKETS} ${input.granularity} buckets per request`);
+  }
+  const uniqueProperty = feature.unique_property ?? '';
+  const value = {
+    sum: sql`sum(quantity)`,
+    count: sql`count(*)`,
+    max: sql`max(quantity)`,
+    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+    unique_count: sql`count(distinct properties ->> ${uniqueProperty})`,
+  }[feature.aggregation];
+  const rows = await queryRows<{ bucket: Date | string; value: string }>(
+    db,
+    sql`select date_trunc(${input.granularity}, "timestamp", 'UTC') as bucket, (${value})::text as value
+        from usage_events
+        where organization_id = ${input.organizationId} and feature = ${input.feature}
+          and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
+        group by 1 order by 1`,
+  );
+  const byBucket = new Map(rows.map((row) => [new Date(row.bucket).getTime(), toDecimal(row.value)]));
+  const additive = feature.aggregation !== 'max' && feature.aggregation !== 'latest';
+  const points: { start: string; value: number }[] = [];
+  for (let start = from.getTime(); start < to.getTime(); start += step) {
+    const found = byBucket.get(start);
+    if (found !== undefined || additive) {
+      points.push({ start: new Date(start).toISOString(), value: found ? jsonNumber(found) : 0 });
+    }
+  }
+  return {
+    organization_id: input.organizationId,
+    feature: input.feature,
+    granularity: input.granularity,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    points,
+  };
+}

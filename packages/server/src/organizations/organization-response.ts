@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { iso, isoOrNull } from '../http/schemas.js';
+import type { OrganizationWithSubscription } from './service.js';
+
+export const subscriptionSummary = z.object({
+  id: z.string(),
+  plan: z.string(),
+  interval: z.enum(['month', 'year']),
+  status: z.string(),
+  source: z.string(),
+  current_period_start: z.string(),
+  current_period_end: z.string(),
+  trial_end: z.string().nullable(),
+  cancel_at_period_end: z.boolean(),
+});
+
+export const organizationResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  trial_organization: z.boolean(),
+  stripe_customer_id: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  plan: z.string().nullable(),
+  subscription: subscriptionSummary.nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type OrganizationResponse = z.infer<typeof organizationResponse>;
+
+export function toOrganizationResponse(organization: OrganizationWithSubscription): OrganizationResponse {
+  const subscription = organization.subscription;
+  return {
+    id: organization.id,
+    name: organization.name,
+    email: organization.email,
+    trial_organization: organization.trialOrganization,
+    stripe_customer_id: organization.stripeCustomerId,
+    metadata: organization.metadata,
+    plan: subscription?.planCode ?? null,
+    subscription: subscription
+      ? {
+          id: subscription.id,
+          plan: subscription.planCode,
+          interval: subscription.interval,
+          status: subscription.status,
+          source: subscription.source,
+          current_period_start: iso(subscription.currentPeriodStart),
+          current_period_end: iso(subscription.currentPeriodEnd),
+          trial_end: isoOrNull(subscription.trialEnd),
+          cancel_at_period_end: subscription.cancelAtPeriodEnd,
+        }
+      : null,
+    created_at: iso(organization.createdAt),
+    updated_at: iso(organization.updatedAt),
+  };
+}

@@ -1,0 +1,84 @@
+import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
+import type { FastifyServerOptions } from 'fastify';
+import { hashSecret, hmac } from './auth/secrets.js';
+import { recordCatalogVersion } from './catalog/record-catalog-version.js';
+import { type DatabaseHandle, openDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { buildApp } from './http/build-app.js';
+import type { App, AppContext } from './http/context.js';
+import type { DebitCreditsForEvent } from './metering/credit-events.js';
+
+export type TollgateOptions = {
+  databaseUrl?: string | undefined;
+  /** PGlite's directory; null keeps the embedded database in memory. */
+  pgliteDir?: string | null;
+  databasePoolSize?: number;
+  catalog: Catalog;
+  adminKey: string;
+  sessionSecret?: string | undefined;
+  sessionTtlSeconds?: number;
+  publicUrl?: string;
+  trialPlanExecutions?: number;
+  /** Ingested events may be dated this many days back (default 35). */
+  eventMaxAgeDays?: number;
+  /** The credit ledger's debit for credit events; see metering/credit-events.ts. */
+  debitCreditsForEvent?: DebitCreditsForEvent;
+  logger?: FastifyServerOptions['logger'];
+  now?: () => Date;
+};
+
+export type Tollgate = {
+  app: App;
+  context: AppContext;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+};
+
+/** The composition root: opens and migrates the database, records the catalog and builds the API. */
+export async function createTollgate(options: TollgateOptions): Promise<Tollgate> {
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.pgliteDir ?? null,
+    poolSize: options.databasePoolSize ?? 20,
+  });
+  try {
+    await runMigrations(database);
+    const now = options.now ?? (() => new Date());
+    await recordCatalogVersion(database.db, options.catalog, now());
+    const context: AppContext = {
+      db: database.db,
+      databaseKind: database.kind,
+      catalog: options.catalog,
+      now,
+      auth: {
+        adminKeyHash: hashSecret(options.adminKey),
+        // Derived from the admin key by default, so every process sharing that key accepts the same tokens.
+        sessionSecret:
+          options.sessionSecret ?? hmac(options.adminKey, 'tollgate organization session tokens'),
+        sessionTtlSeconds: options.sessionTtlSeconds ?? 3_600,
+      },
+      publicUrl: options.publicUrl ?? 'http://localhost:4400',
+      trialPlanExecutions: options.trialPlanExecutions ?? 10,
+      metering: {
+        eventWindow: {
+          ...DEFAULT_EVENT_WINDOW,
+          ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
+        },
+        debitCreditsForEvent: options.debitCreditsForEvent,
+      },
+    };
+    const app = await buildApp(context, { logger: options.logger ?? false });
+    return {
+      app,
+      context,
+      database,
+      async close() {
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+import { expect, it } from 'vitest';
+import { describeEachDatabase } from '../support/harness.js';
+import { createOrganization, ingest } from './helpers.js';
+import { meteringTestCatalog } from './test-catalog.js';
+
+describeEachDatabase(
+  'usage reads',
+  (harness) => {
+    it('reports the current calendar-month period on the free plan, per feature and per project', async () => {
+      await createOrganization(harness(), 'org_report');
+      await ingest(harness(), [
+        { id: 'a', organization_id: 'org_report', event: 'llm_tokens', quantity: 8_000, project_id: 'web' },
+        { id: 'b', organization_id: 'org_report', event: 'llm_tokens', quantity: 500, project_id: 'cli' },
+        { id: 'c', organization_id: 'org_report', event: 'api_calls', quantity: 3 },
+        // Last month's event: inside the 35-day window, counted in October's period, not November's.
+        {
+          id: 'd',
+          organization_id: 'org_report',
+          event: 'api_calls',
+          quantity: 50,
+          timestamp: '2026-10-31T23:00:00Z',
+        },
+      ]);
+      const report = await harness().request('GET', '/v1/organizations/org_report/usage');
+      expect(report.status).toBe(200);
+      expect(report.body.plan).toBe('free');
+      expect(report.body.period).toEqual({
+        start: '2026-11-01T00:00:00.000Z',
+        end: '2026-12-01T00:00:00.000Z',
+      });
+      const tokens = report.body.features.find((line: { feature: string }) => line.feature === 'llm_tokens');
+      expect(tokens).toEqual({
+        feature: 'llm_tokens',
+        used: 8_500,
+        included: 10_000,
+        limit: 10_000,
+        remaining: 1_500,
+        percent: 85,
+        cap: 'soft',
+        overage_quantity: 0,
+        overage_amount: 0,
+      });
+      expect(
+        report.body.features.find((line: { feature: string }) => line.feature === 'api_calls').used,
+      ).toBe(3);
+      expect(report.body.features.some((line: { feature: string }) => line.feature === 'sso')).toBe(false);
+      expect(report.body.projects).toEqual([
+        { project_id: 'cli', features: [{ feature: 'llm_tokens', used: 500 }] },
+        { project_id: 'web', features: [{ feature: 'llm_tokens', used: 8_000 }] },
+      ]);
+    });
+
+    it('follows the anniversary period of an assigned plan and rolls over at its end', async () => {
+      await createOrganization(harness(), 'org_anniversary', 'standard');
+      await ingest(harness(), [
+        { id: 'a1', organization_id: 'org_anniversary', event: 'api_calls', quantity: 10 },
+      ]);
+      const before = await harness().request('GET', '/v1/organizations/org_anniversary/usage');
+      expect(before.body.period.start).toBe(harness().clock.now.toISOString());
+      const calls = () =>
+        harness()
+          .request('GET', '/v1/organizations/org_anniversary/usage')
+          .then(
+            (response) =>
+              response.body.features.find((line: { feature: string }) => line.feature === 'api_calls').used,
+          );
+      expect(await calls()).toBe(10);
+      const start = harness().clock.now;
+      harness().clock.set(new Date(Date.UTC(2026, 11, 15, 12, 0, 0)));
+      try {
+        expect(await calls()).toBe(0);
+        const after = await harness().request('GET', '/v1/organizations/org_anniversary/usage');
+        expect(after.body.period.start).toBe('2026-12-15T12:00:00.000Z');
+      } finally {
+        harness().clock.set(start);
+      }
+    });
+
+    it('gives an hourly history with zero-filled buckets', async () => {
+      await createOrganization(harness(), 'org_history');
+      await ingest(harness(), [
+        {
+          id: 'h1',
+          organization_id: 'org_history',
+          event: 'api_calls',
+          quantity: 2,
+          timestamp: '2026-11-15T09:10:00Z',
+        },
+        {
+          id: 'h2',
+          organization_id: 'org_history',
+          event: 'api_calls',
+          quantity: 3,
+          timestamp: '2026-11-15T09:50:00Z',
+        },
+        {
+          id: 'h3',
+          organization_id: 'org_history',
+          event: 'api_calls',
+          quantity: 4,
+          timestamp: '2026-11-15T11:05:00Z',
+        },
+      ]);
+      const history = await harness().request(
+        'GET',
+        '/v1/organizations/org_history/usage/api_calls/history?granularity=hour&from=2026-11-15T09:00:00Z&to=2026-11-15T12:00:00Z',
+      );
+      expect(history.status).toBe(200);
+      expect(history.body.points).toEqual([
+        { start: '2026-11-15T09:00:00.000Z', value: 5 },
+        { start: '2026-11-15T10:00:00.000Z', value: 0 },
+        { start: '2026-11-15T11:00:00.000Z', value: 4 },
+      ]);
+      const tooLong = await harness().request(
+        'GET',
+        '/v1/organizations/org_history/usage/api_calls/history?granularity=hour&from=2026-01-01T00:00:00Z',
+      );
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.error.code).toBe('range_too_large');
+      const unknown = await harness().request('GET', '/v1/organizations/org_history/usage/teleports/history');
+      expect(unknown.status).toBe(400);
+    });
+
+    it("lets an organization session read its own usage and alerts, never another organization's", async () => {
+      await createOrganization(harness(), 'org_mine');
+      await createOrganization(harness(), 'org_theirs');
+      const session = await harness().request('POST', '/v1/organizations/org_mine/sessions', { body: {} });
+      const token = session.body.token;
+      expect((await harness().request('GET', '/v1/organizations/org_mine/usage', { token })).status).toBe(
+        200,
+      );
+      expect((await harness().request('GET', '/v1/organizations/org_mine/alerts', { token })).status).toBe(
+        200,
+      );
+      for (const path of ['usage', 'alerts', 'usage/api_calls/history']) {
+        const theirs = await harness().request('GET', `/v1/organizations/org_theirs/${path}`, { token });
+        expect(theirs.status).toBe(404);
+      }
+      expect((await harness().request('GET', '/v1/organizations/org_nobody/usage')).status).toBe(404);
+      expect(
+        (
+          await harness().request('POST', '/v1/check', {
+            token,
+            body: { organization_id: 'org_mine', feature: 'api_calls' },
+          })
+        ).status,
+      ).toBe(403);
+    });
+  },
+  { catalog: meteringTestCatalog },
+);

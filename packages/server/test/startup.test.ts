@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { demoCatalog } from '@tollgate/core';
+import Stripe from 'stripe';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, testDatabaseUrl } from './support/databases.js';
+import { runFailingServer, startServerProcess } from './support/server-process.js';
+
+const directories: string[] = [];
+const temporaryDirectory = () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'tollgate-start-'));
+  directories.push(directory);
+  return directory;
+};
+afterAll(() => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+const stripeAt = (url: string) => {
+  const { hostname, port } = new URL(url);
+  return new Stripe('sk_test_startup', { host: hostname, port: Number(port), protocol: 'http' });
+};
+
+const call = async (url: string, key: string, method: string, body?: unknown) => {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+describe('the server process', { timeout: 180_000 }, () => {
+  it('keeps organizations, projects and their audit trail across a restart, with the same generated key', async () => {
+    const dataDir = temporaryDirectory();
+    const first = await startServerProcess({ DATA_DIR: dataDir });
+    expect(first.adminKey).toMatch(/^tg_sk_/);
+    expect(first.output()).toContain('demo data : organizations acme, globex, initech');
+    const sandboxUrl = /built-in sandbox at (\S+)/.exec(first.output())?.[1];
+    expect(sandboxUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The embedded Stripe sandbox answers like Stripe: an unauthenticated call gets Stripe's error object.
+    const stripeAnswer = await fetch(`${sandboxUrl}/v1/customers`);
+    expect(stripeAnswer.status).toBe(401);
+    expect(((await stripeAnswer.json()) as any).error.type).toBe('invalid_request_error');
+    const customer = await stripeAt(sandboxUrl as string).customers.create({ email: 'kept@restart.test' });
+    const organization = await call(`${first.url}/v1/organizations`, first.adminKey, 'POST', {
+      id: 'restart_org',
+      name: 'Restart',
+    });
+    expect(organization.status).toBe(201);
+    const project = await call(`${first.url}/v1/organizations/restart_org/projects`, first.adminKey, 'POST', {
+      id: 'main',
+      name: 'Main',
+    });
+    expect(project.status).toBe(201);
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = await startServerProcess({ DATA_DIR: dataDir });
+    try {
+      expect(second.adminKey).toBe(first.adminKey);
+      // Stripe ids stored before the restart still resolve in the sandbox afterwards.
+      const secondSandboxUrl = /built-in sandbox at (\S+)/.exec(second.output())?.[1] as string;
+      expect((await stripeAt(secondSandboxUrl).customers.retrieve(customer.id)) as any).toMatchObject({
+        id: customer.id,
+        email: 'kept@restart.test',
+      });
+      expect(second.output()).not.toContain('demo data');
+      expect(
+        (await call(`${second.url}/v1/organizations/restart_org`, second.adminKey, 'GET')).body.name,
+      ).toBe('Restart');
+      const projects = await call(
+        `${second.url}/v1/organizations/restart_org/projects`,
+        second.adminKey,
+        'GET',
+      );
+      expect(projects.body.data.map((item: { id: string }) => item.id)).toEqual(['main']);
+      const audit = await call(
+        `${second.url}/v1/organizations/restart_org/audit-log`,
+        second.adminKey,
+        'GET',
+      );
+      expect(audit.body.data.map((entry: { action: string }) => entry.action)).toEqual([
+        'project.created',
+        'organization.created',
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('never writes a secret key or session token to its logs', async () => {
+    const server = await startServerProcess({
+      DATA_DIR: temporaryDirectory(),
+      LOG_LEVEL: 'trace',
+      DEMO_DATA: 'no',
+    });
+    try {
+      const key = await call(`${server.url}/v1/api-keys`, server.adminKey, 'POST', { name: 'logged?' });
+      await call(`${server.url}/v1/organizations`, key.body.secret, 'POST', { id: 'log_org', name: 'Logs' });
+      const session = await call(
+        `${server.url}/v1/organizations/log_org/sessions`,
+        key.body.secret,
+        'POST',
+        {},
+      );
+      await call(`${server.url}/v1/organizations/log_org`, session.body.token, 'GET');
+      await call(`${server.url}/v1/organizations/log_org`, 'tg_sk_wrong_key_that_must_not_be_logged', 'GET');
+      await server.stop();
+      // Every log line is JSON; the start-up banner (which shows the admin key on purpose) is not.
+      const logs = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n');
+      expect(logs).toContain('"statusCode":401');
+      for (const secret of [
+        server.adminKey,
+        key.body.secret,
+        session.body.token,
+        'tg_sk_wrong_key_that_must_not',
+      ]) {
+        expect(logs).not.toContain(secret);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start on a bad catalog, naming the bad field', async () => {
+    const directory = temporaryDirectory();
+    const catalogFile = path.join(directory, 'catalog.json');
+    const broken = structuredClone(demoCatalog) as any;
+    broken.plans.standard.features.llm_tokens.cap = 'sometimes';
+    writeFileSync(catalogFile, JSON.stringify(broken));
+    const result = await runFailingServer({ DATA_DIR: directory, TOLLGATE_CATALOG: catalogFile });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('plans.standard.features.llm_tokens');
+  });
+
+  it('refuses to start on a bad environment, naming the variable', async () => {
+    const result = await runFailingServer({ DATA_DIR: temporaryDirectory(), PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('PORT');
+  });
+
+  it('loads a YAML catalog file', async () => {
+    const directory = temporaryDirectory();
+    const catalogFile = path.join(directory, 'tollgate.config.yaml');
+    writeFileSync(
+      catalogFile,
+      [
+        'version: tiny-1',
+        'features:',
+        '  widgets: { name: Widgets }',
+        'plans:',
+        '  free:',
+        '    name: Free',
+        '    prices: { monthly: { amount: 0 } }',
+        '    features: { widgets: { included: 5, cap: hard } }',
+      ].join('\n'),
+    );
+    const server = await startServerProcess({
+      DATA_DIR: directory,
+      TOLLGATE_CATALOG: catalogFile,
+      DEMO_DATA: 'no',
+    });
+    try {
+      const plans = await call(`${server.url}/v1/plans`, server.adminKey, 'GET');
+      expect(plans.body.catalog_version).toBe('tiny-1');
+      expect(plans.body.plans.map((plan: { code: string }) => plan.code)).toEqual(['free']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  describe.skipIf(!testDatabaseUrl)('on one PostgreSQL database', () => {
+    it('two processes started at the same moment both come up and serve requests', async () => {
+      const scratch = await createScratchDatabase();
+      const environment = {
+        DATABASE_URL: scratch.url,
+        TOLLGATE_ADMIN_KEY: 'tg_sk_shared_admin_key_for_two_processes',
+        DEMO_DATA: 'false',
+      };
+      const [first, second] = await Promise.all([
+        startServerProcess({ ...environment, DATA_DIR: temporaryDirectory() }),
+        startServerProcess({ ...environment, DATA_DIR: temporaryDirectory() }),
+      ]);
+      try {
+        const key = environment.TOLLGATE_ADMIN_KEY;
+        const created = await call(`${first.url}/v1/organizations`, key, 'POST', {
+          id: 'shared',
+          name: 'Shared',
+        });
+        expect(created.status).toBe(201);
+        expect((await call(`${second.url}/v1/organizations/shared`, key, 'GET')).status).toBe(200);
+        const session = await call(`${first.url}/v1/organizations/shared/sessions`, key, 'POST', {});
+        // A session minted by one process is accepted by the other.
+        expect((await call(`${second.url}/v1/organizations/shared`, session.body.token, 'GET')).status).toBe(
+          200,
+        );
+      } finally {
+        await Promise.all([first.stop(), second.stop()]);
+        await scratch.drop();
+      }
+    });
+  });
+});

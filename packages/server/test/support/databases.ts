@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The PostgreSQL server the integration tests also run on, when set (CI sets it). */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
+
+export type DatabaseTarget = { name: 'pglite' | 'postgres' };
+
+export const databaseTargets: DatabaseTarget[] = testDatabaseUrl
+  ? [{ name: 'pglite' }, { name: 'postgres' }]
+  : [{ name: 'pglite' }];
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function onAdminConnection<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh, uniquely named database on the shared PostgreSQL server, so runs never see each other's
+ * rows and a second run in a row starts clean. `drop` removes it.
+ */
+export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tollgate_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await onAdminConnection((client) => client.query(`create database "${name}"`));
+  return {
+    url: withDatabase(testDatabaseUrl as string, name),
+    async drop() {
+      await onAdminConnection((client) => client.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export type ServerProcess = {
+  child: ChildProcess;
+  url: string;
+  adminKey: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+};
+
+/** Spawns the built server with only the given environment, collecting stdout and stderr together. */
+function spawnServer(environment: Record<string, string>) {
+  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [mainScript], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      STRIPE_SANDBOX_PORT: '0',
+      ...environment,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collected = { output: '' };
+  child.stdout?.on('data', (chunk) => {
+    collected.output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    collected.output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, collected, exited };
+}
+
+/** Runs the built server (`npm run build` first) as a person would, and reads the URL and key it prints. */
+export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+  const { child, collected, exited } = spawnServer(environment);
+  const started = await new Promise<{ url: string; adminKey: string } | null>((resolve) => {
+    const deadline = setTimeout(() => resolve(null), 60_000);
+    const look = () => {
+      const url = /Tollgate is running at (\S+)/.exec(collected.output)?.[1];
+      const adminKey = /admin key : (\S+)/.exec(collected.output)?.[1];
+      if (url && adminKey) {
+        clearTimeout(deadline);
+        resolve({ url, adminKey });
+      }
+    };
+    child.stdout?.on('data', look);
+    void exited.then(() => {
+      clearTimeout(deadline);
+      resolve(null);
+    });
+  });
+  if (!started) {
+    child.kill('SIGKILL');
+    throw new Error(`the server did not start:\n${collected.output}`);
+  }
+  return {
+    child,
+    ...started,
+    output: () => collected.output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
+export async function runFailingServer(environment: Record<string, string>) {
+  const { collected, exited } = spawnServer(environment);
+  const code = await exited;
+  return { code, output: collected.output };
+}
