@@ -60,7 +60,7 @@ export async function startReceiver(answer: (attempt: number) => number = () => 
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: raw responses are inspected field by field in tests
+// Raw responses are inspected field by field in tests.
 type RawJson = any;
 
 export async function rawRequest(
