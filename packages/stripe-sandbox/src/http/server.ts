@@ -4,17 +4,8 @@ import { newId } from '../state/ids.js';
 import { errors, StripeError } from './errors.js';
 import { expandPaths } from './expand.js';
 import { type FormObject, parseForm } from './form.js';
+import { IdempotencyCache } from './idempotency.js';
 import { RawResponse, type Router } from './router.js';
-
-interface StoredResponse {
-  id: string;
-  fingerprint: string;
-  status: number;
-  body: string;
-  storedAt: number;
-}
-
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -49,12 +40,7 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 
 /** The HTTP front: authentication, body decoding, idempotency, expansion and Stripe's error envelope. */
 export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
-  // Kept in the store, so replays still work after a restart with a data directory.
-  const idempotent = {
-    get: (key: string) => sandbox.store.get<StoredResponse>('_idempotency', key),
-    set: (key: string, value: Omit<StoredResponse, 'id'>) =>
-      sandbox.store.put('_idempotency', { id: key, ...value }),
-  };
+  const idempotent = new IdempotencyCache(sandbox.store);
 
   return createServer(async (request, response) => {
     const requestId = newId('req', 14);
@@ -77,7 +63,7 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       const fingerprint = `${method} ${url.pathname} ${JSON.stringify(body)}`;
       if (scopedKey) {
         const previous = idempotent.get(scopedKey);
-        if (previous && Date.now() - previous.storedAt < IDEMPOTENCY_WINDOW_MS) {
+        if (previous) {
           if (previous.fingerprint !== fingerprint)
             throw errors.idempotencyMismatch(idempotencyKey as string);
           send(response, previous.status, previous.body, {
