@@ -89,6 +89,22 @@ describe('products and prices', () => {
     expect(price.unit_amount).toBeNull();
   });
 
+  it('creates a product with its default price in one call', async () => {
+    const { stripe } = harness;
+    const product = await stripe.products.create({
+      name: 'Starter',
+      default_price_data: { currency: 'usd', unit_amount: 900, recurring: { interval: 'month' } },
+      expand: ['default_price'],
+    });
+    const price = product.default_price as Stripe.Price;
+    expect(price).toMatchObject({
+      object: 'price',
+      product: product.id,
+      unit_amount: 900,
+      type: 'recurring',
+    });
+  });
+
   it('updates and lists products by active flag', async () => {
     const { stripe } = harness;
     const product = await stripe.products.create({ name: 'Old plan' });

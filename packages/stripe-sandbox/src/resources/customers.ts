@@ -150,6 +150,9 @@ export function registerCustomers(router: Router): void {
   });
   router.api('GET', '/v1/customers/:id', ({ sandbox, body, params }) => {
     validateParams({}, body);
+    // Stripe still answers for a deleted customer, with its deleted stub.
+    const deleted = sandbox.store.get<{ id: string }>('_deleted_customers', params.id as string);
+    if (deleted) return deletedObject(deleted.id, 'customer');
     return sandbox.store.require<Customer>('customers', params.id as string, 'customer');
   });
   router.api('POST', '/v1/customers/:id', ({ sandbox, body, params }) => {
@@ -159,6 +162,7 @@ export function registerCustomers(router: Router): void {
   router.api('DELETE', '/v1/customers/:id', ({ sandbox, params }) => {
     const customer = sandbox.store.require<Customer>('customers', params.id as string, 'customer');
     sandbox.store.remove('customers', customer.id);
+    sandbox.store.put('_deleted_customers', { id: customer.id });
     sandbox.emit('customer.deleted', customer, { clockId: customer.test_clock as string | null });
     return deletedObject(customer.id, 'customer');
   });
