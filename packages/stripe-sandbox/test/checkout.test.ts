@@ -99,6 +99,31 @@ describe('checkout sessions', () => {
     expect(again).toMatchObject({ type: 'StripeInvalidRequestError' });
   });
 
+  it('pays the hosted page with a test US bank account when the session allows it', async () => {
+    const { stripe, sandbox } = harness;
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer_email: 'ach@example.com',
+      line_items: [{ price: oneTime.id }],
+      success_url: 'https://host.example/ok?session={CHECKOUT_SESSION_ID}',
+      ...({ payment_method_types: ['card', 'us_bank_account'] } as object),
+    });
+    const page = await (await fetch(session.url as string)).text();
+    expect(page).toContain('Pay with a test US bank account');
+    const paid = await fetch(`${sandbox.url}/checkout/${session.id}`, {
+      method: 'POST',
+      body: new URLSearchParams({ method: 'us_bank_account' }),
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`https://host.example/ok?session=${session.id}`);
+    const completed = await stripe.checkout.sessions.retrieve(session.id, {
+      expand: ['payment_intent.payment_method'],
+    });
+    const intent = completed.payment_intent as Stripe.PaymentIntent;
+    expect((intent.payment_method as Stripe.PaymentMethod).type).toBe('us_bank_account');
+  });
+
   it('saves a card in setup mode and expires sessions on request', async () => {
     const { stripe } = harness;
     const customer = await stripe.customers.create({ email: 'setup@example.com' });

@@ -16,7 +16,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
 function decodeBody(request: IncomingMessage, text: string, query: string): FormObject {
   const type = String(request.headers['content-type'] ?? '');
   if (request.method === 'GET' || request.method === 'DELETE' || text.length === 0) return parseForm(query);
-  if (type.includes('application/json')) return JSON.parse(text) as FormObject;
+  if (type.includes('application/json')) {
+    try {
+      return JSON.parse(text) as FormObject;
+    } catch {
+      throw errors.invalidRequest('The request body is not valid JSON.');
+    }
+  }
   return parseForm(text);
 }
 
