@@ -15,7 +15,7 @@ import { registerPaymentMethods } from './resources/payment-methods.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
 import { registerSubscriptions } from './resources/subscriptions.js';
-import { registerTaxCalculations } from './resources/tax-calculations.js';
+import { registerTaxCalculations, registerTaxRates } from './resources/tax-calculations.js';
 import { registerTaxIds } from './resources/tax-ids.js';
 import { registerTestClocks } from './resources/test-clocks.js';
 import { registerWebhookEndpoints } from './resources/webhook-endpoints.js';
@@ -40,6 +40,7 @@ export function buildRouter(): Router {
   registerTestClocks(router);
   registerBillingPortal(router);
   registerTaxCalculations(router);
+  registerTaxRates(router);
   registerCheckoutPage(router);
   registerPortalPage(router);
   registerInvoicePages(router);

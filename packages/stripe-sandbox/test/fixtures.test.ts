@@ -166,6 +166,7 @@ describe.skipIf(!haveFixtures)(title, () => {
       tax_id: taxIds.data[0],
       deleted_customer: deleted.json,
       invoiceitem: invoiceItem,
+      tax_rate: await get(`/v1/tax_rates/${invoice.lines.data[0].taxes[0].tax_rate_details.tax_rate}`),
       plan: update.items.data[0].plan,
     });
   });
@@ -197,6 +198,7 @@ describe.skipIf(!haveFixtures)(title, () => {
     'deleted_customer',
     'invoiceitem',
     'plan',
+    'tax_rate',
   ];
   it.each(names)('%s has the fields, types and nesting of Stripe’s example', (name) => {
     const example = examples[name];
