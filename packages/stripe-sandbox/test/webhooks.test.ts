@@ -75,6 +75,40 @@ describe('webhooks', () => {
     }
   });
 
+  it('stops sending to a disabled endpoint and lists endpoints', async () => {
+    const { stripe } = harness;
+    const receiver = await startReceiver();
+    try {
+      const quiet = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['customer.created'],
+      });
+      const disabled = await stripe.webhookEndpoints.update(quiet.id, {
+        disabled: true,
+        description: 'paused',
+      });
+      expect(disabled).toMatchObject({ status: 'disabled', description: 'paused' });
+      const listed = await stripe.webhookEndpoints.list();
+      expect(listed.data.map((endpoint) => endpoint.id)).toContain(quiet.id);
+      expect(listed.data.every((endpoint) => endpoint.secret === undefined)).toBe(true);
+      const loud = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['customer.updated'],
+      });
+      const customer = await stripe.customers.create({ email: 'quiet@example.com' });
+      await stripe.customers.update(customer.id, { name: 'Loud' });
+      await receiver.waitFor((items) => items.length >= 1);
+      const only = receiver.received.map((item) =>
+        stripe.webhooks.constructEvent(item.body, item.signature, loud.secret as string),
+      );
+      expect(only.map((event) => event.type)).toEqual(['customer.updated']);
+      const pending = await stripe.events.retrieve(only[0]?.id as string);
+      expect(pending.pending_webhooks).toBeLessThanOrEqual(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('sends every event type to an endpoint that listens to *', async () => {
     const { stripe } = harness;
     const receiver = await startReceiver();
