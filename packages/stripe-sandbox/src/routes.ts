@@ -8,6 +8,7 @@ import { registerCheckoutSessions } from './resources/checkout-sessions.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
 import { registerInvoiceItems } from './resources/invoice-items.js';
+import { registerInvoicePayments } from './resources/invoice-payments.js';
 import { registerInvoices } from './resources/invoices.js';
 import { registerMeterEvents } from './resources/meter-events.js';
 import { registerPaymentIntents } from './resources/payment-intents.js';
@@ -35,6 +36,7 @@ export function buildRouter(): Router {
   registerPaymentIntents(router);
   registerInvoices(router);
   registerInvoiceItems(router);
+  registerInvoicePayments(router);
   registerSubscriptions(router);
   registerCheckoutSessions(router);
   registerTestClocks(router);

@@ -32,6 +32,10 @@ const accepted: Record<string, Record<string, string>> = {
   },
   line_item: { 'pricing.price_details': 'optional in the SDK type; present on price-based lines' },
   payment_intent: { allowed_payment_method_types: NEWER_API, payment_record: NEWER_API },
+  invoice_payment: {
+    'payment.payment_intent':
+      'optional in the SDK type; names the PaymentIntent when `type` is payment_intent',
+  },
   'billing_portal.configuration': {
     'features.subscription_update.products':
       'optional in the SDK type; lists the prices the portal may switch to',
@@ -166,6 +170,7 @@ describe.skipIf(!haveFixtures)(title, () => {
       tax_id: taxIds.data[0],
       deleted_customer: deleted.json,
       invoiceitem: invoiceItem,
+      invoice_payment: (await get(`/v1/invoice_payments?invoice=${invoice.id}`)).data[0],
       tax_rate: await get(`/v1/tax_rates/${invoice.lines.data[0].taxes[0].tax_rate_details.tax_rate}`),
       plan: update.items.data[0].plan,
     });
@@ -199,6 +204,7 @@ describe.skipIf(!haveFixtures)(title, () => {
     'invoiceitem',
     'plan',
     'tax_rate',
+    'invoice_payment',
   ];
   it.each(names)('%s has the fields, types and nesting of Stripe’s example', (name) => {
     const example = examples[name];

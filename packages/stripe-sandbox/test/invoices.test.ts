@@ -113,6 +113,10 @@ describe('invoices, hosted invoice pages and tax', () => {
     const declined = await stripe.invoices.pay(first.id).catch((error) => error);
     expect(declined).toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
     expect((await stripe.invoices.pay(first.id, { payment_method: 'pm_card_visa' })).status).toBe('paid');
+    const payments = await stripe.invoicePayments.list({ invoice: first.id });
+    expect(payments.data.map((payment) => payment.status)).toEqual(['paid', 'canceled', 'canceled']);
+    const paidWith = await stripe.paymentIntents.retrieve(payments.data[0]?.payment.payment_intent as string);
+    expect(paidWith).toMatchObject({ status: 'succeeded', amount_received: 500 });
     const second = await openInvoice();
     expect((await stripe.invoices.voidInvoice(second.id)).status).toBe('void');
     const third = await openInvoice();

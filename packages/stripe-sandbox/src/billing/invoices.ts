@@ -3,6 +3,7 @@ import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { buildInvoice, type Invoice, type InvoiceDraft } from './invoice-builder.js';
 import { onInvoiceFailed, onInvoicePaid } from './invoice-outcomes.js';
+import { recordInvoicePayment } from './invoice-payments.js';
 import { charge, paymentMethodFor } from './payments.js';
 
 export {
@@ -100,7 +101,7 @@ export function attemptInvoicePayment(
   });
   invoice.attempt_count += 1;
   invoice.attempted = true;
-  recordPayment(sandbox, invoice, outcome.intent.id);
+  recordInvoicePayment(sandbox, invoice, outcome.intent, outcome.succeeded);
   if (outcome.succeeded) {
     markPaid(sandbox, invoice);
     return true;
@@ -116,19 +117,6 @@ export function attemptInvoicePayment(
   sandbox.emit('invoice.payment_failed', invoice, { clockId });
   onInvoiceFailed(sandbox, invoice, invoice.next_payment_attempt === null);
   return false;
-}
-
-function recordPayment(sandbox: Sandbox, invoice: Invoice, paymentIntentId: string): void {
-  const record = sandbox.store.get<{ id: string; intents: string[] }>('_invoice_payments', invoice.id) ?? {
-    id: invoice.id,
-    intents: [],
-  };
-  record.intents.push(paymentIntentId);
-  sandbox.store.put('_invoice_payments', record);
-}
-
-export function paymentIntentsOf(sandbox: Sandbox, invoiceId: string): string[] {
-  return sandbox.store.get<{ intents: string[] }>('_invoice_payments', invoiceId)?.intents ?? [];
 }
 
 export function voidInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
