@@ -41,6 +41,9 @@ const createSpec: Record<string, Spec> = {
   description: str(),
   collection_method: oneOf(['charge_automatically']),
   proration_behavior: prorationBehavior,
+  // Accepted with no effect: the sandbox always keeps the card and charges off session.
+  payment_settings: any(),
+  off_session: bool(),
 };
 
 const updateSpec: Record<string, Spec> = {
