@@ -38,7 +38,9 @@ if (!isMainThread) {
         (response) => {
           const chunks = [];
           response.on('data', (chunk) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString() }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString() }),
+          );
         },
       );
       request.on('error', (error) => resolve({ status: 0, text: String(error.code ?? error.message) }));
@@ -58,8 +60,7 @@ if (!isMainThread) {
       if (response.status !== 200) {
         failures++;
         if (failures === 1) console.error(`first failure: ${response.status} ${response.text.slice(0, 200)}`);
-      }
-      else if (path === '/v1/credits/consume' && !response.text.includes('"allowed":true')) refused++;
+      } else if (path === '/v1/credits/consume' && !response.text.includes('"allowed":true')) refused++;
     }
   };
   const started = performance.now();
@@ -67,14 +68,22 @@ if (!isMainThread) {
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  parentPort.postMessage({ requests: latencies.length, elapsed, failures, refused, p50: at(0.5), p99: at(0.99) });
+  parentPort.postMessage({
+    requests: latencies.length,
+    elapsed,
+    failures,
+    refused,
+    p50: at(0.5),
+    p99: at(0.99),
+  });
   agent.destroy();
 } else {
   const { createTollgate } = await import('../packages/server/dist/index.js');
   const { Catalog, demoCatalog } = await import('../packages/core/dist/index.js');
   const pg = (await import('pg')).default;
   const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!adminUrl) throw new Error('set BENCH_DATABASE_URL to a PostgreSQL server (a scratch database is created on it)');
+  if (!adminUrl)
+    throw new Error('set BENCH_DATABASE_URL to a PostgreSQL server (a scratch database is created on it)');
   const name = `tollgate_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -92,7 +101,12 @@ if (!isMainThread) {
   });
   try {
     const inject = (method, path, body) =>
-      tollgate.app.inject({ method, url: path, headers: { authorization: `Bearer ${ADMIN_KEY}` }, payload: body });
+      tollgate.app.inject({
+        method,
+        url: path,
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        payload: body,
+      });
     const organizations = Array.from({ length: 1000 }, (_, index) => `org_bench_${index}`);
     for (const id of organizations) {
       await inject('POST', '/v1/organizations', { id, name: id });

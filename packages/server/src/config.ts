@@ -28,6 +28,7 @@ const environmentSchema = z.object({
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
+  JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 
 export type Config = {
@@ -50,6 +51,8 @@ export type Config = {
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
+  /** How often periodic jobs (credit expiry, subscription credit allocation) run. */
+  jobsIntervalSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -81,5 +84,6 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,
+    jobsIntervalSeconds: env.JOBS_INTERVAL_SECONDS,
   };
 }

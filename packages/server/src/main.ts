@@ -5,6 +5,7 @@ import { resolveAdminKey } from './admin-key.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
+import { startJobScheduler } from './jobs/scheduler.js';
 import { loggerOptions } from './logger.js';
 import { openPaymentsBackend } from './stripe/payments-backend.js';
 import { createTollgate } from './tollgate.js';
@@ -35,6 +36,13 @@ async function main() {
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
+  const jobs = startJobScheduler({
+    database: tollgate.database,
+    catalog,
+    now: () => new Date(),
+    intervalMs: config.jobsIntervalSeconds * 1000,
+    logger: tollgate.app.log,
+  });
   const address = await tollgate.app.listen({ port: config.port, host: config.host });
   const listeningPort = tollgate.app.server.address();
   // With PORT=0 the operating system picks the port; print the one actually bound.
@@ -48,6 +56,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await jobs.stop();
     await tollgate.close();
     await payments.close();
     process.exit(0);

@@ -38,7 +38,8 @@ describe('checkout sessions', () => {
       line_items: [{ price: oneTime.id, quantity: 2 }],
       success_url: 'https://host.example/ok',
       cancel_url: 'https://host.example/cancel',
-      payment_method_types: ['card', 'us_bank_account'],
+      // Not in this SDK version's create params, but still accepted by the API and by the sandbox.
+      ...({ payment_method_types: ['card', 'us_bank_account'] } as object),
       expand: ['line_items'],
     });
     expect(session).toMatchObject({
@@ -64,7 +65,9 @@ describe('checkout sessions', () => {
       metadata: { credit_pack: 'credits_1000' },
     });
     const completedEvents = await stripe.events.list({ type: 'checkout.session.completed' });
-    expect((completedEvents.data[0]?.data.object as Stripe.Checkout.Session).id).toBe(session.id);
+    expect((completedEvents.data[0]?.data.object as Stripe.Checkout.Session | undefined)?.id).toBe(
+      session.id,
+    );
 
     const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 500 });
     expect(refund).toMatchObject({ status: 'succeeded', amount: 500, payment_intent: intent.id });
@@ -77,6 +80,7 @@ describe('checkout sessions', () => {
       line_items: [{ price: monthly.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
+    const customersBefore = (await stripe.customers.list({ limit: 100 })).data.length;
     const declined = await complete(session.id, 'pm_card_chargeDeclined').catch((error) => error);
     expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(declined).toMatchObject({
@@ -87,11 +91,37 @@ describe('checkout sessions', () => {
     const failsLater = await complete(session.id, 'pm_card_chargeCustomerFail').catch((error) => error);
     expect(failsLater).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
+    expect((await stripe.customers.list({ limit: 100 })).data.length).toBe(customersBefore);
     await complete(session.id, 'pm_card_visa');
     const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
     expect((done.subscription as Stripe.Subscription).status).toBe('active');
     const again = await complete(session.id, 'pm_card_visa').catch((error) => error);
     expect(again).toMatchObject({ type: 'StripeInvalidRequestError' });
+  });
+
+  it('pays the hosted page with a test US bank account when the session allows it', async () => {
+    const { stripe, sandbox } = harness;
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer_email: 'ach@example.com',
+      line_items: [{ price: oneTime.id }],
+      success_url: 'https://host.example/ok?session={CHECKOUT_SESSION_ID}',
+      ...({ payment_method_types: ['card', 'us_bank_account'] } as object),
+    });
+    const page = await (await fetch(session.url as string)).text();
+    expect(page).toContain('Pay with a test US bank account');
+    const paid = await fetch(`${sandbox.url}/checkout/${session.id}`, {
+      method: 'POST',
+      body: new URLSearchParams({ method: 'us_bank_account' }),
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`https://host.example/ok?session=${session.id}`);
+    const completed = await stripe.checkout.sessions.retrieve(session.id, {
+      expand: ['payment_intent.payment_method'],
+    });
+    const intent = completed.payment_intent as Stripe.PaymentIntent;
+    expect((intent.payment_method as Stripe.PaymentMethod).type).toBe('us_bank_account');
   });
 
   it('saves a card in setup mode and expires sessions on request', async () => {
@@ -120,6 +150,24 @@ describe('checkout sessions', () => {
     expect(expiredEvents.data.map((event) => (event.data.object as Stripe.Checkout.Session).id)).toContain(
       other.id,
     );
+  });
+
+  it('expires an unpaid session at expires_at on the customer’s test clock', async () => {
+    const { stripe } = harness;
+    const start = Date.UTC(2026, 5, 1) / 1000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer: customer.id,
+      line_items: [{ price: oneTime.id }],
+      success_url: 'https://host.example/ok',
+    });
+    expect(session.expires_at).toBe(start + 24 * 3600);
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: start + 25 * 3600 });
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('expired');
+    const expired = await stripe.events.list({ type: 'checkout.session.expired' });
+    expect(expired.data[0]?.created).toBe(start + 24 * 3600);
   });
 
   it('validates mode against the prices and names the bad parameter', async () => {

@@ -41,7 +41,8 @@ describe('customers', () => {
 
     const deleted = await stripe.customers.del(created.id);
     expect(deleted).toEqual({ id: created.id, object: 'customer', deleted: true });
-    await expect(stripe.customers.retrieve(created.id)).rejects.toMatchObject({
+    expect(await stripe.customers.retrieve(created.id)).toMatchObject({ id: created.id, deleted: true });
+    await expect(stripe.customers.update(created.id, { name: 'gone' })).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
       code: 'resource_missing',
       statusCode: 404,

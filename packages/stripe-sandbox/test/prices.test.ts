@@ -1,3 +1,4 @@
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -77,8 +78,8 @@ describe('products and prices', () => {
       tiers_mode: 'graduated',
       recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
       tiers: [
-        { up_to: 1000, unit_amount_decimal: '0' },
-        { up_to: 'inf', unit_amount_decimal: '0.25' },
+        { up_to: 1000, unit_amount_decimal: Stripe.Decimal.from('0') },
+        { up_to: 'inf', unit_amount_decimal: Stripe.Decimal.from('0.25') },
       ],
       expand: ['tiers'],
     });
@@ -86,6 +87,22 @@ describe('products and prices', () => {
     expect(price.tiers?.[1]?.up_to).toBeNull();
     expect(String(price.tiers?.[1]?.unit_amount_decimal)).toBe('0.25');
     expect(price.unit_amount).toBeNull();
+  });
+
+  it('creates a product with its default price in one call', async () => {
+    const { stripe } = harness;
+    const product = await stripe.products.create({
+      name: 'Starter',
+      default_price_data: { currency: 'usd', unit_amount: 900, recurring: { interval: 'month' } },
+      expand: ['default_price'],
+    });
+    const price = product.default_price as Stripe.Price;
+    expect(price).toMatchObject({
+      object: 'price',
+      product: product.id,
+      unit_amount: 900,
+      type: 'recurring',
+    });
   });
 
   it('updates and lists products by active flag', async () => {

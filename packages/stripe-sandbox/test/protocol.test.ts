@@ -22,7 +22,7 @@ describe('protocol', () => {
 
     const anonymous = await fetch(`${harness.sandbox.url}/v1/customers`);
     expect(anonymous.status).toBe(401);
-    const body = await anonymous.json();
+    const body = (await anonymous.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toContain('did not provide an API key');
   });
@@ -97,7 +97,7 @@ describe('protocol', () => {
     const expanded = await stripe.prices.retrieve(price.id, { expand: ['product'] });
     expect(expanded.product).toMatchObject({ id: product.id, object: 'product', name: 'Expandable' });
     const list = await stripe.prices.list({ product: product.id, expand: ['data.product'] });
-    expect((list.data[0]?.product as Stripe.Product).name).toBe('Expandable');
+    expect((list.data[0]?.product as Stripe.Product | undefined)?.name).toBe('Expandable');
   });
 
   it('answers unknown URLs with a 404 invalid_request_error and sets request ids', async () => {

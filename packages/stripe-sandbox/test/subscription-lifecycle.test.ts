@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, startReceiver } from './support/harness.js';
 
@@ -45,7 +45,7 @@ describe('subscription lifecycle on a test clock', () => {
       recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
       tiers: [
         { up_to: 1000, unit_amount: 0 },
-        { up_to: 'inf', unit_amount_decimal: '0.5' },
+        { up_to: 'inf', unit_amount_decimal: Stripe.Decimal.from('0.5') },
       ],
     });
 

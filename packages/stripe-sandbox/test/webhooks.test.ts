@@ -63,13 +63,47 @@ describe('webhooks', () => {
       await receiver.waitFor((items) => items.length >= 3);
       const bodies = receiver.received.map((item) => JSON.parse(item.body) as Stripe.Event);
       expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
-      expect((bodies[0]?.data.object as Stripe.Product).id).toBe(product.id);
+      expect((bodies[0]?.data.object as Stripe.Product | undefined)?.id).toBe(product.id);
       for (const item of receiver.received) {
         expect(stripe.webhooks.constructEvent(item.body, item.signature, endpoint.secret as string).id).toBe(
           bodies[0]?.id,
         );
       }
       await stripe.webhookEndpoints.del(endpoint.id);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('stops sending to a disabled endpoint and lists endpoints', async () => {
+    const { stripe } = harness;
+    const receiver = await startReceiver();
+    try {
+      const quiet = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['customer.created'],
+      });
+      const disabled = await stripe.webhookEndpoints.update(quiet.id, {
+        disabled: true,
+        description: 'paused',
+      });
+      expect(disabled).toMatchObject({ status: 'disabled', description: 'paused' });
+      const listed = await stripe.webhookEndpoints.list();
+      expect(listed.data.map((endpoint) => endpoint.id)).toContain(quiet.id);
+      expect(listed.data.every((endpoint) => endpoint.secret === undefined)).toBe(true);
+      const loud = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['customer.updated'],
+      });
+      const customer = await stripe.customers.create({ email: 'quiet@example.com' });
+      await stripe.customers.update(customer.id, { name: 'Loud' });
+      await receiver.waitFor((items) => items.length >= 1);
+      const only = receiver.received.map((item) =>
+        stripe.webhooks.constructEvent(item.body, item.signature, loud.secret as string),
+      );
+      expect(only.map((event) => event.type)).toEqual(['customer.updated']);
+      const pending = await stripe.events.retrieve(only[0]?.id as string);
+      expect(pending.pending_webhooks).toBeLessThanOrEqual(1);
     } finally {
       await receiver.close();
     }

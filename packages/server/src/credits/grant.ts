@@ -39,6 +39,15 @@ export type GrantResult = {
 
 /** Adds a lot to a wallet: purchases (the Stripe issue calls this), promotions, subscription allowances. */
 export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInput): Promise<GrantResult> {
+  return (await grantCreditsOnce(db, catalog, input)).result;
+}
+
+/** grantCredits, also telling whether this call granted or replayed an earlier grant with the same key. */
+export async function grantCreditsOnce(
+  db: DbOrTx,
+  catalog: Catalog,
+  input: GrantInput,
+): Promise<{ result: GrantResult; replayed: boolean }> {
   const parsed = parseCreditAmount(input.amount, catalog.definition.credits.whole_credits);
   if (!parsed.valid) throw new AppError(parsed.code, 400, parsed.message);
   const expiresAt = input.expires_at ?? null;
@@ -68,7 +77,7 @@ export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInp
       input.idempotency_key,
       request,
     );
-    if (previous) return previous;
+    if (previous) return { result: previous, replayed: true };
     const lots = await expireDueLots(tx, wallet, locked.lots, input.now);
     const operationId = newId('cgr');
     const grantedAt = input.granted_at ?? input.now;
@@ -127,6 +136,6 @@ export async function grantCredits(db: DbOrTx, catalog: Catalog, input: GrantInp
       defaultThreshold: catalog.definition.credits.low_balance_threshold,
       now: input.now,
     });
-    return result;
+    return { result, replayed: false };
   });
 }

@@ -16,6 +16,7 @@ export async function findOperation<Response>(
   kind: OperationKind,
   idempotencyKey: string,
   request: unknown,
+  options: { compareRequest: boolean } = { compareRequest: true },
 ): Promise<Response | undefined> {
   const [row] = await tx
     .select({ request: creditOperations.request, response: creditOperations.response })
@@ -28,7 +29,7 @@ export async function findOperation<Response>(
       ),
     );
   if (!row) return undefined;
-  if (stableJson(row.request) !== stableJson(request)) {
+  if (options.compareRequest && stableJson(row.request) !== stableJson(request)) {
     throw new AppError(
       'idempotency_key_reused',
       409,
@@ -92,6 +93,24 @@ export async function releaseOperation(
 ): Promise<void> {
   await tx
     .delete(creditOperations)
+    .where(
+      and(
+        eq(creditOperations.organizationId, claim.organizationId),
+        eq(creditOperations.kind, claim.kind),
+        eq(creditOperations.idempotencyKey, claim.idempotencyKey),
+      ),
+    );
+}
+
+/** Stores the answer of a claimed key (the claim holds a placeholder until then). */
+export async function answerOperation(
+  tx: DbOrTx,
+  claim: { organizationId: string; kind: OperationKind; idempotencyKey: string },
+  answer: { id: string; response: unknown },
+): Promise<void> {
+  await tx
+    .update(creditOperations)
+    .set(answer)
     .where(
       and(
         eq(creditOperations.organizationId, claim.organizationId),

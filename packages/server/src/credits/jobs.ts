@@ -5,7 +5,7 @@ import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { expireDueLots } from './expire-due.js';
-import { grantCredits } from './grant.js';
+import { grantCreditsOnce } from './grant.js';
 import { updateLowBalance } from './low-balance.js';
 import { lockWallet, type Wallet } from './wallet.js';
 
@@ -70,7 +70,7 @@ export async function allocateSubscriptionCredits(
     });
     if (!grant) continue;
     try {
-      const result = await grantCredits(db, catalog, {
+      const { replayed } = await grantCreditsOnce(db, catalog, {
         organization_id: subscription.organizationId,
         amount: grant.amount.toFixed(),
         source: 'subscription',
@@ -81,7 +81,7 @@ export async function allocateSubscriptionCredits(
         actor: 'system',
         kind: 'allocation',
       });
-      if (result.lot) granted += 1;
+      if (!replayed) granted += 1;
     } catch (error) {
       // The plan's allowance changed within a period that was already allocated: keep the first grant.
       if (!(error instanceof AppError && error.code === 'idempotency_key_reused')) throw error;

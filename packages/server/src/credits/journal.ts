@@ -27,7 +27,7 @@ export type RecordAnswer = { kind: 'consume'; idempotencyKey: string; response: 
  * round trip while the wallet's lots are locked). The lots were locked by the caller; the table's
  * check constraint refuses a lot going below zero all the same.
  */
-export async function takeCredits(
+export function takeCredits(
   tx: DbOrTx,
   wallet: Wallet,
   movements: readonly LotMovement[],
@@ -35,11 +35,36 @@ export async function takeCredits(
   context: EntryContext,
   answer?: RecordAnswer,
 ): Promise<void> {
+  return moveCredits(tx, wallet, movements, -1, kind, context, answer);
+}
+
+/**
+ * Puts credits back into the lots they were taken from (a refunded consume), journaled as positive
+ * entries. The check constraint refuses a lot going above what it was granted.
+ */
+export function returnCredits(
+  tx: DbOrTx,
+  wallet: Wallet,
+  movements: readonly LotMovement[],
+  context: EntryContext,
+): Promise<void> {
+  return moveCredits(tx, wallet, movements, 1, 'refund', context);
+}
+
+async function moveCredits(
+  tx: DbOrTx,
+  wallet: Wallet,
+  movements: readonly LotMovement[],
+  sign: 1 | -1,
+  kind: CreditEntryKind,
+  context: EntryContext,
+  answer?: RecordAnswer,
+): Promise<void> {
   if (movements.length === 0) return;
   const moves = sql.join(
     movements.map(
       (movement, index) =>
-        sql`(${index}::int, ${movement.lot_id}::text, ${decimalText(movement.amount)}::numeric)`,
+        sql`(${index}::int, ${movement.lot_id}::text, ${decimalText(movement.amount.times(sign))}::numeric)`,
     ),
     sql`, `,
   );
@@ -51,26 +76,26 @@ export async function takeCredits(
           and idempotency_key = ${answer.idempotencyKey}
         returning 1)`
     : sql``;
-  const result = await tx.execute<{ taken: number }>(sql`
+  const result = await tx.execute<{ moved: number }>(sql`
     with moves(ordinal, lot_id, amount) as (values ${moves}),
-    taken as (
-      update credit_lots as lot set remaining = lot.remaining - moves.amount
+    moved as (
+      update credit_lots as lot set remaining = lot.remaining + moves.amount
       from moves where lot.organization_id = ${organizationId} and lot.id = moves.lot_id
       returning lot.id),
     entries as (
       insert into credit_journal (organization_id, wallet_user_id, lot_id, kind, amount, operation_id,
         event_name, project_id, user_id, counterparty, note, actor, occurred_at)
-      select ${organizationId}, ${walletKey(wallet)}, moves.lot_id, ${kind}, -moves.amount, ${context.operationId},
+      select ${organizationId}, ${walletKey(wallet)}, moves.lot_id, ${kind}, moves.amount, ${context.operationId},
         ${context.eventName ?? null}, ${context.projectId ?? null}, ${context.userId ?? null},
         ${context.counterparty ?? null}, ${context.note ?? null}, ${context.actor},
         ${context.occurredAt.toISOString()}::timestamptz
       from moves order by moves.ordinal
       returning 1)${recorded}
-    select (select count(*) from taken)::int as taken`);
-  const taken = Number(rowsOf<{ taken: number }>(result)[0]?.taken ?? 0);
-  if (taken !== movements.length) {
+    select (select count(*) from moved)::int as moved`);
+  const moved = Number(rowsOf<{ moved: number }>(result)[0]?.moved ?? 0);
+  if (moved !== movements.length) {
     throw new Error(
-      `took credits from ${taken} of ${movements.length} lots: the ledger changed under its lock`,
+      `moved credits in ${moved} of ${movements.length} lots: the ledger changed under its lock`,
     );
   }
 }

@@ -21,6 +21,14 @@ export type DatabaseHandle = {
   kind: 'pglite' | 'postgres';
   /** Runs `work` holding a session-level advisory lock on one connection, for migrations. */
   withAdvisoryLock<T>(lockKey: number, work: (db: Database) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` only if no other session holds the advisory lock, so periodic jobs run in one
+   * process at a time; resolves `{ ran: false }` when another process has it.
+   */
+  tryWithAdvisoryLock<T>(
+    lockKey: number,
+    work: (db: Database) => Promise<T>,
+  ): Promise<{ ran: true; result: T } | { ran: false }>;
   close(): Promise<void>;
 };
 
@@ -52,6 +60,7 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
     kind: 'pglite',
     // One connection, one process: PGlite serialises everything, so the lock is implicit.
     withAdvisoryLock: (_lockKey, work) => work(db),
+    tryWithAdvisoryLock: async (_lockKey, work) => ({ ran: true, result: await work(db) }),
     close: () => client.close(),
   };
 }
@@ -71,6 +80,24 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
         await connection.query('select pg_advisory_lock($1)', [lockKey]);
         try {
           return await work(drizzleNodePostgres(connection, { schema }) as unknown as Database);
+        } finally {
+          await connection.query('select pg_advisory_unlock($1)', [lockKey]);
+        }
+      } finally {
+        connection.release();
+      }
+    },
+    async tryWithAdvisoryLock(lockKey, work) {
+      const connection = await pool.connect();
+      try {
+        const { rows } = await connection.query<{ locked: boolean }>(
+          'select pg_try_advisory_lock($1) as locked',
+          [lockKey],
+        );
+        if (!rows[0]?.locked) return { ran: false };
+        try {
+          // The work uses the pool, so it may run its own transactions; this connection only holds the lock.
+          return { ran: true, result: await work(db) };
         } finally {
           await connection.query('select pg_advisory_unlock($1)', [lockKey]);
         }

@@ -21,6 +21,7 @@ import { registerListOrganizationsRoute } from './list-organizations.js';
 import { registerListPlansRoute } from './list-plans.js';
 import { registerListProjectsRoute } from './list-projects.js';
 import { registerListUsageAlertsRoute } from './list-usage-alerts.js';
+import { registerRefundCreditsRoute } from './refund-credits.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
 import { registerUpdateCreditSettingsRoute } from './update-credit-settings.js';
@@ -51,6 +52,7 @@ export function registerRoutes(app: App, context: AppContext) {
   registerConsumeCreditsRoute(app, context);
   registerGrantCreditsRoute(app, context);
   registerTransferCreditsRoute(app, context);
+  registerRefundCreditsRoute(app, context);
   registerGetUserTrialRoute(app, context);
   registerUpdateCreditSettingsRoute(app, context);
 }

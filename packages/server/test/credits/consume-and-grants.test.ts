@@ -1,7 +1,7 @@
 import { Decimal, demoCatalog } from '@tollgate/core';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { createCreditEventDebitor, debitCreditsForEvent } from '../../src/credits/index.js';
+import { debitCreditEvents, debitCreditsForEvent } from '../../src/credits/index.js';
 import { creditJournal, creditOperations } from '../../src/db/schema/index.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { describeEachDatabase } from '../support/harness.js';
@@ -321,10 +321,7 @@ describeEachDatabase(
       await createOrganization(h, 'org_batch_a');
       await createOrganization(h, 'org_batch_b');
       await grant(h, 'org_batch_a', { amount: 30, source: 'purchased' });
-      const debitor = createCreditEventDebitor({
-        catalog: h.tollgate.context.catalog,
-        now: () => h.clock.now,
-      });
+      const options = { catalog: h.tollgate.context.catalog, now: () => h.clock.now };
       const event = (organizationId: string, eventId: string) => ({
         organizationId,
         eventId,
@@ -336,7 +333,11 @@ describeEachDatabase(
         timestamp: h.clock.now,
       });
       const results = await withTransaction(h.tollgate.database.db, (tx) =>
-        debitor(tx, [event('org_batch_b', 'e1'), event('org_batch_a', 'e2'), event('org_batch_a', 'e3')]),
+        debitCreditEvents(
+          tx,
+          [event('org_batch_b', 'e1'), event('org_batch_a', 'e2'), event('org_batch_a', 'e3')],
+          options,
+        ),
       );
       expect(results.map((result) => result.allowed)).toEqual([true, false, false]);
       await expectBalance(h, 'org_batch_a', '5');

@@ -194,8 +194,8 @@ describeEachDatabase(
       const periodEnd = created.body.subscription.current_period_end as string;
       const { db } = h.tollgate.database;
       const { catalog: loaded } = h.tollgate.context;
-      await runCreditJobs(db, loaded, h.clock.now);
-      await runCreditJobs(db, loaded, new Date(h.clock.now.getTime() + 60_000));
+      expect((await runCreditJobs(db, loaded, h.clock.now)).allocations).toBe(1);
+      expect((await runCreditJobs(db, loaded, new Date(h.clock.now.getTime() + 60_000))).allocations).toBe(0);
       const view = await expectBalance(h, 'org_subscriber', '10000');
       expect(view.lots).toEqual([
         expect.objectContaining({

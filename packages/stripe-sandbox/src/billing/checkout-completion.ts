@@ -6,6 +6,7 @@ import { createTaxId } from '../resources/tax-ids.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
+import { cardForToken, isTestToken } from './cards.js';
 import type { CheckoutSession, StoredCheckoutExtras } from './checkout-session.js';
 import { charge } from './payments.js';
 import { createSubscription } from './subscriptions.js';
@@ -21,8 +22,19 @@ export interface CompletionInput {
   taxId?: { type: string; value: string };
 }
 
-function declined(sandbox: Sandbox, paymentMethod: string): boolean {
-  return behaviorOf(sandbox, paymentMethod)?.behavior !== 'succeed';
+/** The test behaviour of a token or stored payment method, known before anything is written. */
+function behaviorBeforeAttach(
+  sandbox: Sandbox,
+  paymentMethod: string,
+): { behavior: string; declineCode: string | null } {
+  if (isTestToken(paymentMethod)) {
+    const card = cardForToken(paymentMethod);
+    return card
+      ? { behavior: card.behavior, declineCode: card.declineCode }
+      : { behavior: 'succeed', declineCode: null };
+  }
+  sandbox.store.require('payment_methods', paymentMethod, 'PaymentMethod', 'payment_method');
+  return behaviorOf(sandbox, paymentMethod) ?? { behavior: 'decline', declineCode: 'generic_decline' };
 }
 
 /**
@@ -46,6 +58,15 @@ export function completeCheckout(
     'checkout session',
   );
   const request = extras.request;
+  const trialDays = request.subscription_data?.trial_period_days ?? null;
+  const trialEnd = request.subscription_data?.trial_end ?? null;
+  // Decide the card's fate first, so a declined payment leaves no customer or card behind.
+  const card = behaviorBeforeAttach(sandbox, input.paymentMethod);
+  const chargedNow =
+    session.mode === 'payment' || (session.mode === 'subscription' && !trialDays && !trialEnd);
+  if (card.behavior === 'decline' || (chargedNow && card.behavior !== 'succeed')) {
+    throw errors.cardDeclined('Your card was declined.', card.declineCode ?? 'generic_decline');
+  }
   let customer: Customer;
   if (session.customer) {
     customer = sandbox.store.require<Customer>('customers', session.customer as string, 'customer');
@@ -60,16 +81,8 @@ export function completeCheckout(
   }
   if (input.taxId && request.tax_id_collection?.enabled) createTaxId(sandbox, customer.id, input.taxId);
   const method = attachPaymentMethod(sandbox, input.paymentMethod, customer.id);
-  const trialDays = request.subscription_data?.trial_period_days ?? null;
-  const trialEnd = request.subscription_data?.trial_end ?? null;
 
   if (session.mode === 'subscription') {
-    if (!trialDays && !trialEnd && declined(sandbox, method.id)) {
-      throw errors.cardDeclined(
-        'Your card was declined.',
-        behaviorOf(sandbox, method.id)?.declineCode ?? 'generic_decline',
-      );
-    }
     customer = updateCustomer(sandbox, customer, { invoice_settings: { default_payment_method: method.id } });
     const { subscription, invoice } = createSubscription(sandbox, {
       customer: customer.id,

@@ -189,6 +189,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     payment_method_types: request.payment_method_types ?? ['card'],
     payment_status: request.mode === 'setup' ? 'no_payment_required' : 'unpaid',
     permissions: null,
+    phone_number_collection: { enabled: false },
     recovered_from: null,
     saved_payment_method_options: null,
     setup_intent: null,

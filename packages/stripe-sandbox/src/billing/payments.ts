@@ -83,6 +83,7 @@ export function charge(sandbox: Sandbox, request: ChargeRequest): ChargeOutcome 
     statement_descriptor: null,
     statement_descriptor_suffix: null,
     status: succeeded ? 'succeeded' : 'requires_payment_method',
+    transfer_data: null,
     transfer_group: null,
   };
   sandbox.store.insert('payment_intents', intent);

@@ -4,8 +4,8 @@ import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, buildInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { DAY } from './periods.js';
 import { licensedLines, meteredLines } from './subscription-lines.js';
+import { renewSubscription } from './subscription-renewal.js';
 import { clockOfSubscription, type Subscription, setSubscriptionStatus } from './subscription-state.js';
-import { renewSubscription } from './subscriptions.js';
 
 type CheckoutSession = Wire<Stripe.Checkout.Session>;
 
@@ -123,7 +123,9 @@ function checkoutActions(sandbox: Sandbox, session: CheckoutSession): Action[] {
         session.status = 'expired';
         session.url = null;
         sandbox.store.put('checkout_sessions', session);
-        sandbox.emit('checkout.session.expired', session);
+        sandbox.emit('checkout.session.expired', session, {
+          clockId: sandbox.clockOfCustomer(session.customer as string | null),
+        });
       },
     },
   ];
@@ -139,9 +141,10 @@ function dueActions(sandbox: Sandbox, clockId: string | null): Action[] {
   for (const invoice of sandbox.store.all<Invoice>('invoices')) {
     if ((invoice.test_clock ?? null) === clockId) actions.push(...invoiceActions(sandbox, invoice));
   }
-  if (clockId === null) {
-    for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions'))
+  for (const session of sandbox.store.all<CheckoutSession>('checkout_sessions')) {
+    if (sandbox.clockOfCustomer(session.customer as string | null) === clockId) {
       actions.push(...checkoutActions(sandbox, session));
+    }
   }
   return actions;
 }

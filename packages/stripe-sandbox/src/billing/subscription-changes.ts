@@ -3,22 +3,21 @@ import type Stripe from 'stripe';
 import { errors } from '../http/errors.js';
 import { mergeMetadata } from '../resources/common.js';
 import type { Sandbox } from '../sandbox.js';
-import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice } from './invoices.js';
+import { prorationItem } from './prorations.js';
 import { amountForQuantity } from './rating.js';
 import { buildItem } from './subscription-items.js';
 import { pendingItemLines, productName } from './subscription-lines.js';
+import { renewSubscription } from './subscription-renewal.js';
 import {
   clockOfSubscription,
   endSubscription,
   type Subscription,
   saveWithUpdate,
 } from './subscription-state.js';
-import { renewSubscription } from './subscriptions.js';
 
 type Price = Wire<Stripe.Price>;
-type InvoiceItem = Wire<Stripe.InvoiceItem> & { subscription_item?: string };
 
 export interface SubscriptionChange {
   items?: {
@@ -38,52 +37,6 @@ export interface SubscriptionChange {
   trial_end?: string;
   description?: string | null;
   automatic_tax?: { enabled: boolean };
-}
-
-function prorationItem(
-  sandbox: Sandbox,
-  subscription: Subscription,
-  itemId: string,
-  price: Price,
-  amount: number,
-  quantity: number,
-  period: { start: number; end: number },
-  description: string,
-): void {
-  const item: InvoiceItem = {
-    id: newId('ii'),
-    object: 'invoiceitem',
-    amount,
-    currency: price.currency,
-    customer: subscription.customer as string,
-    customer_account: null,
-    date: period.start,
-    description,
-    discountable: false,
-    discounts: [],
-    invoice: null,
-    livemode: false,
-    metadata: {},
-    net_amount: amount,
-    parent: {
-      type: 'subscription_details',
-      subscription_details: { subscription: subscription.id, subscription_item: itemId },
-    },
-    period,
-    pricing: {
-      type: 'price_details',
-      price_details: { price: price.id, product: price.product as string },
-      unit_amount_decimal: price.unit_amount_decimal,
-    },
-    proration: true,
-    proration_details: { credited_items: null, discount_amounts: [] },
-    quantity,
-    quantity_decimal: String(quantity),
-    tax_rates: [],
-    test_clock: clockOfSubscription(subscription),
-    subscription_item: itemId,
-  };
-  sandbox.store.insert('invoiceitems', item);
 }
 
 /**

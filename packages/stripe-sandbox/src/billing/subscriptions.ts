@@ -6,8 +6,8 @@ import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { addInterval } from './periods.js';
 import { buildItem } from './subscription-items.js';
-import { licensedLines, meteredLines, pendingItemLines } from './subscription-lines.js';
-import { endSubscription, type Subscription, saveWithUpdate } from './subscription-state.js';
+import { licensedLines } from './subscription-lines.js';
+import type { Subscription } from './subscription-state.js';
 
 type Price = Wire<Stripe.Price>;
 
@@ -28,9 +28,8 @@ export interface SubscriptionRequest {
   description?: string | null;
 }
 
-const FINALIZE_DELAY_SECONDS = 3600;
-
-function nextPeriodEnd(price: Price, start: number): number {
+/** The end of the period that starts at `start` for a recurring price. */
+export function nextPeriodEnd(price: Price, start: number): number {
   const recurring = price.recurring;
   if (!recurring) throw errors.invalidValue('items', `The price ${price.id} is not recurring.`);
   return addInterval(start, recurring.interval, recurring.interval_count);
@@ -159,49 +158,4 @@ export function createSubscription(
     }
   }
   return { subscription: sandbox.store.get<Subscription>('subscriptions', id) as Subscription, invoice };
-}
-
-/**
- * Closes the current period at its end: cancels if asked to, otherwise starts the next period and drafts
- * the renewal invoice (licensed items ahead, metered usage of the closing period, pending prorations).
- * The draft is finalized and charged an hour later, as Stripe does.
- */
-export function renewSubscription(sandbox: Sandbox, subscription: Subscription): void {
-  const first = subscription.items.data[0];
-  if (!first) return;
-  const closing = { start: first.current_period_start, end: first.current_period_end };
-  if (
-    subscription.cancel_at_period_end ||
-    (subscription.cancel_at !== null && subscription.cancel_at <= closing.end)
-  ) {
-    endSubscription(sandbox, subscription, 'cancellation_requested');
-    return;
-  }
-  if (!['active', 'trialing', 'past_due'].includes(subscription.status)) return;
-  const endingTrial = subscription.status === 'trialing';
-  const next = { start: closing.end, end: nextPeriodEnd(first.price as Price, closing.end) };
-  const before = structuredClone(subscription);
-  for (const item of subscription.items.data) {
-    item.current_period_start = next.start;
-    item.current_period_end = next.end;
-  }
-  if (endingTrial) subscription.status = 'active';
-  saveWithUpdate(sandbox, subscription, before);
-  const invoiceLines = [
-    ...licensedLines(sandbox, subscription, next, false),
-    ...(endingTrial ? [] : meteredLines(sandbox, subscription, closing)),
-  ];
-  const invoice = createInvoice(sandbox, {
-    customer: subscription.customer as string,
-    subscription: subscription.id,
-    lines: [...invoiceLines, ...pendingItemLines(sandbox, subscription, null)],
-    billingReason: 'subscription_cycle',
-    periodStart: closing.start,
-    periodEnd: closing.end,
-    automaticTax: subscription.automatic_tax.enabled,
-    autoFinalizeAt: closing.end + FINALIZE_DELAY_SECONDS,
-  });
-  pendingItemLines(sandbox, subscription, invoice.id);
-  subscription.latest_invoice = invoice.id;
-  sandbox.store.put('subscriptions', subscription);
 }

@@ -7,16 +7,20 @@ export function expandPaths(value: unknown, paths: string[], store: Store): unkn
   return result;
 }
 
+function resolve(node: unknown, store: Store): unknown {
+  if (typeof node !== 'string') return node;
+  const found = store.findAnywhere(node);
+  return found ? structuredClone(found) : node;
+}
+
+/** Each segment expands the id it reaches, so `payment_intent.payment_method` expands both levels. */
 function expandOne(node: unknown, segments: string[], store: Store): unknown {
-  if (segments.length === 0) {
-    if (typeof node === 'string')
-      return store.findAnywhere(node) ? structuredClone(store.findAnywhere(node)) : node;
-    return node;
-  }
+  if (segments.length === 0) return resolve(node, store);
   if (Array.isArray(node)) return node.map((item) => expandOne(item, segments, store));
-  if (node === null || typeof node !== 'object') return node;
+  const current = resolve(node, store);
+  if (current === null || typeof current !== 'object') return current;
   const [head, ...rest] = segments as [string, ...string[]];
-  const record = { ...(node as Record<string, unknown>) };
+  const record = { ...(current as Record<string, unknown>) };
   if (head in record) record[head] = expandOne(record[head], rest, store);
   return record;
 }

@@ -68,8 +68,9 @@ export function encodeForm(value: unknown, prefix = ''): string {
       pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(item === null ? '' : String(item))}`);
       return;
     }
-    if (Array.isArray(item)) item.forEach((element, index) => walk(`${key}[${index}]`, element));
-    else for (const [name, element] of Object.entries(item)) walk(key ? `${key}[${name}]` : name, element);
+    if (Array.isArray(item)) {
+      for (const [index, element] of item.entries()) walk(`${key}[${index}]`, element);
+    } else for (const [name, element] of Object.entries(item)) walk(key ? `${key}[${name}]` : name, element);
   };
   walk(prefix, value);
   return pairs.join('&');

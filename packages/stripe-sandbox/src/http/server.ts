@@ -4,16 +4,8 @@ import { newId } from '../state/ids.js';
 import { errors, StripeError } from './errors.js';
 import { expandPaths } from './expand.js';
 import { type FormObject, parseForm } from './form.js';
+import { IdempotencyCache } from './idempotency.js';
 import { RawResponse, type Router } from './router.js';
-
-interface StoredResponse {
-  fingerprint: string;
-  status: number;
-  body: string;
-  storedAt: number;
-}
-
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -24,7 +16,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
 function decodeBody(request: IncomingMessage, text: string, query: string): FormObject {
   const type = String(request.headers['content-type'] ?? '');
   if (request.method === 'GET' || request.method === 'DELETE' || text.length === 0) return parseForm(query);
-  if (type.includes('application/json')) return JSON.parse(text) as FormObject;
+  if (type.includes('application/json')) {
+    try {
+      return JSON.parse(text) as FormObject;
+    } catch {
+      throw errors.invalidRequest('The request body is not valid JSON.');
+    }
+  }
   return parseForm(text);
 }
 
@@ -48,7 +46,7 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 
 /** The HTTP front: authentication, body decoding, idempotency, expansion and Stripe's error envelope. */
 export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
-  const idempotent = new Map<string, StoredResponse>();
+  const idempotent = new IdempotencyCache(sandbox.store);
 
   return createServer(async (request, response) => {
     const requestId = newId('req', 14);
@@ -71,7 +69,7 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       const fingerprint = `${method} ${url.pathname} ${JSON.stringify(body)}`;
       if (scopedKey) {
         const previous = idempotent.get(scopedKey);
-        if (previous && Date.now() - previous.storedAt < IDEMPOTENCY_WINDOW_MS) {
+        if (previous) {
           if (previous.fingerprint !== fingerprint)
             throw errors.idempotencyMismatch(idempotencyKey as string);
           send(response, previous.status, previous.body, {
@@ -115,8 +113,10 @@ export function createSandboxServer(sandbox: Sandbox, router: Router): Server {
       }
       const expand = Array.isArray(body.expand) ? (body.expand as string[]) : [];
       const payload = JSON.stringify(expandPaths(result, expand, sandbox.store), null, 2);
-      if (scopedKey)
+      if (scopedKey) {
         idempotent.set(scopedKey, { fingerprint, status: 200, body: payload, storedAt: Date.now() });
+        sandbox.store.flush();
+      }
       send(response, 200, payload, jsonHeaders);
     } catch (error) {
       if (error instanceof StripeError) {

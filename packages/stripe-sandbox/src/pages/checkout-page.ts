@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { cardForNumber } from '../billing/cards.js';
+import { cardForNumber, US_BANK_ACCOUNT_TOKEN } from '../billing/cards.js';
 import { completeCheckout } from '../billing/checkout-completion.js';
 import type { CheckoutSession, StoredCheckoutExtras } from '../billing/checkout-session.js';
 import { StripeError } from '../http/errors.js';
@@ -37,6 +37,11 @@ ${needsEmail ? '<label for="email">Email</label><input id="email" name="email" t
 <label for="postal_code">Postal code</label><input id="postal_code" name="postal_code">
 <button type="submit" id="submit">${session.mode === 'setup' ? 'Save card' : trialDays ? 'Start trial' : 'Pay'}</button>
 </form>
+${
+  session.payment_method_types.includes('us_bank_account')
+    ? `<form method="post" action="/checkout/${escapeHtml(session.id)}"><input type="hidden" name="method" value="us_bank_account">${needsEmail ? '<label for="bank_email">Email</label><input id="bank_email" name="email" type="email" required>' : ''}<button type="submit" id="pay-bank">Pay with a test US bank account</button></form>`
+    : ''
+}
 <p class="note">Test cards: 4242 4242 4242 4242 succeeds · 4000 0000 0000 0002 is declined · 4000 0000 0000 0341 attaches but later charges fail.</p>
 ${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Cancel and go back</a></p>` : ''}`;
   return htmlPage('Checkout', body, status);
@@ -57,16 +62,21 @@ export function registerCheckoutPage(router: Router): void {
   });
   router.page('POST', '/checkout/:id', ({ sandbox, params, body }) => {
     const session = sandbox.store.get<CheckoutSession>('checkout_sessions', params.id as string);
-    if (!session || session.status !== 'open')
+    if (session?.status !== 'open' || !session)
       return htmlPage('Checkout', '<h1>This checkout session is no longer open.</h1>', 410);
-    const card = cardForNumber(field(body, 'card_number') ?? '');
-    if (!card) return renderCheckout(sandbox, session, 'Your card number is not a sandbox test card.', 402);
-    const method = createCardPaymentMethod(sandbox, card, null);
+    const viaBank =
+      field(body, 'method') === 'us_bank_account' && session.payment_method_types.includes('us_bank_account');
+    let paymentMethod = US_BANK_ACCOUNT_TOKEN;
+    if (!viaBank) {
+      const card = cardForNumber(field(body, 'card_number') ?? '');
+      if (!card) return renderCheckout(sandbox, session, 'Your card number is not a sandbox test card.', 402);
+      paymentMethod = createCardPaymentMethod(sandbox, card, null).id;
+    }
     const country = field(body, 'country')?.toUpperCase();
     const postalCode = field(body, 'postal_code');
     try {
       completeCheckout(sandbox, session, {
-        paymentMethod: method.id,
+        paymentMethod,
         email: field(body, 'email'),
         name: field(body, 'name'),
         address:

@@ -59,6 +59,14 @@ const createSpec: Record<string, Spec> = {
   invoice_creation: obj({ enabled: required(bool()), invoice_data: any() }),
   ui_mode: oneOf(['hosted']),
   payment_method_collection: oneOf(['always', 'if_required']),
+  // Presentation-only options: accepted so real integrations run unchanged, with no effect on the page.
+  consent_collection: any(),
+  custom_text: any(),
+  custom_fields: any(),
+  phone_number_collection: any(),
+  submit_type: oneOf(['auto', 'book', 'donate', 'pay', 'subscribe']),
+  payment_method_options: any(),
+  saved_payment_method_options: any(),
 };
 
 function load(sandbox: Sandbox, id: string): CheckoutSession {

@@ -18,6 +18,7 @@ import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { deletedObject, mergeMetadata, previousAttributes, toAddress } from './common.js';
+import { attachPaymentMethod } from './payment-methods.js';
 import { createTaxId, taxIdDataSpec } from './tax-ids.js';
 
 export type Customer = Wire<Stripe.Customer>;
@@ -118,15 +119,8 @@ export function createCustomer(sandbox: Sandbox, input: CustomerInput): Customer
   return customer;
 }
 
-function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethodId: string): void {
-  const method = sandbox.store.require<Wire<Stripe.PaymentMethod>>(
-    'payment_methods',
-    paymentMethodId,
-    'PaymentMethod',
-    'payment_method',
-  );
-  method.customer = customer.id;
-  sandbox.store.put('payment_methods', method);
+function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethod: string): void {
+  attachPaymentMethod(sandbox, paymentMethod, customer.id);
 }
 
 export function updateCustomer(sandbox: Sandbox, customer: Customer, input: CustomerInput): Customer {
@@ -156,6 +150,9 @@ export function registerCustomers(router: Router): void {
   });
   router.api('GET', '/v1/customers/:id', ({ sandbox, body, params }) => {
     validateParams({}, body);
+    // Stripe still answers for a deleted customer, with its deleted stub.
+    const deleted = sandbox.store.get<{ id: string }>('_deleted_customers', params.id as string);
+    if (deleted) return deletedObject(deleted.id, 'customer');
     return sandbox.store.require<Customer>('customers', params.id as string, 'customer');
   });
   router.api('POST', '/v1/customers/:id', ({ sandbox, body, params }) => {
@@ -165,6 +162,7 @@ export function registerCustomers(router: Router): void {
   router.api('DELETE', '/v1/customers/:id', ({ sandbox, params }) => {
     const customer = sandbox.store.require<Customer>('customers', params.id as string, 'customer');
     sandbox.store.remove('customers', customer.id);
+    sandbox.store.put('_deleted_customers', { id: customer.id });
     sandbox.emit('customer.deleted', customer, { clockId: customer.test_clock as string | null });
     return deletedObject(customer.id, 'customer');
   });

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { addLinesToDraft, lineFromItem } from '../billing/invoice-drafts.js';
 import { type PreviewRequest, previewInvoice } from '../billing/invoice-preview.js';
 import {
   attemptInvoicePayment,
@@ -13,6 +14,7 @@ import { inRange, type ListParams, listParams, paginate } from '../http/list.js'
 import { any, arr, bool, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import type { Sandbox } from '../sandbox.js';
+import type { Wire } from '../wire.js';
 import { attachPaymentMethod } from './payment-methods.js';
 
 function load(sandbox: Sandbox, id: string): Invoice {
@@ -76,7 +78,20 @@ export function registerInvoices(router: Router): void {
     });
     invoice.auto_advance = input.auto_advance ?? false;
     sandbox.store.put('invoices', invoice);
-    return invoice;
+    if (input.pending_invoice_items_behavior !== 'include') return invoice;
+    const pending = sandbox.store
+      .all<Wire<Stripe.InvoiceItem>>('invoiceitems')
+      .filter((item) => item.customer === input.customer && item.invoice === null && item.parent === null)
+      .reverse();
+    for (const item of pending) {
+      item.invoice = invoice.id;
+      sandbox.store.put('invoiceitems', item);
+    }
+    return addLinesToDraft(
+      sandbox,
+      invoice,
+      pending.map((item) => lineFromItem(sandbox, item)),
+    );
   });
   router.api('GET', '/v1/invoices/:id', ({ sandbox, params }) => load(sandbox, params.id as string));
   router.api('GET', '/v1/invoices/:id/lines', ({ sandbox, body, params }) => {

@@ -1,5 +1,6 @@
-import { isDecimalText } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { reportMeterErrors, streamErrorCode } from '../billing/meter-error-report.js';
+import { type MeterEventInput, recordMeterEvent } from '../billing/meter-events.js';
 import type { StoredMeterEvent } from '../billing/usage.js';
 import { errors, StripeError } from '../http/errors.js';
 import { any, int, required, str, validateParams } from '../http/params.js';
@@ -7,77 +8,8 @@ import type { Router } from '../http/router.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
-import type { Meter } from './billing-meters.js';
 
-const PAST_WINDOW_SECONDS = 35 * 24 * 60 * 60;
-const FUTURE_WINDOW_SECONDS = 5 * 60;
-const DEDUP_WINDOW_SECONDS = 24 * 60 * 60;
 const MAX_STREAM_BATCH = 100;
-
-interface MeterEventInput {
-  event_name: string;
-  payload: Record<string, string>;
-  identifier?: string;
-  timestamp?: number;
-}
-
-/**
- * Records one meter event. A repeated `identifier` within the dedup window is answered with the
- * event first recorded and counted only once.
- */
-function recordMeterEvent(sandbox: Sandbox, input: MeterEventInput, param = ''): StoredMeterEvent {
-  const meter = sandbox.store
-    .all<Meter>('billing_meters')
-    .find((candidate) => candidate.event_name === input.event_name && candidate.status === 'active');
-  if (!meter)
-    throw errors.invalidValue(
-      `${param}event_name`,
-      `No active meter was found for event name '${input.event_name}'.`,
-    );
-  const customerKey = meter.customer_mapping.event_payload_key;
-  const valueKey = meter.value_settings.event_payload_key;
-  const customerId = input.payload[customerKey];
-  if (!customerId) throw errors.missingParameter(`${param}payload[${customerKey}]`);
-  sandbox.store.require('customers', customerId, 'customer', `${param}payload[${customerKey}]`);
-  const value = input.payload[valueKey] ?? (meter.default_aggregation.formula === 'count' ? '1' : undefined);
-  if (value === undefined) throw errors.missingParameter(`${param}payload[${valueKey}]`);
-  if (!isDecimalText(value))
-    throw errors.invalidValue(`${param}payload[${valueKey}]`, `Invalid number: ${value}`);
-
-  const now = sandbox.now(sandbox.clockOfCustomer(customerId));
-  const timestamp = input.timestamp ?? now;
-  if (timestamp < now - PAST_WINDOW_SECONDS) {
-    throw new StripeError(400, {
-      type: 'invalid_request_error',
-      code: 'timestamp_too_far_in_past',
-      param: `${param}timestamp`,
-      message: 'Meter event timestamps must be within the past 35 calendar days.',
-    });
-  }
-  if (timestamp > now + FUTURE_WINDOW_SECONDS) {
-    throw new StripeError(400, {
-      type: 'invalid_request_error',
-      code: 'timestamp_in_future',
-      param: `${param}timestamp`,
-      message: 'Meter event timestamps may be at most 5 minutes in the future.',
-    });
-  }
-  const identifier = input.identifier ?? newId('mev', 20);
-  const existing = sandbox.store.get<StoredMeterEvent>('_meter_events', identifier);
-  if (existing && Math.floor(Date.now() / 1000) - existing.received_at < DEDUP_WINDOW_SECONDS)
-    return existing;
-  const event: StoredMeterEvent = {
-    id: identifier,
-    event_name: input.event_name,
-    identifier,
-    customer: customerId,
-    value,
-    timestamp,
-    received_at: Math.floor(Date.now() / 1000),
-  };
-  sandbox.store.put('_meter_events', event);
-  return event;
-}
 
 function v1View(
   sandbox: Sandbox,
@@ -135,9 +67,23 @@ export function registerMeterEvents(router: Router): void {
     if (!Array.isArray(events) || events.length === 0) throw errors.missingParameter('events');
     if (events.length > MAX_STREAM_BATCH)
       throw errors.invalidValue('events', `At most ${MAX_STREAM_BATCH} events per request.`);
-    events.forEach((event, index) =>
-      recordMeterEvent(sandbox, { ...event, timestamp: fromIso(event.timestamp) }, `events[${index}].`),
-    );
+    // Like Stripe, the stream accepts the batch and reports bad events afterwards, not in the response.
+    const failures: Array<{ code: string; message: string; identifier: string | null; eventName: string }> =
+      [];
+    for (const [index, event] of events.entries()) {
+      try {
+        recordMeterEvent(sandbox, { ...event, timestamp: fromIso(event.timestamp) }, `events[${index}].`);
+      } catch (error) {
+        if (!(error instanceof StripeError)) throw error;
+        failures.push({
+          code: streamErrorCode(error),
+          message: error.body.message,
+          identifier: event.identifier ?? null,
+          eventName: event.event_name,
+        });
+      }
+    }
+    if (failures.length > 0) reportMeterErrors(sandbox, failures);
     return {};
   });
 

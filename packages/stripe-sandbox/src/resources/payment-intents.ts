@@ -121,7 +121,7 @@ export function registerPaymentIntents(router: Router): void {
       currency: intent.currency,
       destination_details: {
         type: 'card',
-        card: { reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' },
+        card: { type: 'refund' },
       },
       metadata: input.metadata ?? {},
       payment_intent: intent.id,

@@ -1,13 +1,27 @@
 import type Stripe from 'stripe';
 import { errors } from '../http/errors.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
-import { any, arr, bool, metadata, obj, required, type Spec, str, validateParams } from '../http/params.js';
+import {
+  any,
+  arr,
+  bool,
+  decimal,
+  int,
+  metadata,
+  obj,
+  oneOf,
+  required,
+  type Spec,
+  str,
+  validateParams,
+} from '../http/params.js';
 import type { Router } from '../http/router.js';
 import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { deletedObject, mergeMetadata, previousAttributes } from './common.js';
+import { createPrice, type PriceInput } from './price-create.js';
 
 export type Product = Wire<Stripe.Product>;
 
@@ -93,11 +107,33 @@ export function createProduct(sandbox: Sandbox, input: ProductInput): Product {
 
 export function registerProducts(router: Router): void {
   router.api('POST', '/v1/products', ({ sandbox, body }) => {
-    const input = validateParams<ProductInput & { default_price_data?: unknown }>(
-      { ...editable, id: str(), name: required(str()), default_price_data: any() },
+    const input = validateParams<ProductInput & { default_price_data?: Omit<PriceInput, 'product'> }>(
+      {
+        ...editable,
+        id: str(),
+        name: required(str()),
+        default_price_data: obj({
+          currency: required(str()),
+          unit_amount: int(),
+          unit_amount_decimal: decimal(),
+          recurring: obj({
+            interval: required(oneOf(['day', 'week', 'month', 'year'])),
+            interval_count: int(),
+          }),
+          tax_behavior: oneOf(['exclusive', 'inclusive', 'unspecified']),
+          metadata: metadata(),
+        }),
+      },
       body,
     );
-    return createProduct(sandbox, input);
+    const { default_price_data: priceData, ...productInput } = input;
+    const product = createProduct(sandbox, productInput);
+    if (!priceData) return product;
+    // The product's price is created after it and becomes its default, as Stripe does in one call.
+    const price = createPrice(sandbox, { ...priceData, product: product.id });
+    product.default_price = price.id;
+    sandbox.store.put('products', product);
+    return product;
   });
   router.api('GET', '/v1/products/search', ({ sandbox, body }) => {
     const params = validateParams<{ query: string }>(

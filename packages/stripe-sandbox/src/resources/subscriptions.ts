@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
-import { endSubscription, type Subscription } from '../billing/subscription-state.js';
+import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
+import type { Subscription } from '../billing/subscription-state.js';
 import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
 import {
@@ -40,6 +41,9 @@ const createSpec: Record<string, Spec> = {
   description: str(),
   collection_method: oneOf(['charge_automatically']),
   proration_behavior: prorationBehavior,
+  // Accepted with no effect: the sandbox always keeps the card and charges off session.
+  payment_settings: any(),
+  off_session: bool(),
 };
 
 const updateSpec: Record<string, Spec> = {
@@ -115,13 +119,16 @@ export function registerSubscriptions(router: Router): void {
     return changeSubscription(sandbox, subscription, validateParams<SubscriptionChange>(updateSpec, body));
   });
   router.api('DELETE', '/v1/subscriptions/:id', ({ sandbox, body, params }) => {
-    validateParams({ invoice_now: bool(), prorate: bool(), cancellation_details: any() }, body);
+    const input = validateParams<{ invoice_now?: boolean }>(
+      { invoice_now: bool(), prorate: bool(), cancellation_details: any() },
+      body,
+    );
     const subscription = sandbox.store.require<Subscription>(
       'subscriptions',
       params.id as string,
       'subscription',
     );
-    if (subscription.status !== 'canceled') endSubscription(sandbox, subscription, 'cancellation_requested');
+    cancelSubscriptionNow(sandbox, subscription, input.invoice_now ?? false);
     return subscription;
   });
   router.api('GET', '/v1/subscriptions', ({ sandbox, body }) => {

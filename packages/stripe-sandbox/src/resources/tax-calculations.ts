@@ -194,3 +194,17 @@ export function registerTaxCalculations(router: Router): void {
     );
   });
 }
+
+/** The tax rates invoices name in their tax lines (created on demand from the rate table). */
+export function registerTaxRates(router: Router): void {
+  router.api('GET', '/v1/tax_rates/:id', ({ sandbox, params }) =>
+    sandbox.store.require<Wire<Stripe.TaxRate>>('tax_rates', params.id as string, 'tax rate'),
+  );
+  router.api('GET', '/v1/tax_rates', ({ sandbox, body }) =>
+    paginate(
+      sandbox.store.all<Wire<Stripe.TaxRate>>('tax_rates'),
+      validateParams<ListParams>({ ...listParams, active: any(), inclusive: any() }, body),
+      '/v1/tax_rates',
+    ),
+  );
+}

@@ -60,13 +60,16 @@ export async function startReceiver(answer: (attempt: number) => number = () => 
   };
 }
 
+// Raw responses are inspected field by field in tests.
+type RawJson = any;
+
 export async function rawRequest(
   harness: Harness,
   method: string,
   path: string,
   body?: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; json: any; headers: Headers }> {
+): Promise<{ status: number; json: RawJson; headers: Headers }> {
   const response = await fetch(`${harness.sandbox.url}${path}`, {
     method,
     headers: {

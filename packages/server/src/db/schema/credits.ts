@@ -98,7 +98,7 @@ export const creditOperations = pgTable(
   'credit_operations',
   {
     organizationId: text('organization_id').notNull(),
-    kind: text('kind').$type<'consume' | 'grant' | 'transfer' | 'allocation'>().notNull(),
+    kind: text('kind').$type<'consume' | 'grant' | 'transfer' | 'allocation' | 'refund'>().notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     id: text('id').notNull(),
     /** The request as received, so reusing a key for a different request is caught. */

@@ -1,0 +1,58 @@
+import type { Catalog } from '@tollgate/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { runCreditJobs } from '../credits/index.js';
+import type { DatabaseHandle } from '../db/client.js';
+
+/** One key for the periodic jobs: whichever process takes it runs them; the others skip that round. */
+export const JOBS_LOCK_KEY = 7_400_412_002;
+
+export type JobsRun = { ran: false } | { ran: true; expired_wallets: number; allocations: number };
+
+/**
+ * One round of the periodic jobs (credit expiry, subscription credit allocation). Every job is
+ * idempotent, so a round that overlaps with another changes nothing twice; the lock only saves work.
+ */
+export async function runScheduledJobs(
+  database: DatabaseHandle,
+  catalog: Catalog,
+  now: Date,
+): Promise<JobsRun> {
+  const outcome = await database.tryWithAdvisoryLock(JOBS_LOCK_KEY, (db) => runCreditJobs(db, catalog, now));
+  return outcome.ran ? { ran: true, ...outcome.result } : { ran: false };
+}
+
+/** Runs the jobs every `intervalMs` until stopped; a failing round is logged and the next one tries again. */
+export function startJobScheduler(options: {
+  database: DatabaseHandle;
+  catalog: Catalog;
+  now: () => Date;
+  intervalMs: number;
+  logger: FastifyBaseLogger;
+}): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const round = () => {
+    // A slow round is not overlapped by the next tick of the same process.
+    if (running) return;
+    running = runScheduledJobs(options.database, options.catalog, options.now())
+      .then((result) => {
+        if (result.ran && (result.expired_wallets > 0 || result.allocations > 0)) {
+          options.logger.info({ jobs: result }, 'periodic jobs changed balances');
+        }
+      })
+      .catch((error: unknown) => options.logger.error({ err: error }, 'periodic jobs failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  round();
+  const timer = setInterval(() => {
+    round();
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      if (running) await running;
+    },
+  };
+}
