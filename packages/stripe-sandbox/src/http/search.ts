@@ -1,4 +1,6 @@
 import { errors } from './errors.js';
+import { any, required, str, validateParams } from './params.js';
+import type { Router } from './router.js';
 
 interface Clause {
   field: string;
@@ -38,4 +40,20 @@ export function matchesSearch(row: Record<string, unknown>, clauses: Clause[]): 
 
 export function searchResult<T>(data: T[], url: string) {
   return { object: 'search_result' as const, data, has_more: false, next_page: null, url };
+}
+
+/** `GET <resourcePath>/search` over one stored collection, answered the way Stripe's search endpoints answer. */
+export function registerSearchRoute(router: Router, resourcePath: string, collection: string): void {
+  const path = `${resourcePath}/search`;
+  router.api('GET', path, ({ sandbox, body }) => {
+    const params = validateParams<{ query: string }>(
+      { query: required(str()), limit: any(), page: any() },
+      body,
+    );
+    const clauses = parseSearchQuery(params.query);
+    const rows = sandbox.store
+      .all<Record<string, unknown>>(collection)
+      .filter((row) => matchesSearch(row, clauses));
+    return searchResult(rows, path);
+  });
 }

@@ -13,7 +13,7 @@ import {
   validateParams,
 } from '../http/params.js';
 import type { Router } from '../http/router.js';
-import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
+import { registerSearchRoute } from '../http/search.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
@@ -139,15 +139,7 @@ export function registerCustomers(router: Router): void {
   router.api('POST', '/v1/customers', ({ sandbox, body }) =>
     createCustomer(sandbox, validateParams<CustomerInput>(createSpec, body)),
   );
-  router.api('GET', '/v1/customers/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>(
-      { query: required(str()), limit: any(), page: any() },
-      body,
-    );
-    const clauses = parseSearchQuery(params.query);
-    const rows = sandbox.store.all<Customer>('customers').filter((row) => matchesSearch(row, clauses));
-    return searchResult(rows, '/v1/customers/search');
-  });
+  registerSearchRoute(router, '/v1/customers', 'customers');
   router.api('GET', '/v1/customers/:id', ({ sandbox, body, params }) => {
     validateParams({}, body);
     // Stripe still answers for a deleted customer, with its deleted stub.

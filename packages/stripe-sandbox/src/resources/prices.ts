@@ -14,7 +14,7 @@ import {
   validateParams,
 } from '../http/params.js';
 import type { Router } from '../http/router.js';
-import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
+import { registerSearchRoute } from '../http/search.js';
 import { mergeMetadata, previousAttributes } from './common.js';
 import { claimLookupKey, createPrice, type Price, type PriceInput } from './price-create.js';
 
@@ -73,17 +73,7 @@ export function registerPrices(router: Router): void {
   router.api('POST', '/v1/prices', ({ sandbox, body }) =>
     createPrice(sandbox, validateParams<PriceInput>(createSpec, body)),
   );
-  router.api('GET', '/v1/prices/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>(
-      { query: required(str()), limit: any(), page: any() },
-      body,
-    );
-    const clauses = parseSearchQuery(params.query);
-    return searchResult(
-      sandbox.store.all<Price>('prices').filter((row) => matchesSearch(row, clauses)),
-      '/v1/prices/search',
-    );
-  });
+  registerSearchRoute(router, '/v1/prices', 'prices');
   router.api('GET', '/v1/prices/:id', ({ sandbox, body, params }) => {
     validateParams({}, body);
     return sandbox.store.require<Price>('prices', params.id as string, 'price');

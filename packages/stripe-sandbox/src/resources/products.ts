@@ -16,7 +16,7 @@ import {
   validateParams,
 } from '../http/params.js';
 import type { Router } from '../http/router.js';
-import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
+import { registerSearchRoute } from '../http/search.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
@@ -135,17 +135,7 @@ export function registerProducts(router: Router): void {
     sandbox.store.put('products', product);
     return product;
   });
-  router.api('GET', '/v1/products/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>(
-      { query: required(str()), limit: any(), page: any() },
-      body,
-    );
-    const clauses = parseSearchQuery(params.query);
-    return searchResult(
-      sandbox.store.all<Product>('products').filter((row) => matchesSearch(row, clauses)),
-      '/v1/products/search',
-    );
-  });
+  registerSearchRoute(router, '/v1/products', 'products');
   router.api('GET', '/v1/products/:id', ({ sandbox, body, params }) => {
     validateParams({}, body);
     return sandbox.store.require<Product>('products', params.id as string, 'product');

@@ -18,7 +18,7 @@ import {
   validateParams,
 } from '../http/params.js';
 import type { Router } from '../http/router.js';
-import { matchesSearch, parseSearchQuery, searchResult } from '../http/search.js';
+import { registerSearchRoute } from '../http/search.js';
 import { mergeMetadata } from './common.js';
 
 const prorationBehavior = oneOf(['create_prorations', 'none', 'always_invoice']);
@@ -96,17 +96,7 @@ export function registerSubscriptions(router: Router): void {
       description: input.description ?? null,
     }).subscription;
   });
-  router.api('GET', '/v1/subscriptions/search', ({ sandbox, body }) => {
-    const params = validateParams<{ query: string }>(
-      { query: required(str()), limit: any(), page: any() },
-      body,
-    );
-    const clauses = parseSearchQuery(params.query);
-    return searchResult(
-      sandbox.store.all<Subscription>('subscriptions').filter((row) => matchesSearch(row, clauses)),
-      '/v1/subscriptions/search',
-    );
-  });
+  registerSearchRoute(router, '/v1/subscriptions', 'subscriptions');
   router.api('GET', '/v1/subscriptions/:id', ({ sandbox, params }) =>
     sandbox.store.require<Subscription>('subscriptions', params.id as string, 'subscription'),
   );
