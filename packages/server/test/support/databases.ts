@@ -33,11 +33,29 @@ async function onAdminConnection<T>(work: (client: pg.Client) => Promise<T>): Pr
  */
 export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tollgate_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await onAdminConnection((client) => client.query(`create database "${name}"`));
+  await onAdminConnection(async (client) => {
+    await dropAbandonedDatabases(client);
+    await client.query(`create database "${name}"`);
+  });
   return {
     url: withDatabase(testDatabaseUrl as string, name),
     async drop() {
       await onAdminConnection((client) => client.query(`drop database if exists "${name}" with (force)`));
     },
   };
+}
+
+/** Databases of runs that died before dropping theirs; old enough that no live run can still use them. */
+const ABANDONED_AFTER_MS = 6 * 60 * 60 * 1000;
+
+async function dropAbandonedDatabases(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    "select datname from pg_database where datname like 'tollgate\\_test\\_%'",
+  );
+  for (const { datname } of rows) {
+    const createdAt = Number.parseInt(datname.split('_')[2] ?? '', 36);
+    if (Number.isFinite(createdAt) && Date.now() - createdAt > ABANDONED_AFTER_MS) {
+      await client.query(`drop database if exists "${datname}" with (force)`);
+    }
+  }
 }
