@@ -55,7 +55,17 @@ describeEachDatabase('organizations', (harness) => {
     });
     expect(moved.status).toBe(200);
     expect(moved.body.plan).toBe('standard');
+    // The interval not named in the change is kept.
+    expect(moved.body.subscription.interval).toBe('year');
     expect(moved.body.subscription.id).not.toBe(created.body.subscription.id);
+    const monthly = await harness().request('PATCH', '/v1/organizations/org_deal', {
+      body: { interval: 'month' },
+    });
+    expect(monthly.body.subscription).toMatchObject({ plan: 'standard', interval: 'month' });
+    const unchanged = await harness().request('PATCH', '/v1/organizations/org_deal', {
+      body: { plan: 'standard', interval: 'month' },
+    });
+    expect(unchanged.body.subscription.id).toBe(monthly.body.subscription.id);
   });
 
   it('updates name, email and metadata and keeps the rest', async () => {

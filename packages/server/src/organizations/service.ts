@@ -108,14 +108,17 @@ export async function updateOrganization(
       .returning();
     if (!after) throw notFound('organization', organizationId);
     let subscription = await liveSubscription(tx, organizationId);
+    // A plan or an interval alone may change; whichever is not named stays as it is.
+    const targetPlan = input.plan ?? subscription?.planCode ?? catalog.defaultPlanCode;
+    const targetInterval = input.interval ?? subscription?.interval ?? 'month';
     const planChanged =
-      input.plan !== undefined &&
-      (input.plan !== subscription?.planCode || (input.interval ?? 'month') !== subscription?.interval);
-    if (planChanged && input.plan !== undefined) {
+      (input.plan !== undefined || input.interval !== undefined) &&
+      (targetPlan !== subscription?.planCode || targetInterval !== subscription?.interval);
+    if (planChanged) {
       subscription = await assignPlan(tx, catalog, {
         organizationId,
-        planCode: input.plan,
-        interval: input.interval ?? 'month',
+        planCode: targetPlan,
+        interval: targetInterval,
         source: 'manual',
         actor: actor.actor,
         now: actor.now,
