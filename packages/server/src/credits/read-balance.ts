@@ -5,11 +5,10 @@ import {
   isLive,
   summarizeBalance,
 } from '@tollgate/core';
-import { and, eq } from 'drizzle-orm';
 import { creditLots } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { assertOrganizationExists } from './parties.js';
-import { toCoreLot, type Wallet, walletKey } from './wallet.js';
+import { lotsOfWallet, toCoreLot, type Wallet } from './wallet.js';
 
 const EXPIRING_SOON_MS = 7 * 86_400_000;
 
@@ -42,12 +41,7 @@ export async function readCreditBalance(
   const rows = await db
     .select()
     .from(creditLots)
-    .where(
-      and(
-        eq(creditLots.organizationId, wallet.organizationId),
-        eq(creditLots.walletUserId, walletKey(wallet)),
-      ),
-    );
+    .where(lotsOfWallet(wallet, { holdingCredits: false }));
   const live = rows.filter((row) => isLive(toCoreLot(row), now));
   const spendFirst = compareForSpending(precedence);
   const summary = summarizeBalance(live.map(toCoreLot), now, EXPIRING_SOON_MS);

@@ -1,5 +1,5 @@
 import { type CreditLot, type CreditSource, Decimal } from '@tollgate/core';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import { creditLots, creditWallets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 
@@ -7,6 +7,15 @@ import type { DbOrTx } from '../db/transaction.js';
 export type Wallet = { organizationId: string; userId: string | null };
 
 export const walletKey = (wallet: Wallet) => wallet.userId ?? '';
+
+/** The lots of one wallet; `holdingCredits` leaves out the ones spent or expired to zero. */
+export function lotsOfWallet(wallet: Wallet, options: { holdingCredits: boolean }) {
+  return and(
+    eq(creditLots.organizationId, wallet.organizationId),
+    eq(creditLots.walletUserId, walletKey(wallet)),
+    options.holdingCredits ? gt(creditLots.remaining, '0') : undefined,
+  );
+}
 
 export function describeWallet(wallet: Wallet): string {
   return wallet.userId === null
@@ -51,13 +60,7 @@ export async function lockWallet(
   const rows = await tx
     .select()
     .from(creditLots)
-    .where(
-      and(
-        eq(creditLots.organizationId, wallet.organizationId),
-        eq(creditLots.walletUserId, walletKey(wallet)),
-        gt(creditLots.remaining, '0'),
-      ),
-    )
+    .where(lotsOfWallet(wallet, { holdingCredits: true }))
     .orderBy(asc(creditLots.id))
     .for('update');
   return { state, lots: rows.map(toCoreLot) };
@@ -68,13 +71,7 @@ export async function readWalletLots(tx: DbOrTx, wallet: Wallet): Promise<Credit
   const rows = await tx
     .select()
     .from(creditLots)
-    .where(
-      and(
-        eq(creditLots.organizationId, wallet.organizationId),
-        eq(creditLots.walletUserId, walletKey(wallet)),
-        sql`${creditLots.remaining} > 0`,
-      ),
-    );
+    .where(lotsOfWallet(wallet, { holdingCredits: true }));
   return rows.map(toCoreLot);
 }
 
