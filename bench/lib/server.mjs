@@ -33,7 +33,9 @@ export async function scratchDatabase(baseUrl) {
 /** Starts the server on `port` with PostgreSQL (`databaseUrl`) or PGlite in a temporary directory. */
 export async function startServer({ port, databaseUrl, catalogPath }) {
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
-  const child = spawn(process.execPath, [path.join(repository, 'packages/server/dist/main.js')], {
+  // BENCH_SERVER_NODE_ARGS passes flags to the server's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(repository, 'packages/server/dist/main.js')], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -41,6 +43,8 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
       TOLLGATE_ADMIN_KEY: ADMIN_KEY,
       LOG_LEVEL: 'warn',
       DEMO_DATA: 'false',
+      // Its own Stripe sandbox port, so two benchmark servers can run side by side.
+      STRIPE_SANDBOX_PORT: String(port + 7000),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir, DATABASE_URL: '' }),
       ...(catalogPath ? { TOLLGATE_CATALOG: catalogPath } : {}),
     },

@@ -8,6 +8,7 @@ export * from './metering/aggregation.js';
 export * from './metering/alerts.js';
 export * from './metering/billing-context.js';
 export * from './metering/check.js';
+export * from './metering/consume-plan.js';
 export * from './metering/event-timing.js';
 export * from './metering/rating.js';
 export * from './metering/usage-line.js';

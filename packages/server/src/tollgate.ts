@@ -7,6 +7,7 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
+import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
 
 export type TollgateOptions = {
@@ -45,6 +46,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   try {
     await runMigrations(database);
     const now = options.now ?? (() => new Date());
+    const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     await recordCatalogVersion(database.db, options.catalog, now());
     const context: AppContext = {
       db: database.db,
@@ -59,7 +61,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         sessionTtlSeconds: options.sessionTtlSeconds ?? 3_600,
       },
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
-      trialPlanExecutions: options.trialPlanExecutions ?? 10,
+      trialPlanExecutions,
       metering: {
         eventWindow: {
           ...DEFAULT_EVENT_WINDOW,
@@ -67,6 +69,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         },
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
+        checks: createCheckService(database.db, options.catalog, { trialPlanExecutions }),
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
@@ -76,6 +79,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       database,
       async close() {
         await app.close();
+        await context.metering.checks.drain();
         await database.close();
       },
     };

@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '../db/client.js';
+import type { CheckService } from '../metering/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/credit-events.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
@@ -30,6 +31,8 @@ export type AppContext = {
     eventWindow: EventWindow;
     /** Provided by the credit ledger; without it credit events are rejected (see metering/credit-events.ts). */
     debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+    /** POST /v1/check, batching concurrent checks on the shared database handle. */
+    checks: CheckService;
   };
 };
 

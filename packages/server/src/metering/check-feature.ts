@@ -11,8 +11,8 @@ import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { countMembers } from '../members/service.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
-import { loadCheckState } from './check-state.js';
-import { consumeFeature } from './consume-feature.js';
+import { type CheckState, type CheckStateRequest, loadCheckStates } from './check-state.js';
+import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckInput = {
   organizationId: string;
@@ -24,23 +24,34 @@ export type CheckInput = {
   idempotencyKey?: string | undefined;
 };
 
+export type CheckOptions = {
+  trialPlanExecutions: number;
+  /**
+   * How the check's state is read and its consume recorded. By default each check does its own;
+   * the server shares one round trip among concurrent checks (see check-service.ts).
+   */
+  loadState?: (request: CheckStateRequest) => Promise<CheckState | undefined>;
+  consume?: (item: ConsumeItem) => Promise<CheckAnswer>;
+};
+
 /** Answers "may this organization use `quantity` more of `feature` now?", consuming it atomically if asked. */
 export async function checkFeature(
   db: DbOrTx,
   catalog: Catalog,
   input: CheckInput,
   now: Date,
-  options: { trialPlanExecutions: number } = { trialPlanExecutions: 10 },
+  options: CheckOptions = { trialPlanExecutions: 10 },
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   if (!feature) throw badRequest('unknown_feature', `feature "${input.feature}" is not in the catalog`);
-  const state = await loadCheckState(
-    db,
-    input.organizationId,
-    { code: input.feature, reset: feature.reset },
-    catalog.defaultPlanCode,
+  const stateRequest = {
+    organizationId: input.organizationId,
+    feature: { code: input.feature, reset: feature.reset },
     now,
-  );
+  };
+  const state = options.loadState
+    ? await options.loadState(stateRequest)
+    : (await loadCheckStates(db, [stateRequest], catalog.defaultPlanCode))[0];
   if (!state) throw notFound('organization', input.organizationId);
   const { context } = state;
   // In a public/trial organization each user spends their own trial allowance (the credits module keeps it).
@@ -62,7 +73,14 @@ export async function checkFeature(
       'seats follow the organization members; add a member instead of consuming',
     );
   }
-  if (input.consume && feature.kind === 'metered') return consumeFeature(db, catalog, context, input, now);
+  if (input.consume && feature.kind === 'metered') {
+    const item = { input, context, now };
+    if (options.consume) return options.consume(item);
+    const [answer] = await consumeBatch(db, catalog, [item]);
+    if (answer instanceof Error) throw answer;
+    if (!answer) throw new Error('consume batch answered nothing');
+    return answer;
+  }
   return decideWithoutConsuming(db, catalog, context, state.used, input);
 }
 

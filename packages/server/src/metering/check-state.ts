@@ -5,30 +5,46 @@ import { type BillingContextRow, toContexts } from './billing-contexts.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 
+export type CheckStateRequest = {
+  organizationId: string;
+  feature: { code: string; reset: 'billing_period' | 'never' };
+  now: Date;
+};
+
+export type CheckState = { context: BillingContext; used: Decimal; trialOrganization: boolean };
+
 type Row = BillingContextRow & {
+  request_index: number;
   trial_organization: boolean;
   counter_period_start: Date | string | null;
   counter_used: string | null;
 };
 
 /**
- * Everything a check reads, in one round trip: the organization's subscription and its counters for
- * the feature whose period contains `now`. The counter of the period the subscription says is
- * current is then picked; another (e.g. the calendar month left by a plan change) is ignored.
+ * Everything a check reads, for many checks in one round trip: each organization's subscription
+ * and its counters for the feature whose period contains that check's `now`. The counter of the
+ * period the subscription says is current is then picked; another (e.g. the calendar month left by
+ * a plan change) is ignored. An organization that does not exist answers undefined. The lateral
+ * joins keep every lookup on its primary key whatever the planner guesses about the batch's size.
  */
-export async function loadCheckState(
+export async function loadCheckStates(
   db: DbOrTx,
-  organizationId: string,
-  feature: { code: string; reset: 'billing_period' | 'never' },
+  requests: readonly CheckStateRequest[],
   defaultPlanCode: string,
-  now: Date,
-): Promise<{ context: BillingContext; used: Decimal; trialOrganization: boolean } | undefined> {
+): Promise<Array<CheckState | undefined>> {
+  const input = requests.map((request, index) => ({
+    i: index,
+    o: request.organizationId,
+    f: request.feature.code,
+    t: request.now.toISOString(),
+  }));
   const rows = await queryRows<Row>(
     db,
-    sql`select o.id as organization_id, o.trial_organization, s.plan_code, s.interval, s.status, s.source,
-               s.current_period_start, s.current_period_end,
+    sql`select r.i as request_index, o.id as organization_id, o.trial_organization,
+               s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end,
                c.period_start as counter_period_start, c.used::text as counter_used
-        from organizations o
+        from json_to_recordset(${JSON.stringify(input)}::json) as r(i integer, o text, f text, t timestamptz)
+        cross join lateral (select id, trial_organization from organizations where id = r.o) o
         left join lateral (
           select plan_code, interval, status, source, current_period_start, current_period_end
           from subscriptions
@@ -36,21 +52,33 @@ export async function loadCheckState(
           order by (status not in ('canceled', 'expired')) desc, created_at desc
           limit 1
         ) s on true
-        left join usage_counters c
-          on c.organization_id = o.id and c.feature = ${feature.code} and c.project_id = ${ORGANIZATION_TOTAL}
-          and c.period_start <= ${now.toISOString()}::timestamptz and c.period_end > ${now.toISOString()}::timestamptz
-        where o.id = ${organizationId}`,
+        left join lateral (
+          select period_start, used from usage_counters
+          where organization_id = o.id and feature = r.f and project_id = ${ORGANIZATION_TOTAL}
+            and period_start <= r.t and period_end > r.t
+        ) c on true`,
   );
-  const context = toContexts(rows, defaultPlanCode).get(organizationId);
-  if (!context) return undefined;
-  const periodStart = counterPeriodAt(feature.reset, context, now).start.getTime();
-  const counter = rows.find(
-    (row) =>
-      row.counter_period_start !== null && new Date(row.counter_period_start).getTime() === periodStart,
-  );
-  return {
-    context,
-    used: toDecimal(counter?.counter_used ?? 0),
-    trialOrganization: rows[0]?.trial_organization === true,
-  };
+  const rowsByRequest = new Map<number, Row[]>();
+  for (const row of rows) {
+    const index = Number(row.request_index);
+    const list = rowsByRequest.get(index);
+    if (list) list.push(row);
+    else rowsByRequest.set(index, [row]);
+  }
+  return requests.map((request, index) => {
+    const requestRows = rowsByRequest.get(index);
+    if (!requestRows) return undefined;
+    const context = toContexts(requestRows, defaultPlanCode).get(request.organizationId);
+    if (!context) return undefined;
+    const periodStart = counterPeriodAt(request.feature.reset, context, request.now).start.getTime();
+    const counter = requestRows.find(
+      (row) =>
+        row.counter_period_start !== null && new Date(row.counter_period_start).getTime() === periodStart,
+    );
+    return {
+      context,
+      used: toDecimal(counter?.counter_used ?? 0),
+      trialOrganization: requestRows[0]?.trial_organization === true,
+    };
+  });
 }

@@ -2,7 +2,6 @@ import { isDecimalText, toDecimal } from '@tollgate/core';
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, hostId } from '../http/schemas.js';
-import { checkFeature } from '../metering/check-feature.js';
 
 const quantity = z
   .union([z.number(), z.string()])
@@ -51,9 +50,7 @@ export function registerCheckRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const body = request.body;
-      return checkFeature(
-        context.db,
-        context.catalog,
+      return context.metering.checks.check(
         {
           organizationId: body.organization_id,
           feature: body.feature,
@@ -64,7 +61,6 @@ export function registerCheckRoute(app: App, context: AppContext) {
           idempotencyKey: body.idempotency_key,
         },
         context.now(),
-        { trialPlanExecutions: context.trialPlanExecutions },
       );
     },
   );

@@ -1,0 +1,87 @@
+/**
+ * Coalesces concurrent requests into batches, so many callers share one database round trip.
+ *
+ * Items submitted during one event-loop turn go out together when that turn ends (setImmediate
+ * runs after the turn's I/O callbacks and their promise jobs). While `maxConcurrentBatches` are
+ * already running, new items wait and go out with the next batch as soon as one finishes: under
+ * load, batches grow with the load instead of the database seeing one query per request.
+ *
+ * `run` answers every item of its batch in order, with a value or an Error for that item alone; a
+ * thrown error fails the whole batch.
+ */
+export type Batcher<Input, Output> = {
+  submit(input: Input): Promise<Output>;
+  /** Resolves when every submitted item has been answered. */
+  drain(): Promise<void>;
+};
+
+export type BatcherOptions<Input, Output> = {
+  run: (inputs: Input[]) => Promise<Array<Output | Error>>;
+  maxBatchSize: number;
+  maxConcurrentBatches: number;
+};
+
+type Pending<Input, Output> = {
+  input: Input;
+  resolve: (output: Output) => void;
+  reject: (error: unknown) => void;
+};
+
+export function createBatcher<Input, Output>(options: BatcherOptions<Input, Output>): Batcher<Input, Output> {
+  const queue: Pending<Input, Output>[] = [];
+  let running = 0;
+  let scheduled = false;
+  let idle: Array<() => void> = [];
+
+  const settleIdle = () => {
+    if (queue.length > 0 || running > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
+  };
+
+  const dispatch = () => {
+    scheduled = false;
+    while (queue.length > 0 && running < options.maxConcurrentBatches) {
+      const batch = queue.splice(0, options.maxBatchSize);
+      running += 1;
+      runBatch(batch).finally(() => {
+        running -= 1;
+        if (queue.length > 0) dispatch();
+        else settleIdle();
+      });
+    }
+  };
+
+  const runBatch = async (batch: Pending<Input, Output>[]) => {
+    try {
+      const outputs = await options.run(batch.map((item) => item.input));
+      if (outputs.length !== batch.length) {
+        throw new Error(`batch answered ${outputs.length} of ${batch.length} items`);
+      }
+      batch.forEach((item, index) => {
+        const output = outputs[index] as Output | Error;
+        if (output instanceof Error) item.reject(output);
+        else item.resolve(output);
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    }
+  };
+
+  return {
+    submit(input) {
+      return new Promise<Output>((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        if (!scheduled && running < options.maxConcurrentBatches) {
+          scheduled = true;
+          setImmediate(dispatch);
+        }
+      });
+    },
+    drain() {
+      if (queue.length === 0 && running === 0) return Promise.resolve();
+      return new Promise((resolve) => idle.push(resolve));
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { decimalText, toDecimal } from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/transaction.js';
+import { conflict } from '../errors.js';
+import type { CheckAnswer } from './check-answer.js';
+import type { CheckInput } from './check-feature.js';
+import { queryRows } from './query-rows.js';
+
+type Answer = CheckAnswer | Error;
+
+/** What a key was first used for, and the answer it got. */
+type KeyRecord = { feature: string; quantity: string; answer: () => Answer | undefined };
+
+export type ConsumeKeys = {
+  /** Items answered without consuming: keys seen before (their first answer) or reused for another request. */
+  replays: Map<number, Answer>;
+  /** Items to decide: no key, or the first use of their key. */
+  active: number[];
+  /**
+   * Once the active items are answered: the answers of every item (later items of the batch with
+   * an active item's key get its answer) and the answers to store under their keys.
+   */
+  settle(answers: ReadonlyArray<Answer | undefined>): {
+    answers: Answer[];
+    toStore: StoredAnswer[];
+  };
+};
+
+const keyOf = (input: CheckInput) => `${input.organizationId}\u0000${input.idempotencyKey}`;
+
+const reused = () =>
+  conflict('idempotency_key_reused', 'this idempotency_key was used with another feature or quantity');
+
+/**
+ * Claims the idempotency keys of a batch of consumes in one statement. A key another request
+ * already claimed answers with that request's stored answer (the claim waited for it to commit);
+ * a key used twice in the batch is decided once, by its first item.
+ */
+export async function claimConsumeKeys(
+  tx: DbOrTx,
+  inputs: readonly CheckInput[],
+  nows: readonly Date[],
+): Promise<ConsumeKeys> {
+  const replays = new Map<number, Answer>();
+  const active: number[] = [];
+  const firstByKey = new Map<string, number>();
+  const repeats: number[] = [];
+  inputs.forEach((input, index) => {
+    if (input.idempotencyKey === undefined) active.push(index);
+    else if (firstByKey.has(keyOf(input))) repeats.push(index);
+    else firstByKey.set(keyOf(input), index);
+  });
+  const records = new Map<string, KeyRecord>();
+  let answers: ReadonlyArray<Answer | undefined> = [];
+  if (firstByKey.size > 0) {
+    const firsts = [...firstByKey.values()];
+    const claimInput = firsts.map((index) => {
+      const input = inputs[index] as CheckInput;
+      return {
+        o: input.organizationId,
+        k: input.idempotencyKey,
+        f: input.feature,
+        q: decimalText(input.quantity),
+        t: (nows[index] as Date).toISOString(),
+      };
+    });
+    const claimed = await queryRows<{ organization_id: string; idempotency_key: string }>(
+      tx,
+      sql`insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at)
+          select d.o, d.k, d.f, d.q, d.t
+          from json_to_recordset(${JSON.stringify(claimInput)}::json)
+            as d(o text, k text, f text, q numeric, t timestamptz)
+          order by d.o, d.k
+          on conflict do nothing
+          returning organization_id, idempotency_key`,
+    );
+    const claimedKeys = new Set(claimed.map((row) => `${row.organization_id}\u0000${row.idempotency_key}`));
+    const priors = await loadPriorAnswers(
+      tx,
+      firsts.map((index) => inputs[index] as CheckInput).filter((input) => !claimedKeys.has(keyOf(input))),
+    );
+    for (const index of firsts) {
+      const input = inputs[index] as CheckInput;
+      const key = keyOf(input);
+      const prior = priors.get(key);
+      if (claimedKeys.has(key)) {
+        active.push(index);
+        records.set(key, {
+          feature: input.feature,
+          quantity: decimalText(input.quantity),
+          answer: () => answers[index],
+        });
+      } else if (prior) {
+        records.set(key, { feature: prior.feature, quantity: prior.quantity, answer: () => prior.answer });
+        replays.set(index, replayOf(records.get(key) as KeyRecord, input));
+      } else throw new Error('idempotent consume has no stored answer');
+    }
+    for (const index of repeats) {
+      const input = inputs[index] as CheckInput;
+      const record = records.get(keyOf(input)) as KeyRecord;
+      if (replays.has(firstByKey.get(keyOf(input)) as number)) replays.set(index, replayOf(record, input));
+    }
+  }
+  active.sort((a, b) => a - b);
+  return {
+    replays,
+    active,
+    settle(activeAnswers) {
+      answers = activeAnswers;
+      const all = inputs.map((input, index): Answer => {
+        const answer =
+          activeAnswers[index] ??
+          replays.get(index) ??
+          replayOf(records.get(keyOf(input)) as KeyRecord, input);
+        if (answer === undefined) throw new Error(`consume ${index} has no answer`);
+        return answer;
+      });
+      const toStore = [...firstByKey.values()]
+        .filter((index) => activeAnswers[index] !== undefined && !(activeAnswers[index] instanceof Error))
+        .map((index) => ({
+          input: inputs[index] as CheckInput,
+          now: nows[index] as Date,
+          answer: activeAnswers[index] as CheckAnswer,
+        }));
+      return { answers: all, toStore };
+    },
+  };
+}
+
+function replayOf(record: KeyRecord, input: CheckInput): Answer {
+  if (record.feature !== input.feature || !toDecimal(record.quantity).eq(input.quantity)) return reused();
+  const answer = record.answer();
+  if (answer === undefined) throw new Error('idempotent consume replayed before it was answered');
+  return answer;
+}
+
+async function loadPriorAnswers(
+  tx: DbOrTx,
+  inputs: readonly CheckInput[],
+): Promise<Map<string, { feature: string; quantity: string; answer: Answer }>> {
+  const priors = new Map<string, { feature: string; quantity: string; answer: Answer }>();
+  if (inputs.length === 0) return priors;
+  const input = inputs.map((item) => ({ o: item.organizationId, k: item.idempotencyKey }));
+  const rows = await queryRows<{
+    organization_id: string;
+    idempotency_key: string;
+    feature: string;
+    quantity: string;
+    response: CheckAnswer | string | null;
+  }>(
+    tx,
+    sql`select c.organization_id, c.idempotency_key, c.feature, c.quantity::text as quantity, c.response
+        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, k text)
+        cross join lateral (
+          select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k
+        ) c`,
+  );
+  for (const row of rows) {
+    // The first request has committed (the claim waited for it), so its answer is stored.
+    if (row.response === null) throw new Error('idempotent consume has no stored answer');
+    const answer =
+      typeof row.response === 'string' ? (JSON.parse(row.response) as CheckAnswer) : row.response;
+    priors.set(`${row.organization_id}\u0000${row.idempotency_key}`, {
+      feature: row.feature,
+      quantity: row.quantity,
+      answer,
+    });
+  }
+  return priors;
+}
+
+export type StoredAnswer = {
+  input: CheckInput;
+  now: Date;
+  answer: CheckAnswer;
+};
+
+/**
+ * Stores each first answer under its claimed key, for the requests that repeat it later: a
+ * statement for a WITH clause, an upsert so each row is found through its primary key.
+ */
+export function consumeAnswersStatement(entries: readonly StoredAnswer[]): SQL {
+  const input = entries.map((entry) => ({
+    o: entry.input.organizationId,
+    k: entry.input.idempotencyKey,
+    f: entry.input.feature,
+    q: decimalText(entry.input.quantity),
+    t: entry.now.toISOString(),
+    r: entry.answer,
+  }));
+  return sql`insert into usage_consumptions as c (organization_id, idempotency_key, feature, quantity, created_at, response)
+    select d.o, d.k, d.f, d.q, d.t, d.r
+    from json_to_recordset(${JSON.stringify(input)}::json)
+      as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
+    on conflict (organization_id, idempotency_key) do update set response = excluded.response`;
+}

@@ -1,0 +1,86 @@
+import { type Decimal, decimalText, toDecimal } from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/transaction.js';
+import { type CounterKey, counterKey } from './counters.js';
+import { queryRows } from './query-rows.js';
+
+export type LockableCounter = CounterKey & { periodEnd: Date; aggregation: string };
+
+/**
+ * Locks counters for the rest of the transaction and returns their usage, creating missing ones at
+ * zero, in one statement. Rows go in key order, the order ingestion locks them in, so concurrent
+ * batches queue instead of deadlocking. The no-op update is what takes the row lock on a conflict.
+ */
+export async function lockCounters(
+  tx: DbOrTx,
+  counters: readonly LockableCounter[],
+  now: Date,
+): Promise<Map<string, Decimal>> {
+  const used = new Map<string, Decimal>();
+  if (counters.length === 0) return used;
+  const input = [...counters]
+    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
+    .map((counter) => ({
+      o: counter.organizationId,
+      f: counter.feature,
+      ps: counter.periodStart.toISOString(),
+      p: counter.projectId,
+      pe: counter.periodEnd.toISOString(),
+      a: counter.aggregation,
+    }));
+  const rows = await queryRows<{
+    organization_id: string;
+    feature: string;
+    period_start: Date | string;
+    project_id: string;
+    used: string;
+  }>(
+    tx,
+    sql`insert into usage_counters as c
+          (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
+        select d.o, d.f, d.ps, d.p, d.pe, d.a, 0, ${now.toISOString()}::timestamptz
+        from json_to_recordset(${JSON.stringify(input)}::json)
+          as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text)
+        on conflict (organization_id, feature, period_start, project_id) do update set used = c.used
+        returning c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used`,
+  );
+  for (const row of rows) {
+    const key = counterKey({
+      organizationId: row.organization_id,
+      feature: row.feature,
+      periodStart: row.period_start instanceof Date ? row.period_start : new Date(row.period_start),
+      projectId: row.project_id,
+    });
+    used.set(key, toDecimal(row.used));
+  }
+  return used;
+}
+
+/**
+ * A statement setting counters the transaction has locked to their new usage, for a WITH clause.
+ * It is an upsert rather than UPDATE … FROM so that each row is found through the primary key: the
+ * planner would otherwise hash-join a whole (and, under constant updates, bloated) counter table.
+ */
+export function counterWriteStatement(
+  writes: ReadonlyArray<{ counter: LockableCounter; used: Decimal; lastEventAt: Date }>,
+  now: Date,
+): SQL {
+  const input = writes.map((write) => ({
+    o: write.counter.organizationId,
+    f: write.counter.feature,
+    ps: write.counter.periodStart.toISOString(),
+    p: write.counter.projectId,
+    pe: write.counter.periodEnd.toISOString(),
+    a: write.counter.aggregation,
+    u: decimalText(write.used),
+    l: write.lastEventAt.toISOString(),
+  }));
+  return sql`insert into usage_counters as c
+      (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
+    select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now.toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(input)}::json)
+      as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text, u numeric, l timestamptz)
+    on conflict (organization_id, feature, period_start, project_id) do update
+      set used = excluded.used, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
+          updated_at = excluded.updated_at`;
+}
