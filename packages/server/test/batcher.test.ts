@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { createBatcher } from '../src/db/batcher.js';
+
+/** A batch runner that records each batch and finishes when the test says so. */
+function recordingRunner() {
+  const batches: number[][] = [];
+  const finishers: Array<() => void> = [];
+  let running = 0;
+  let maxRunning = 0;
+  const run = async (inputs: number[]) => {
+    batches.push(inputs);
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    await new Promise<void>((resolve) => finishers.push(resolve));
+    running -= 1;
+    return inputs.map((input) => (input < 0 ? new Error(`negative ${input}`) : input * 10));
+  };
+  return { run, batches, finishers, maxRunning: () => maxRunning };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('createBatcher', () => {
+  it('sends the items of one event-loop turn together and answers each with its own result', async () => {
+    const runner = recordingRunner();
+    const batcher = createBatcher({ run: runner.run, maxBatchSize: 100, maxConcurrentBatches: 1 });
+    const answers = Promise.allSettled([1, 2, -3, 4].map((input) => batcher.submit(input)));
+    await turn();
+    expect(runner.batches).toEqual([[1, 2, -3, 4]]);
+    runner.finishers.shift()?.();
+    const settled = await answers;
+    expect(settled.map((result) => (result.status === 'fulfilled' ? result.value : 'rejected'))).toEqual([
+      10,
+      20,
+      'rejected',
+      40,
+    ]);
+  });
+
+  it('holds new items while the concurrency limit is reached, then sends them as the next batch', async () => {
+    const runner = recordingRunner();
+    const batcher = createBatcher({ run: runner.run, maxBatchSize: 2, maxConcurrentBatches: 1 });
+    const first = [batcher.submit(1), batcher.submit(2), batcher.submit(3)];
+    await turn();
+    expect(runner.batches).toEqual([[1, 2]]);
+    const later = [batcher.submit(4), batcher.submit(5)];
+    await turn();
+    expect(runner.batches).toEqual([[1, 2]]);
+    runner.finishers.shift()?.();
+    await Promise.all(first.slice(0, 2));
+    await turn();
+    expect(runner.batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    runner.finishers.shift()?.();
+    await turn();
+    await turn();
+    runner.finishers.shift()?.();
+    expect(await Promise.all([...first, ...later])).toEqual([10, 20, 30, 40, 50]);
+    expect(runner.batches).toEqual([[1, 2], [3, 4], [5]]);
+    expect(runner.maxRunning()).toBe(1);
+    await batcher.drain();
+  });
+
+  it('fails every item of a batch whose run throws, and keeps serving later batches', async () => {
+    let fail = true;
+    const batcher = createBatcher<number, number>({
+      run: async (inputs) => {
+        if (fail) throw new Error('database went away');
+        return inputs;
+      },
+      maxBatchSize: 10,
+      maxConcurrentBatches: 2,
+    });
+    const failed = await Promise.allSettled([batcher.submit(1), batcher.submit(2)]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await batcher.submit(7)).toBe(7);
+  });
+
+  it('drain waits for the items in flight', async () => {
+    const runner = recordingRunner();
+    const batcher = createBatcher({ run: runner.run, maxBatchSize: 10, maxConcurrentBatches: 1 });
+    const answer = batcher.submit(1);
+    let drained = false;
+    const draining = batcher.drain().then(() => {
+      drained = true;
+    });
+    await turn();
+    expect(drained).toBe(false);
+    runner.finishers.shift()?.();
+    await answer;
+    await draining;
+    expect(drained).toBe(true);
+  });
+});

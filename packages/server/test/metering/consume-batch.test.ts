@@ -1,0 +1,130 @@
+import { toDecimal } from '@tollgate/core';
+import { expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import type { CheckAnswer } from '../../src/metering/check-answer.js';
+import type { CheckInput } from '../../src/metering/check-feature.js';
+import { loadCheckStates } from '../../src/metering/check-state.js';
+import { consumeBatch } from '../../src/metering/consume-batch.js';
+import type { Harness } from '../support/harness.js';
+import { describeEachDatabase } from '../support/harness.js';
+import { createOrganization, sqlRows, usageOf } from './helpers.js';
+import { meteringTestCatalog } from './test-catalog.js';
+
+type Request = Partial<CheckInput> & { organizationId: string; quantity: number };
+
+/** Runs consumes of `exports` as one batch, in this order, as the server does for concurrent checks. */
+async function consumeTogether(harness: Harness, requests: Request[]) {
+  const { db, catalog } = harness.tollgate.context;
+  const now = harness.clock.now;
+  const feature = { code: 'exports', reset: 'billing_period' as const };
+  const states = await loadCheckStates(
+    db,
+    requests.map((request) => ({ organizationId: request.organizationId, feature, now })),
+    catalog.defaultPlanCode,
+  );
+  return consumeBatch(
+    db,
+    catalog,
+    requests.map((request, index) => {
+      const state = states[index];
+      if (!state) throw new Error(`no organization ${request.organizationId}`);
+      return {
+        input: { feature: 'exports', consume: true, ...request, quantity: toDecimal(request.quantity) },
+        context: state.context,
+        now,
+      };
+    }),
+  );
+}
+
+const allowedUsed = (answer: CheckAnswer | Error | undefined) =>
+  answer instanceof Error || answer === undefined ? answer : [answer.allowed, answer.used];
+
+describeEachDatabase(
+  'consumes decided together in one batch',
+  (harness) => {
+    it('answers each consume as if it came alone, in order, and shares idempotency keys within the batch', async () => {
+      await createOrganization(harness(), 'org_batch_a');
+      await createOrganization(harness(), 'org_batch_b');
+      // The free plan allows 5 exports, hard cap.
+      const answers = await consumeTogether(harness(), [
+        { organizationId: 'org_batch_a', quantity: 2, idempotencyKey: 'k1', projectId: 'p1' },
+        { organizationId: 'org_batch_a', quantity: 2, idempotencyKey: 'k1', projectId: 'p1' },
+        { organizationId: 'org_batch_a', quantity: 3, idempotencyKey: 'k1' },
+        { organizationId: 'org_batch_a', quantity: 2, projectId: 'p2' },
+        { organizationId: 'org_batch_a', quantity: 2 },
+        { organizationId: 'org_batch_b', quantity: 5 },
+        { organizationId: 'org_batch_a', quantity: 1 },
+      ]);
+      expect(answers.map(allowedUsed)).toEqual([
+        [true, 2],
+        [true, 2],
+        expect.any(AppError),
+        [true, 4],
+        [false, 4],
+        [true, 5],
+        [true, 5],
+      ]);
+      expect(answers[0]).toEqual(answers[1]);
+      expect((answers[2] as AppError).code).toBe('idempotency_key_reused');
+      expect(answers[4]).toMatchObject({ reason: 'limit_exceeded', remaining: 1 });
+      expect((await usageOf(harness(), 'org_batch_a', 'exports')).used).toBe(5);
+      expect((await usageOf(harness(), 'org_batch_b', 'exports')).used).toBe(5);
+      const projects = await harness().request('GET', '/v1/organizations/org_batch_a/usage');
+      expect(projects.body.projects).toEqual([
+        { project_id: 'p1', features: [{ feature: 'exports', used: 2 }] },
+        { project_id: 'p2', features: [{ feature: 'exports', used: 2 }] },
+      ]);
+      const events = await sqlRows<{ organization_id: string; total: string; count: string }>(
+        harness(),
+        `select organization_id, sum(quantity)::text as total, count(*)::text as count from usage_events
+         where organization_id in ('org_batch_a', 'org_batch_b') group by 1 order by 1`,
+      );
+      expect(events).toEqual([
+        { organization_id: 'org_batch_a', total: '5', count: '3' },
+        { organization_id: 'org_batch_b', total: '5', count: '1' },
+      ]);
+
+      // A later batch replays the stored answer for the key and still refuses another quantity.
+      const later = await consumeTogether(harness(), [
+        { organizationId: 'org_batch_a', quantity: 3, idempotencyKey: 'k1' },
+        { organizationId: 'org_batch_a', quantity: 2, idempotencyKey: 'k1', projectId: 'p1' },
+        { organizationId: 'org_batch_a', quantity: 2, idempotencyKey: 'k1', projectId: 'p1' },
+      ]);
+      expect(later[0]).toBeInstanceOf(AppError);
+      expect(later[1]).toEqual(answers[0]);
+      expect(later[2]).toEqual(answers[0]);
+      expect((await usageOf(harness(), 'org_batch_a', 'exports')).used).toBe(5);
+    });
+
+    it('fires each alert threshold once, at the consume of the batch that crosses it', async () => {
+      await createOrganization(harness(), 'org_batch_alerts', 'standard');
+      // Standard allows 100 exports: 79 + 1 crosses 80 %, + 19 + 1 crosses 100 %.
+      const answers = await consumeTogether(
+        harness(),
+        [79, 1, 19, 1, 1].map((quantity) => ({ organizationId: 'org_batch_alerts', quantity })),
+      );
+      expect(answers.map(allowedUsed)).toEqual([
+        [true, 79],
+        [true, 80],
+        [true, 99],
+        [true, 100],
+        [false, 100],
+      ]);
+      const alerts = await sqlRows<{ threshold: number; used: string }>(
+        harness(),
+        `select threshold, used::text as used from usage_alerts where organization_id = 'org_batch_alerts' order by threshold`,
+      );
+      expect(alerts).toEqual([
+        { threshold: 80, used: '80' },
+        { threshold: 100, used: '100' },
+      ]);
+      const outbox = await sqlRows<{ count: string }>(
+        harness(),
+        `select count(*)::text as count from notification_outbox where organization_id = 'org_batch_alerts'`,
+      );
+      expect(outbox).toEqual([{ count: '2' }]);
+    });
+  },
+  { catalog: meteringTestCatalog },
+);
