@@ -10,7 +10,7 @@ import { describeEachDatabase } from '../support/harness.js';
 import { createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
-type Request = Partial<CheckInput> & { organizationId: string; quantity: number };
+type Request = Partial<Omit<CheckInput, 'quantity'>> & { organizationId: string; quantity: number };
 
 /** Runs consumes of `exports` as one batch, in this order, as the server does for concurrent checks. */
 async function consumeTogether(harness: Harness, requests: Request[]) {
