@@ -5,7 +5,7 @@
 
 import { startBareServer } from './lib/bare.mjs';
 import { closedLoop, fixedRate } from './lib/load.mjs';
-import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
+import { format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const durationMs = Number(process.env.DURATION_S ?? 10) * 1000;
@@ -55,6 +55,9 @@ try {
         ),
       );
     }
+    // A host app's own secret key, as production traffic sends (looked up in the database per request).
+    const { secret } = await server.api('POST', '/v1/api-keys', { name: 'bench' });
+    const authHeaders = { authorization: `Bearer ${secret}` };
     const url = `${server.baseUrl}/v1/check`;
     await closedLoop({ url, headers: authHeaders, makeBody: checkBody, connections, durationMs: 2000 });
     const check = await closedLoop({

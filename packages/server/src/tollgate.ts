@@ -1,5 +1,6 @@
 import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
 import type { FastifyServerOptions } from 'fastify';
+import { createApiKeyLookup } from './auth/api-key-lookup.js';
 import { hashSecret, hmac } from './auth/secrets.js';
 import { recordCatalogVersion } from './catalog/record-catalog-version.js';
 import { createCreditEventDebitor } from './credits/event-debits.js';
@@ -47,6 +48,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await runMigrations(database);
     const now = options.now ?? (() => new Date());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
+    const apiKeys = await createApiKeyLookup(database);
     await recordCatalogVersion(database.db, options.catalog, now());
     const context: AppContext = {
       db: database.db,
@@ -59,6 +61,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         sessionSecret:
           options.sessionSecret ?? hmac(options.adminKey, 'tollgate organization session tokens'),
         sessionTtlSeconds: options.sessionTtlSeconds ?? 3_600,
+        apiKeys,
       },
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
       trialPlanExecutions,
@@ -80,6 +83,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       async close() {
         await app.close();
         await context.metering.checks.drain();
+        await apiKeys.close();
         await database.close();
       },
     };

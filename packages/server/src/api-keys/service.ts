@@ -1,5 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { announceApiKeyRevoked } from '../auth/api-key-lookup.js';
 import { generateSecretKey, hashSecret, randomId } from '../auth/secrets.js';
 import { apiKeys } from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
@@ -46,7 +47,10 @@ export async function listApiKeys(db: DbOrTx): Promise<PublicApiKey[]> {
   return rows.map(withoutSecret);
 }
 
-/** Revocation takes effect on the very next request: keys are looked up on every call, never cached. */
+/**
+ * Revocation takes effect on the very next request in this process and, through the notification
+ * sent at commit, in every other process as soon as it arrives (auth/api-key-lookup.ts).
+ */
 export async function revokeApiKey(db: DbOrTx, keyId: string, actor: Actor): Promise<PublicApiKey> {
   return withTransaction(db, async (tx) => {
     const [before] = await tx.select().from(apiKeys).where(eq(apiKeys.id, keyId)).for('update');
@@ -58,6 +62,7 @@ export async function revokeApiKey(db: DbOrTx, keyId: string, actor: Actor): Pro
       .where(eq(apiKeys.id, keyId))
       .returning();
     if (!after) throw notFound('api key', keyId);
+    await announceApiKeyRevoked(tx, keyId);
     await recordAudit(tx, {
       actor: actor.actor,
       action: 'api_key.revoked',

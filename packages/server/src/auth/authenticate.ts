@@ -1,6 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import { apiKeys } from '../db/schema/index.js';
 import { AppError } from '../errors.js';
 import type { AppContext } from '../http/context.js';
 import type { Principal } from './principal.js';
@@ -31,13 +29,9 @@ export async function authenticate(request: FastifyRequest, context: AppContext)
   if (equalInConstantTime(secretHash, context.auth.adminKeyHash))
     return { kind: 'secret_key', keyId: ADMIN_KEY_ID };
   if (!token.startsWith(SECRET_KEY_PREFIX)) throw unauthenticated('Invalid API key');
-  const [key] = await context.db
-    .select({ id: apiKeys.id })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
-    .limit(1);
-  if (!key) throw unauthenticated('Invalid or revoked API key');
-  return { kind: 'secret_key', keyId: key.id };
+  const keyId = await context.auth.apiKeys.find(secretHash);
+  if (!keyId) throw unauthenticated('Invalid or revoked API key');
+  return { kind: 'secret_key', keyId };
 }
 
 /**

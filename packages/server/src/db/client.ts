@@ -29,7 +29,19 @@ export type DatabaseHandle = {
     lockKey: number,
     work: (db: Database) => Promise<T>,
   ): Promise<{ ran: true; result: T } | { ran: false }>;
+  /**
+   * Subscribes to NOTIFY on `channel` from every process using the database. `onReady` runs once
+   * listening (again after each reconnection); `onLost` when notifications may have been missed,
+   * i.e. the listening connection failed (it reconnects by itself). Resolves to an unsubscribe.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+};
+
+export type NotificationHandlers = {
+  onMessage(payload: string): void;
+  onReady(): void;
+  onLost(): void;
 };
 
 export type DatabaseOptions = {
@@ -61,6 +73,11 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
     // One connection, one process: PGlite serialises everything, so the lock is implicit.
     withAdvisoryLock: (_lockKey, work) => work(db),
     tryWithAdvisoryLock: async (_lockKey, work) => ({ ran: true, result: await work(db) }),
+    async listen(channel, handlers) {
+      const unlisten = await client.listen(channel, handlers.onMessage);
+      handlers.onReady();
+      return () => unlisten();
+    },
     close: () => client.close(),
   };
 }
@@ -105,6 +122,59 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
         connection.release();
       }
     },
+    listen: (channel, handlers) => listenOnPostgres(databaseUrl, channel, handlers),
     close: () => pool.end(),
+  };
+}
+
+const RECONNECT_DELAY_MS = 1_000;
+
+/** LISTEN needs a connection of its own, outside the pool, kept open (and reopened) for the process's life. */
+async function listenOnPostgres(
+  databaseUrl: string,
+  channel: string,
+  handlers: NotificationHandlers,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const connection = new pg.Client({ connectionString: databaseUrl });
+    connection.on('notification', (message) => {
+      if (message.channel === channel) handlers.onMessage(message.payload ?? '');
+    });
+    const lost = () => {
+      if (client !== connection) return;
+      client = undefined;
+      handlers.onLost();
+      connection.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => connect().catch(() => {}), RECONNECT_DELAY_MS);
+    };
+    connection.on('error', lost);
+    connection.on('end', lost);
+    client = connection;
+    try {
+      await connection.connect();
+      await connection.query(`listen "${channel.replaceAll('"', '""')}"`);
+      if (stopped) await connection.end();
+      else handlers.onReady();
+    } catch (error) {
+      lost();
+      throw error;
+    }
+  };
+  try {
+    await connect();
+  } catch (error) {
+    stopped = true;
+    clearTimeout(retry);
+    throw error;
+  }
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const connection = client;
+    client = undefined;
+    await connection?.end();
   };
 }

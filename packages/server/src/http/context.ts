@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { Database } from '../db/client.js';
 import type { CheckService } from '../metering/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/credit-events.js';
@@ -23,6 +24,8 @@ export type AppContext = {
     adminKeyHash: string;
     sessionSecret: string;
     sessionTtlSeconds: number;
+    /** Live secret keys by hash (remembered while revocations are heard; see api-key-lookup.ts). */
+    apiKeys: ApiKeyLookup;
   };
   publicUrl: string;
   trialPlanExecutions: number;

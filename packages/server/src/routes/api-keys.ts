@@ -67,7 +67,10 @@ export function registerApiKeyRoutes(app: App, context: AppContext) {
         response: { 200: apiKeyResponse, ...commonErrors },
       },
     },
-    async (request) =>
-      toApiKeyResponse(await revokeApiKey(context.db, request.params.keyId, requestActor(request, context))),
+    async (request) => {
+      const revoked = await revokeApiKey(context.db, request.params.keyId, requestActor(request, context));
+      context.auth.apiKeys.forget(revoked.id);
+      return toApiKeyResponse(revoked);
+    },
   );
 }
