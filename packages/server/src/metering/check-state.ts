@@ -25,7 +25,8 @@ type Row = BillingContextRow & {
  * and its counters for the feature whose period contains that check's `now`. The counter of the
  * period the subscription says is current is then picked; another (e.g. the calendar month left by
  * a plan change) is ignored. An organization that does not exist answers undefined. The lateral
- * joins keep every lookup on its primary key whatever the planner guesses about the batch's size.
+ * subqueries (OFFSET 0 stops the planner from flattening them into a hash join over the whole
+ * table) keep every lookup on its primary key whatever the planner guesses about the batch's size.
  */
 export async function loadCheckStates(
   db: DbOrTx,
@@ -44,7 +45,7 @@ export async function loadCheckStates(
                s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end,
                c.period_start as counter_period_start, c.used::text as counter_used
         from json_to_recordset(${JSON.stringify(input)}::json) as r(i integer, o text, f text, t timestamptz)
-        cross join lateral (select id, trial_organization from organizations where id = r.o) o
+        cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o
         left join lateral (
           select plan_code, interval, status, source, current_period_start, current_period_end
           from subscriptions
@@ -56,6 +57,7 @@ export async function loadCheckStates(
           select period_start, used from usage_counters
           where organization_id = o.id and feature = r.f and project_id = ${ORGANIZATION_TOTAL}
             and period_start <= r.t and period_end > r.t
+          offset 0
         ) c on true`,
   );
   const rowsByRequest = new Map<number, Row[]>();

@@ -182,6 +182,7 @@ async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<str
         cross join lateral (
           select * from usage_counters
           where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
+          offset 0
         ) c`,
   );
   for (const row of rows) {

@@ -152,7 +152,7 @@ async function loadPriorAnswers(
     sql`select c.organization_id, c.idempotency_key, c.feature, c.quantity::text as quantity, c.response
         from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, k text)
         cross join lateral (
-          select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k
+          select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k offset 0
         ) c`,
   );
   for (const row of rows) {
