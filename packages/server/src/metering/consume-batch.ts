@@ -15,7 +15,12 @@ import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
 import { claimConsumeKeys, consumeAnswersStatement } from './consume-keys.js';
-import { counterWriteStatement, type LockableCounter, lockCounters } from './counter-locks.js';
+import {
+  type CounterWrite,
+  counterWriteStatement,
+  type LockableCounter,
+  lockCounters,
+} from './counter-locks.js';
 import { type CounterKey, counterKey, ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 import { type AlertCrossing, alertStatements } from './record-alerts.js';
@@ -55,7 +60,8 @@ async function consumeInTransaction(
   );
   const active = keys.active.map((index) => ({ index, ...(items[index] as ConsumeItem) }));
 
-  // Setup: the counters each consume would move, locked and read in one statement.
+  // Setup: the organization counters each consume would move, locked and read in one statement.
+  // Project counters are only added to, so they need no read; their organization's lock covers them.
   const planned = active.map((item) => {
     const feature = catalog.feature(item.input.feature);
     if (!feature) throw new Error(`feature ${item.input.feature} vanished from the catalog`);
@@ -85,10 +91,8 @@ async function consumeInTransaction(
   const toLock = new Map<string, Counted>();
   const toRead = new Map<string, Counted>();
   for (const item of planned) {
-    if (item.movable) {
-      toLock.set(counterKey(item.total), item.total);
-      if (item.project) toLock.set(counterKey(item.project), item.project);
-    } else toRead.set(counterKey(item.total), item.total);
+    if (item.movable) toLock.set(counterKey(item.total), item.total);
+    else toRead.set(counterKey(item.total), item.total);
   }
   for (const key of toLock.keys()) toRead.delete(key);
   const used = await lockCounters(tx, [...toLock.values()], items[0]?.now ?? new Date());
@@ -101,16 +105,14 @@ async function consumeInTransaction(
   );
 
   // Execute.
-  const counterWrites = new Map<string, { counter: Counted; used: Decimal; lastEventAt: Date }>();
-  const setCounter = (counter: Counted, value: Decimal, at: Date) => {
+  // Organization counters are set to the usage the plan reached; project counters are added to.
+  const counterWrites = { set: new Map<string, CounterWrite>(), add: new Map<string, CounterWrite>() };
+  const writeCounter = (counter: Counted, mode: 'set' | 'add', value: Decimal, at: Date) => {
     const key = counterKey(counter);
-    const prior = counterWrites.get(key);
+    const prior = counterWrites[mode].get(key);
     const lastEventAt = prior && prior.lastEventAt > at ? prior.lastEventAt : at;
-    counterWrites.set(key, { counter, used: value, lastEventAt });
-  };
-  const currentUsed = (counter: CounterKey) => {
-    const key = counterKey(counter);
-    return counterWrites.get(key)?.used ?? used.get(key) ?? toDecimal(0);
+    const next = mode === 'set' ? value : (prior?.value ?? toDecimal(0)).plus(value);
+    counterWrites[mode].set(key, { counter, value: next, lastEventAt });
   };
   const crossings: AlertCrossing[] = [];
   const movedEvents: Array<{ item: (typeof planned)[number] }> = [];
@@ -125,8 +127,8 @@ async function consumeInTransaction(
       outcome.moved ? outcome.usedAfter : undefined,
     );
     if (!outcome.moved) return;
-    setCounter(item.total, outcome.usedAfter, item.now);
-    if (item.project) setCounter(item.project, currentUsed(item.project).plus(item.input.quantity), item.now);
+    writeCounter(item.total, 'set', outcome.usedAfter, item.now);
+    if (item.project) writeCounter(item.project, 'add', item.input.quantity, item.now);
     movedEvents.push({ item });
     for (const threshold of outcome.crossedThresholds) {
       crossings.push({
@@ -143,8 +145,11 @@ async function consumeInTransaction(
   const now = items.reduce((latest, item) => (item.now > latest ? item.now : latest), items[0]?.now as Date);
   // One statement for every write: the batch holds its counters' locks for as few round trips as possible.
   const writes: SQL[] = [];
-  if (counterWrites.size > 0) {
-    writes.push(sql`counters as (${counterWriteStatement([...counterWrites.values()], now)})`);
+  for (const mode of ['set', 'add'] as const) {
+    const counters = [...counterWrites[mode].values()];
+    if (counters.length > 0) {
+      writes.push(sql`${sql.raw(`counters_${mode}`)} as (${counterWriteStatement(counters, mode, now)})`);
+    }
   }
   if (movedEvents.length > 0) {
     writes.push(sql`events as (${consumedEventsStatement(movedEvents.map(({ item }) => item))})`);

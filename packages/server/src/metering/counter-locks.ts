@@ -56,31 +56,38 @@ export async function lockCounters(
   return used;
 }
 
+export type CounterWrite = {
+  counter: LockableCounter;
+  value: Decimal;
+  lastEventAt: Date;
+};
+
 /**
- * A statement setting counters the transaction has locked to their new usage, for a WITH clause.
- * It is an upsert rather than UPDATE … FROM so that each row is found through the primary key: the
- * planner would otherwise hash-join a whole (and, under constant updates, bloated) counter table.
+ * A statement writing counters, for a WITH clause: `set` makes each counter's usage `value` (the
+ * caller holds its lock), `add` adds `value` to it; missing counters are created. It is an upsert
+ * rather than UPDATE … FROM so that each row is found through the primary key: the planner would
+ * otherwise hash-join the whole (and, under constant updates, bloated) counter table.
  */
-export function counterWriteStatement(
-  writes: ReadonlyArray<{ counter: LockableCounter; used: Decimal; lastEventAt: Date }>,
-  now: Date,
-): SQL {
-  const input = writes.map((write) => ({
-    o: write.counter.organizationId,
-    f: write.counter.feature,
-    ps: write.counter.periodStart.toISOString(),
-    p: write.counter.projectId,
-    pe: write.counter.periodEnd.toISOString(),
-    a: write.counter.aggregation,
-    u: decimalText(write.used),
-    l: write.lastEventAt.toISOString(),
-  }));
+export function counterWriteStatement(writes: readonly CounterWrite[], mode: 'set' | 'add', now: Date): SQL {
+  const input = [...writes]
+    .sort((a, b) => (counterKey(a.counter) < counterKey(b.counter) ? -1 : 1))
+    .map((write) => ({
+      o: write.counter.organizationId,
+      f: write.counter.feature,
+      ps: write.counter.periodStart.toISOString(),
+      p: write.counter.projectId,
+      pe: write.counter.periodEnd.toISOString(),
+      a: write.counter.aggregation,
+      u: decimalText(write.value),
+      l: write.lastEventAt.toISOString(),
+    }));
+  const used = mode === 'set' ? sql`excluded.used` : sql`c.used + excluded.used`;
   return sql`insert into usage_counters as c
       (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
     select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now.toISOString()}::timestamptz
     from json_to_recordset(${JSON.stringify(input)}::json)
       as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text, u numeric, l timestamptz)
     on conflict (organization_id, feature, period_start, project_id) do update
-      set used = excluded.used, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
+      set used = ${used}, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
           updated_at = excluded.updated_at`;
 }

@@ -52,7 +52,8 @@ describeEachDatabase(
         { organizationId: 'org_batch_a', quantity: 2, idempotencyKey: 'k1', projectId: 'p1' },
         { organizationId: 'org_batch_a', quantity: 3, idempotencyKey: 'k1' },
         { organizationId: 'org_batch_a', quantity: 2, projectId: 'p2' },
-        { organizationId: 'org_batch_a', quantity: 2 },
+        // Denied: its project gets no counter, so no empty line in the per-project breakdown.
+        { organizationId: 'org_batch_a', quantity: 2, projectId: 'p3' },
         { organizationId: 'org_batch_b', quantity: 5 },
         { organizationId: 'org_batch_a', quantity: 1 },
       ]);
