@@ -16,6 +16,18 @@ export type BillingContextRow = {
 const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
 
 /**
+ * `LEFT JOIN LATERAL … s` of the organization aliased `o`: its live subscription, or its most recent
+ * one when none is live (then the status says it is inactive). Select `s.*` columns as in BillingContextRow.
+ */
+export const subscriptionOfOrganization = sql`left join lateral (
+    select plan_code, interval, status, source, current_period_start, current_period_end
+    from subscriptions
+    where organization_id = o.id
+    order by (status not in ('canceled', 'expired')) desc, created_at desc
+    limit 1
+  ) s on true`;
+
+/**
  * The billing context of each existing organization among `organizationIds`, in one query: its live
  * subscription, or its most recent one when none is live (then the status says it is inactive).
  * Organizations missing from the map do not exist.
@@ -31,13 +43,7 @@ export async function loadBillingContexts(
     select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
            s.current_period_start, s.current_period_end
     from organizations o
-    left join lateral (
-      select plan_code, interval, status, source, current_period_start, current_period_end
-      from subscriptions
-      where organization_id = o.id
-      order by (status not in ('canceled', 'expired')) desc, created_at desc
-      limit 1
-    ) s on true
+    ${subscriptionOfOrganization}
     where o.id in (select json_array_elements_text(${JSON.stringify(organizationIds)}::json))`,
   );
   return toContexts(rows, defaultPlanCode);

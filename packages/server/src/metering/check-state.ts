@@ -1,7 +1,7 @@
 import { type BillingContext, counterPeriodAt, type Decimal, toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
-import { type BillingContextRow, toContexts } from './billing-contexts.js';
+import { type BillingContextRow, subscriptionOfOrganization, toContexts } from './billing-contexts.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 
@@ -46,13 +46,7 @@ export async function loadCheckStates(
                c.period_start as counter_period_start, c.used::text as counter_used
         from json_to_recordset(${JSON.stringify(input)}::json) as r(i integer, o text, f text, t timestamptz)
         cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o
-        left join lateral (
-          select plan_code, interval, status, source, current_period_start, current_period_end
-          from subscriptions
-          where organization_id = o.id
-          order by (status not in ('canceled', 'expired')) desc, created_at desc
-          limit 1
-        ) s on true
+        ${subscriptionOfOrganization}
         left join lateral (
           select period_start, used from usage_counters
           where organization_id = o.id and feature = r.f and project_id = ${ORGANIZATION_TOTAL}

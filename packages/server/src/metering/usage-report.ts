@@ -2,7 +2,7 @@ import { ALL_TIME, billingPeriodAt, type Catalog, toDecimal, usageLine } from '@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { type BillingContextRow, toContexts } from './billing-contexts.js';
+import { type BillingContextRow, subscriptionOfOrganization, toContexts } from './billing-contexts.js';
 import { jsonNumber } from './check-answer.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
@@ -28,12 +28,7 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
                 where c.organization_id = o.id and c.period_start <= ${at}::timestamptz
                   and c.period_end > ${at}::timestamptz) as counters
         from organizations o
-        left join lateral (
-          select plan_code, interval, status, source, current_period_start, current_period_end
-          from subscriptions where organization_id = o.id
-          order by (status not in ('canceled', 'expired')) desc, created_at desc
-          limit 1
-        ) s on true
+        ${subscriptionOfOrganization}
         where o.id = ${organizationId}`,
   );
   const context = row && toContexts([row], catalog.defaultPlanCode).get(organizationId);
