@@ -84,6 +84,21 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
 
 async function openPostgres(databaseUrl: string, poolSize: number): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection that fails (a server restart, a killed backend) is dropped by the pool, which
+  // opens a new one when needed; queries in flight get their own errors. Unhandled, the pool's
+  // 'error' event would end the process.
+  pool.on('error', () => {});
+  // pool.end() resolves once it has asked its connections to close, not once they have: count them,
+  // so that closing waits until none is left (a database dropped right after must not find one).
+  let openConnections = 0;
+  let lastClosed: (() => void) | undefined;
+  pool.on('connect', () => {
+    openConnections += 1;
+  });
+  pool.on('remove', () => {
+    openConnections -= 1;
+    if (openConnections === 0) lastClosed?.();
+  });
   // Fail at start, not on the first request, when the database is unreachable.
   const probe = await pool.connect();
   probe.release();
@@ -123,7 +138,12 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       }
     },
     listen: (channel, handlers) => listenOnPostgres(databaseUrl, channel, handlers),
-    close: () => pool.end(),
+    async close() {
+      const allClosed =
+        openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));
+      await pool.end();
+      await allClosed;
+    },
   };
 }
 
