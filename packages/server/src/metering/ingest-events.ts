@@ -75,8 +75,7 @@ export async function ingestEvents(
   // Execute: store, then count only what was new.
   const accepted = await retryTransaction(() =>
     withTransaction(db, async (tx) => {
-      const inserted = await insertEvents(tx, valid, now);
-      const fresh = valid.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
+      const fresh = await insertEvents(tx, valid, now);
       const metered = assignPeriods(fresh, catalog, contexts);
       const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
       const deltas = foldDeltas(metered, catalog, newUniqueValues);
@@ -104,8 +103,12 @@ export async function ingestEvents(
   return { accepted, duplicates: duplicatesInBatch + valid.length - accepted, rejected };
 }
 
-/** One INSERT for the whole batch, in key order; returns the keys of the events that were new. */
-export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<Set<string>> {
+/**
+ * One INSERT for the whole batch, in key order; returns the events that were new. The answer is
+ * one row: the count, and the new keys only when some event was already stored.
+ */
+export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<ValidEvent[]> {
+  const receivedAt = now.toISOString();
   const input = events
     .map((event) => ({
       o: event.organizationId,
@@ -115,20 +118,31 @@ export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date):
       p: event.projectId,
       u: event.userId,
       q: event.quantity.toFixed(),
-      t: event.timestamp.toISOString(),
+      t: event.timestamp === now ? receivedAt : event.timestamp.toISOString(),
       r: event.properties,
     }))
     .sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : a.i < b.i ? -1 : a.i > b.i ? 1 : 0));
-  const rows = await queryRows<{ organization_id: string; id: string }>(
+  const [result] = await queryRows<{ inserted: number; keys: string | [string, string][] | null }>(
     tx,
     sql`
-    insert into usage_events
-      (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
-    select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${now.toISOString()}::timestamptz
-    from json_to_recordset(${JSON.stringify(input)}::json)
-      as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
-    on conflict (organization_id, id) do nothing
-    returning organization_id, id`,
+    with inserted as (
+      insert into usage_events
+        (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
+      select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${receivedAt}::timestamptz
+      from json_to_recordset(${JSON.stringify(input)}::json)
+        as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
+      on conflict (organization_id, id) do nothing
+      returning organization_id, id
+    )
+    select count(*)::int as inserted,
+      case when count(*) < ${events.length}
+        then (select json_agg(json_build_array(organization_id, id)) from inserted) end as keys
+    from inserted`,
   );
-  return new Set(rows.map((row) => eventKey(row.organization_id, row.id)));
+  if (!result || result.inserted === events.length) return events;
+  const keys = typeof result.keys === 'string' ? JSON.parse(result.keys) : (result.keys ?? []);
+  const inserted = new Set(
+    (keys as [string, string][]).map(([organizationId, id]) => eventKey(organizationId, id)),
+  );
+  return events.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
 }
