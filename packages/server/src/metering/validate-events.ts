@@ -7,7 +7,7 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { z } from 'zod';
-import { hostId } from '../http/schemas.js';
+import { HOST_ID_PATTERN, hostId } from '../http/schemas.js';
 
 /** The shape of one event; checked per event so one bad event never rejects its batch. */
 export const usageEventInput = z.strictObject({
@@ -55,11 +55,10 @@ function parseQuantity(value: unknown): Decimal | string {
   return quantity;
 }
 
-const HOST_ID = /^[^\s/?#]+$/;
 const isText = (value: unknown, maxLength: number): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= maxLength;
 const isOptionalHostId = (value: unknown) =>
-  value === undefined || (isText(value, 255) && HOST_ID.test(value));
+  value === undefined || (isText(value, 255) && HOST_ID_PATTERN.test(value));
 const isOptionalScalar = (value: unknown) =>
   value === undefined || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 const FIELDS = new Set(Object.keys(usageEventInput.shape));
@@ -76,7 +75,7 @@ function plainEventInput(raw: unknown): UsageEventInput | undefined {
   if (
     isText(input.id, 255) &&
     isText(input.organization_id, 255) &&
-    HOST_ID.test(input.organization_id) &&
+    HOST_ID_PATTERN.test(input.organization_id) &&
     isOptionalHostId(input.project_id) &&
     isOptionalHostId(input.user_id) &&
     isText(input.event, 63) &&
