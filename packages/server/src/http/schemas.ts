@@ -1,11 +1,14 @@
 import { z } from 'zod';
 
 /** Identifiers chosen by the host app (organizations, users, projects). */
+/** What a host-app id may contain: it appears in URL paths. */
+export const HOST_ID_PATTERN = /^[^\s/?#]+$/;
+
 export const hostId = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^\s/?#]+$/, 'must not contain whitespace, "/", "?" or "#"');
+  .regex(HOST_ID_PATTERN, 'must not contain whitespace, "/", "?" or "#"');
 
 export const metadata = z
   .record(z.string().max(40), z.string().max(500))

@@ -12,6 +12,7 @@ import {
 import {
   type CounterAfter,
   type CounterDelta,
+  type CounterKey,
   counterKey,
   ORGANIZATION_TOTAL,
   type UniqueValue,
@@ -24,17 +25,22 @@ export type MeteredEvent = ValidEvent & { feature: string; periodStart: Date; pe
 /** Places each feature event in its counter period (the billing period containing its timestamp). */
 export function assignPeriods(events: ValidEvent[], catalog: Catalog, contexts: Map<string, BillingContext>) {
   const metered: MeteredEvent[] = [];
-  // Most events of a batch share their organization's current period: compute it once per organization.
-  const lastPeriod = new Map<string, Period>();
+  // Most events of a batch share their organization's current period: compute it once per
+  // organization and reset interval (nested maps: no key string to build per event).
+  const lastPeriods = new Map<string, Map<string, Period>>();
   for (const event of events) {
     const context = contexts.get(event.organizationId);
     const feature = event.feature === null ? undefined : catalog.feature(event.feature);
     if (!context || !feature || event.feature === null) continue;
-    const cacheKey = `${event.organizationId}\u0000${feature.reset}`;
-    let period = lastPeriod.get(cacheKey);
+    let byReset = lastPeriods.get(event.organizationId);
+    if (!byReset) {
+      byReset = new Map();
+      lastPeriods.set(event.organizationId, byReset);
+    }
+    let period = byReset.get(feature.reset);
     if (!period || !isWithin(period, event.timestamp)) {
       period = counterPeriodAt(feature.reset, context, event.timestamp);
-      lastPeriod.set(cacheKey, period);
+      byReset.set(feature.reset, period);
     }
     const meteredEvent = event as MeteredEvent;
     meteredEvent.periodStart = period.start;
@@ -69,6 +75,43 @@ export function uniqueValuesOf(events: MeteredEvent[], catalog: Catalog): Unique
   return values;
 }
 
+type FoldingDelta = CounterDelta & { state: MeterAccumulator };
+
+/**
+ * Deltas by organization, then project, then a short list (features × periods): looking a counter
+ * up costs two map reads of strings the event already holds, no key built per event.
+ */
+class DeltaIndex {
+  private readonly byOrganization = new Map<string, Map<string, FoldingDelta[]>>();
+  readonly all: FoldingDelta[] = [];
+
+  list(organizationId: string, projectId: string): FoldingDelta[] {
+    let byProject = this.byOrganization.get(organizationId);
+    if (!byProject) {
+      byProject = new Map();
+      this.byOrganization.set(organizationId, byProject);
+    }
+    let deltas = byProject.get(projectId);
+    if (!deltas) {
+      deltas = [];
+      byProject.set(projectId, deltas);
+    }
+    return deltas;
+  }
+
+  find(key: CounterKey): FoldingDelta | undefined {
+    const deltas = this.byOrganization.get(key.organizationId)?.get(key.projectId) ?? [];
+    return findDelta(deltas, key.feature, key.periodStart.getTime());
+  }
+}
+
+function findDelta(deltas: FoldingDelta[], feature: string, periodStart: number): FoldingDelta | undefined {
+  for (const delta of deltas) {
+    if (delta.feature === feature && delta.periodStart.getTime() === periodStart) return delta;
+  }
+  return undefined;
+}
+
 /**
  * Folds newly stored events into one delta per counter. unique_count counters move by the number
  * of values the database had not seen (`newUniqueValues`), not by events.
@@ -78,28 +121,26 @@ export function foldDeltas(
   catalog: Catalog,
   newUniqueValues: UniqueValue[],
 ): CounterDelta[] {
-  const deltas = new Map<string, CounterDelta & { state: MeterAccumulator }>();
+  const index = new DeltaIndex();
   const fold = (event: MeteredEvent, projectId: string) => {
-    const key = {
-      organizationId: event.organizationId,
-      feature: event.feature,
-      periodStart: event.periodStart,
-      projectId,
-    };
-    const id = counterKey(key);
-    let delta = deltas.get(id);
+    const deltas = index.list(event.organizationId, projectId);
+    let delta = findDelta(deltas, event.feature, event.periodStart.getTime());
     if (!delta) {
       const aggregation = catalog.feature(event.feature)?.aggregation ?? 'sum';
       const state: MeterAccumulator = { value: toDecimal(0), lastEventAt: null, seen: new Set() };
       delta = {
-        ...key,
+        organizationId: event.organizationId,
+        feature: event.feature,
+        periodStart: event.periodStart,
+        projectId,
         periodEnd: event.periodEnd,
         aggregation,
         value: state.value,
         lastEventAt: null,
         state,
       };
-      deltas.set(id, delta);
+      deltas.push(delta);
+      index.all.push(delta);
     }
     if (delta.aggregation === 'unique_count') {
       // Moved below by the values the database had not seen; here only the newest timestamp.
@@ -116,10 +157,10 @@ export function foldDeltas(
     if (event.projectId !== null) fold(event, event.projectId);
   }
   for (const value of newUniqueValues) {
-    const delta = deltas.get(counterKey(value));
+    const delta = index.find(value);
     if (delta) delta.value = delta.value.plus(1);
   }
-  return [...deltas.values()].map(({ state: _state, ...delta }) => delta);
+  return index.all.map(({ state: _state, ...delta }) => delta);
 }
 
 const ADDITIVE = new Set(['sum', 'count', 'unique_count']);

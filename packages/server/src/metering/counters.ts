@@ -40,9 +40,10 @@ type UpsertRow = {
  */
 export async function upsertCounters(tx: DbOrTx, deltas: CounterDelta[], now: Date): Promise<CounterAfter[]> {
   if (deltas.length === 0) return [];
-  const input = [...deltas]
-    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
-    .map((delta) => ({
+  const input = deltas
+    .map((delta) => ({ delta, key: counterKey(delta) }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map(({ delta }) => ({
       o: delta.organizationId,
       f: delta.feature,
       ps: delta.periodStart.toISOString(),

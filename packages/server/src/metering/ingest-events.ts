@@ -19,6 +19,11 @@ export type IngestOptions = {
 
 export type IngestResult = { accepted: number; duplicates: number; rejected: Rejection[] };
 
+/** A request's events after validation, before anything is read or written. */
+export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: ValidEvent[] };
+
+export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent'>;
+
 const eventKey = (organizationId: string, id: string) => `${organizationId}\u0000${id}`;
 
 /**
@@ -30,9 +35,14 @@ export async function ingestEvents(
   rawEvents: unknown[],
   options: IngestOptions,
 ): Promise<IngestResult> {
+  const [result] = await storeBatches(db, [prepareBatch(rawEvents, options)], options);
+  return result as IngestResult;
+}
+
+/** Setup without I/O: validates each event against its schema, the catalog and the time window. */
+export function prepareBatch(rawEvents: unknown[], options: IngestOptions): PreparedBatch {
   const { catalog, now } = options;
   const window = options.window ?? DEFAULT_EVENT_WINDOW;
-  // Setup: validate each event and read the organizations' billing contexts.
   const rejected: Rejection[] = [];
   const candidates: ValidEvent[] = [];
   for (const [index, raw] of rawEvents.entries()) {
@@ -46,66 +56,104 @@ export async function ingestEvents(
       });
     } else candidates.push(result);
   }
-  const organizationIds = [...new Set(candidates.map((event) => event.organizationId))];
-  const contexts = organizationIds.length
-    ? await loadBillingContexts(db, organizationIds, catalog.defaultPlanCode)
-    : new Map();
-  const seen = new Set<string>();
-  const valid: ValidEvent[] = [];
-  let duplicatesInBatch = 0;
-  for (const event of candidates) {
-    if (!contexts.has(event.organizationId)) {
-      rejected.push({
-        index: event.index,
-        code: 'organization_not_found',
-        message: `organization "${event.organizationId}" not found`,
-      });
-      continue;
-    }
-    const key = eventKey(event.organizationId, event.id);
-    if (seen.has(key)) duplicatesInBatch += 1;
-    else {
-      seen.add(key);
-      valid.push(event);
-    }
-  }
-  rejected.sort((a, b) => a.index - b.index);
-  if (valid.length === 0) return { accepted: 0, duplicates: duplicatesInBatch, rejected };
-
-  // Execute: store, then count only what was new.
-  const accepted = await retryTransaction(() =>
-    withTransaction(db, async (tx) => {
-      const inserted = await insertEvents(tx, valid, now);
-      const fresh = valid.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
-      const metered = assignPeriods(fresh, catalog, contexts);
-      const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
-      const deltas = foldDeltas(metered, catalog, newUniqueValues);
-      const after = await upsertCounters(tx, deltas, now);
-      await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
-      const creditEvents = fresh.filter((event) => event.feature === null);
-      if (creditEvents.length > 0 && options.debitCreditsForEvent) {
-        await options.debitCreditsForEvent(
-          tx,
-          creditEvents.map((event) => ({
-            organizationId: event.organizationId,
-            eventId: event.id,
-            event: event.event,
-            quantity: event.quantity,
-            credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
-            projectId: event.projectId,
-            userId: event.userId,
-            timestamp: event.timestamp,
-          })),
-        );
-      }
-      return fresh.length;
-    }),
-  );
-  return { accepted, duplicates: duplicatesInBatch + valid.length - accepted, rejected };
+  return { now, rejected, candidates };
 }
 
-/** One INSERT for the whole batch, in key order; returns the keys of the events that were new. */
-export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<Set<string>> {
+/**
+ * Stores prepared batches in one transaction, with one read of the organizations' billing
+ * contexts, one event INSERT and one counter upsert for all of them; answers per batch, as if
+ * the batches had been stored one after the other in the order given. The transaction's time is
+ * the latest batch's `now`.
+ */
+export async function storeBatches(
+  db: DbOrTx,
+  batches: PreparedBatch[],
+  options: StoreOptions,
+): Promise<IngestResult[]> {
+  const { catalog } = options;
+  const now = new Date(Math.max(...batches.map((batch) => batch.now.getTime())));
+  const organizationIds = new Set<string>();
+  for (const batch of batches)
+    for (const event of batch.candidates) organizationIds.add(event.organizationId);
+  const contexts = organizationIds.size
+    ? await loadBillingContexts(db, [...organizationIds], catalog.defaultPlanCode)
+    : new Map();
+  // An id repeated within the batches is the same event sent twice: the first sighting stands.
+  const seen = new Set<string>();
+  const outcomes = batches.map((batch) => {
+    const rejected = [...batch.rejected];
+    const valid: ValidEvent[] = [];
+    let duplicates = 0;
+    for (const event of batch.candidates) {
+      if (!contexts.has(event.organizationId)) {
+        rejected.push({
+          index: event.index,
+          code: 'organization_not_found',
+          message: `organization "${event.organizationId}" not found`,
+        });
+        continue;
+      }
+      const key = eventKey(event.organizationId, event.id);
+      if (seen.has(key)) duplicates += 1;
+      else {
+        seen.add(key);
+        valid.push(event);
+      }
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    return { rejected, valid, duplicates, accepted: 0 };
+  });
+  const valid = outcomes.flatMap((outcome) => outcome.valid);
+  if (valid.length > 0) {
+    // Execute: store, then count only what was new.
+    const fresh = await retryTransaction(() =>
+      withTransaction(db, async (tx) => {
+        const fresh = await insertEvents(tx, valid, now);
+        const metered = assignPeriods(fresh, catalog, contexts);
+        const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
+        const deltas = foldDeltas(metered, catalog, newUniqueValues);
+        const after = await upsertCounters(tx, deltas, now);
+        await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
+        const creditEvents = fresh.filter((event) => event.feature === null);
+        if (creditEvents.length > 0 && options.debitCreditsForEvent) {
+          await options.debitCreditsForEvent(
+            tx,
+            creditEvents.map((event) => ({
+              organizationId: event.organizationId,
+              eventId: event.id,
+              event: event.event,
+              quantity: event.quantity,
+              credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
+              projectId: event.projectId,
+              userId: event.userId,
+              timestamp: event.timestamp,
+            })),
+          );
+        }
+        return fresh;
+      }),
+    );
+    if (fresh.length === valid.length)
+      for (const outcome of outcomes) outcome.accepted = outcome.valid.length;
+    else {
+      const stored = new Set(fresh);
+      for (const outcome of outcomes)
+        outcome.accepted = outcome.valid.filter((event) => stored.has(event)).length;
+    }
+  }
+  return outcomes.map(({ rejected, valid, duplicates, accepted }) => ({
+    accepted,
+    duplicates: duplicates + valid.length - accepted,
+    rejected,
+  }));
+}
+
+/**
+ * One INSERT for the whole batch, in key order; returns the events that were new. The answer is
+ * one row: the count, and the new keys only when some event was already stored.
+ */
+export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<ValidEvent[]> {
+  const receivedAt = now.toISOString();
   const input = events
     .map((event) => ({
       o: event.organizationId,
@@ -115,20 +163,31 @@ export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date):
       p: event.projectId,
       u: event.userId,
       q: event.quantity.toFixed(),
-      t: event.timestamp.toISOString(),
+      t: event.timestamp === now ? receivedAt : event.timestamp.toISOString(),
       r: event.properties,
     }))
     .sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : a.i < b.i ? -1 : a.i > b.i ? 1 : 0));
-  const rows = await queryRows<{ organization_id: string; id: string }>(
+  const [result] = await queryRows<{ inserted: number; keys: string | [string, string][] | null }>(
     tx,
     sql`
-    insert into usage_events
-      (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
-    select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${now.toISOString()}::timestamptz
-    from json_to_recordset(${JSON.stringify(input)}::json)
-      as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
-    on conflict (organization_id, id) do nothing
-    returning organization_id, id`,
+    with inserted as (
+      insert into usage_events
+        (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
+      select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${receivedAt}::timestamptz
+      from json_to_recordset(${JSON.stringify(input)}::json)
+        as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
+      on conflict (organization_id, id) do nothing
+      returning organization_id, id
+    )
+    select count(*)::int as inserted,
+      case when count(*) < ${events.length}
+        then (select json_agg(json_build_array(organization_id, id)) from inserted) end as keys
+    from inserted`,
   );
-  return new Set(rows.map((row) => eventKey(row.organization_id, row.id)));
+  if (!result || result.inserted === events.length) return events;
+  const keys = typeof result.keys === 'string' ? JSON.parse(result.keys) : (result.keys ?? []);
+  const inserted = new Set(
+    (keys as [string, string][]).map(([organizationId, id]) => eventKey(organizationId, id)),
+  );
+  return events.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
 }

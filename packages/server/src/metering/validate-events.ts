@@ -7,7 +7,7 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { z } from 'zod';
-import { hostId } from '../http/schemas.js';
+import { HOST_ID_PATTERN, hostId } from '../http/schemas.js';
 
 /** The shape of one event; checked per event so one bad event never rejects its batch. */
 export const usageEventInput = z.strictObject({
@@ -55,6 +55,37 @@ function parseQuantity(value: unknown): Decimal | string {
   return quantity;
 }
 
+const isText = (value: unknown, maxLength: number): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= maxLength;
+const isOptionalHostId = (value: unknown) =>
+  value === undefined || (isText(value, 255) && HOST_ID_PATTERN.test(value));
+const isOptionalScalar = (value: unknown) =>
+  value === undefined || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+const FIELDS = new Set(Object.keys(usageEventInput.shape));
+
+/**
+ * The common, well-formed event checked by hand, without zod's copy of it: `usageEventInput`
+ * accepts every event this accepts. Anything else (properties included) goes through zod, so
+ * rejections and their messages come from the schema alone.
+ */
+function plainEventInput(raw: unknown): UsageEventInput | undefined {
+  if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return;
+  for (const key in raw) if (!FIELDS.has(key)) return;
+  const input = raw as Record<string, unknown>;
+  if (
+    isText(input.id, 255) &&
+    isText(input.organization_id, 255) &&
+    HOST_ID_PATTERN.test(input.organization_id) &&
+    isOptionalHostId(input.project_id) &&
+    isOptionalHostId(input.user_id) &&
+    isText(input.event, 63) &&
+    isOptionalScalar(input.quantity) &&
+    isOptionalScalar(input.timestamp) &&
+    input.properties === undefined
+  )
+    return input as UsageEventInput;
+}
+
 /** Checks one raw event against its schema, the catalog and the time window: an event or a rejection. */
 export function validateEvent(
   raw: unknown,
@@ -63,14 +94,17 @@ export function validateEvent(
   now: Date,
   window: EventWindow,
 ): ValidEvent | Rejection {
-  const parsed = usageEventInput.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'event';
-    const code = issue?.path[0] === 'id' ? 'invalid_id' : 'invalid_event';
-    return { index, code, message: `${field}: ${issue?.message ?? 'invalid'}` };
+  let input = plainEventInput(raw);
+  if (input === undefined) {
+    const parsed = usageEventInput.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || 'event';
+      const code = issue?.path[0] === 'id' ? 'invalid_id' : 'invalid_event';
+      return { index, code, message: `${field}: ${issue?.message ?? 'invalid'}` };
+    }
+    input = parsed.data;
   }
-  const input = parsed.data;
   const feature = catalog.featureForEvent(input.event) ?? null;
   if (feature === null && !catalog.creditEvent(input.event)) {
     return {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, errorResponse } from '../http/schemas.js';
-import { ingestEvents } from '../metering/ingest-events.js';
+import { createIngestQueue } from '../metering/ingest-queue.js';
 import { usageEventInput } from '../metering/validate-events.js';
 
 export const ingestEventsBody = z.strictObject({
@@ -23,6 +23,11 @@ export const ingestEventsResponse = z.object({
 export type IngestEventsResponse = z.infer<typeof ingestEventsResponse>;
 
 export function registerIngestEventsRoute(app: App, context: AppContext) {
+  const queue = createIngestQueue(context.db, {
+    catalog: context.catalog,
+    window: context.metering.eventWindow,
+    debitCreditsForEvent: context.metering.debitCreditsForEvent,
+  });
   app.post(
     '/v1/events',
     {
@@ -35,12 +40,6 @@ export function registerIngestEventsRoute(app: App, context: AppContext) {
         response: { 200: ingestEventsResponse, 413: errorResponse, ...commonErrors },
       },
     },
-    async (request) =>
-      ingestEvents(context.db, request.body.events, {
-        catalog: context.catalog,
-        now: context.now(),
-        window: context.metering.eventWindow,
-        debitCreditsForEvent: context.metering.debitCreditsForEvent,
-      }),
+    async (request) => queue.ingest(request.body.events, context.now()),
   );
 }
