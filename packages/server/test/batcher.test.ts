@@ -79,6 +79,25 @@ describe('createBatcher', () => {
     expect(await batcher.submit(7)).toBe(7);
   });
 
+  it('closes a batch at its weight limit, and sends an item heavier than the limit alone', async () => {
+    const runner = recordingRunner();
+    const batcher = createBatcher({
+      run: runner.run,
+      maxBatchSize: 100,
+      maxConcurrentBatches: 3,
+      weigh: (input: number) => input,
+      maxBatchWeight: 10,
+    });
+    const answers = [4, 5, 2, 30, 1].map((input) => batcher.submit(input));
+    await turn();
+    expect(runner.batches).toEqual([[4, 5], [2], [30]]);
+    for (const finish of runner.finishers.splice(0)) finish();
+    await turn();
+    for (const finish of runner.finishers.splice(0)) finish();
+    expect(await Promise.all(answers)).toEqual([40, 50, 20, 300, 10]);
+    expect(runner.batches.at(-1)).toEqual([1]);
+  });
+
   it('drain waits for the items in flight', async () => {
     const runner = recordingRunner();
     const batcher = createBatcher({ run: runner.run, maxBatchSize: 10, maxConcurrentBatches: 1 });

@@ -19,6 +19,13 @@ export type BatcherOptions<Input, Output> = {
   run: (inputs: Input[]) => Promise<Array<Output | Error>>;
   maxBatchSize: number;
   maxConcurrentBatches: number;
+  /**
+   * How much of a batch an item takes (default 1) and how much a batch holds at most: a batch of
+   * events stops at so many events, whatever the number of requests. An item heavier than the limit
+   * goes alone.
+   */
+  weigh?: (input: Input) => number;
+  maxBatchWeight?: number;
 };
 
 type Pending<Input, Output> = {
@@ -40,10 +47,24 @@ export function createBatcher<Input, Output>(options: BatcherOptions<Input, Outp
     for (const resolve of waiting) resolve();
   };
 
+  const takeBatch = () => {
+    const { weigh, maxBatchWeight = Number.POSITIVE_INFINITY } = options;
+    let count = 0;
+    let weight = 0;
+    for (const item of queue) {
+      if (count === options.maxBatchSize) break;
+      const itemWeight = weigh ? weigh(item.input) : 1;
+      if (count > 0 && weight + itemWeight > maxBatchWeight) break;
+      count += 1;
+      weight += itemWeight;
+    }
+    return queue.splice(0, count);
+  };
+
   const dispatch = () => {
     scheduled = false;
     while (queue.length > 0 && running < options.maxConcurrentBatches) {
-      const batch = queue.splice(0, options.maxBatchSize);
+      const batch = takeBatch();
       running += 1;
       runBatch(batch).finally(() => {
         running -= 1;
