@@ -14,7 +14,7 @@ export type CheckService = {
 
 export type CheckServiceOptions = {
   trialPlanExecutions: number;
-  /** Concurrent reads of check state (each one query for a whole batch); default 4. */
+  /** Concurrent reads of check state (each one query for a whole batch); default 1, so batches grow with the load. */
   maxConcurrentReads?: number;
   /** Concurrent consume transactions; default 1, so batches grow under load instead of queuing on locks. */
   maxConcurrentConsumes?: number;
@@ -36,7 +36,7 @@ export function createCheckService(
   const states = createBatcher<CheckStateRequest, CheckState | undefined>({
     run: (requests) => loadCheckStates(db, requests, catalog.defaultPlanCode),
     maxBatchSize,
-    maxConcurrentBatches: options.maxConcurrentReads ?? 4,
+    maxConcurrentBatches: options.maxConcurrentReads ?? 1,
   });
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
     run: (items) => consumeBatch(db, catalog, items),
