@@ -60,8 +60,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       .send(errorBody(request, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.decorateRequest('principal', undefined as never);
-  app.addHook('onSend', async (request, reply) => {
+  // Set on arrival (a synchronous hook: no promise per request), so every answer carries it, errors included.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   app.addHook('preHandler', async (request) => {
     // Swagger UI's own routes carry no config; its pages are public like /openapi.json.

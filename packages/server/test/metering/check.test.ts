@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { checkResponse } from '../../src/routes/check.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { createOrganization, ingest, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
@@ -233,6 +234,50 @@ describeEachDatabase(
         token: null,
       });
       expect(noKey.status).toBe(401);
+    });
+
+    it('accepts and refuses exactly the bodies its schema does, and answers in the documented shape', async () => {
+      await createOrganization(harness(), 'org_shapes');
+      const base = { organization_id: 'org_shapes', feature: 'exports' };
+      // Well-formed bodies (the route's fast path) and malformed ones (zod's errors) alike.
+      const cases: Array<[object, number]> = [
+        [base, 200],
+        [
+          { ...base, quantity: '2.5', project_id: 'p1', user_id: 'u1', consume: false, idempotency_key: 'k' },
+          200,
+        ],
+        [{ ...base, quantity: 0 }, 200],
+        [{ ...base, quantity: '1e3' }, 400],
+        [{ ...base, quantity: Number.NaN }, 400],
+        [{ ...base, quantity: true }, 400],
+        [{ ...base, quantity: ' -0.5 ' }, 400],
+        [{ ...base, consume: 'yes' }, 400],
+        [{ ...base, project_id: 'a/b' }, 400],
+        [{ ...base, user_id: '' }, 400],
+        [{ ...base, idempotency_key: 'k'.repeat(256) }, 400],
+        [{ ...base, feature: 'f'.repeat(64) }, 400],
+        [{ ...base, organization_id: 'has space' }, 400],
+        [{ ...base, surprise: 1 }, 400],
+        [{ feature: 'exports' }, 400],
+      ];
+      for (const [body, status] of cases) {
+        const answer = await check(harness(), body);
+        expect({ body, status: answer.status }).toEqual({ body, status });
+        expect(answer.headers['x-request-id']).toMatch(/^req_/);
+        if (status === 200) expect(checkResponse.strict().safeParse(answer.body).error).toBeUndefined();
+        else expect(answer.body.error.code).toBe('invalid_request');
+      }
+      await check(harness(), { ...base, quantity: 5, consume: true });
+      for (const body of [
+        { ...base, quantity: 1 },
+        { ...base, feature: 'sso' },
+        { ...base, feature: 'seats' },
+      ]) {
+        const answer = await check(harness(), body);
+        expect(checkResponse.strict().safeParse(answer.body).error).toBeUndefined();
+      }
+      const missing = await check(harness(), { ...base, organization_id: 'org_missing' });
+      expect(missing.headers['x-request-id']).toBe(missing.body.error.request_id);
     });
   },
   { catalog: meteringTestCatalog },
