@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type BillingContext,
   type Catalog,
+  type ConsumeOutcome,
   type ConsumeRequest,
   counterPeriodAt,
   type Decimal,
@@ -14,29 +15,39 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
-import { claimConsumeKeys, consumeAnswersStatement } from './consume-keys.js';
+import { claimConsumeKeys, consumeAnswersStatement, type StoredAnswer } from './consume-keys.js';
 import {
   type CounterWrite,
   counterWriteStatement,
   type LockableCounter,
   lockCounters,
+  readCounters,
 } from './counter-locks.js';
-import { type CounterKey, counterKey, ORGANIZATION_TOTAL } from './counters.js';
-import { queryRows } from './query-rows.js';
+import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
 import { type AlertCrossing, alertStatements } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 
-type Counted = LockableCounter;
+/** A consume to decide, with the counters it would move. */
+type PlannedConsume = ConsumeItem & {
+  /** Its position in the batch. */
+  index: number;
+  total: LockableCounter;
+  project: LockableCounter | null;
+  /** False when the plan cannot move the counter (feature not in it, boolean, inactive subscription). */
+  movable: boolean;
+  request: ConsumeRequest;
+};
 
 /**
- * Consumes a batch of checks in one transaction: claim idempotency keys, lock every counter the
- * batch may move (in key order, so concurrent batches and ingestion cannot deadlock), decide all
- * consumes in order in pure code (`planConsumes`), then write the counters, the usage events, the
- * crossed alerts and the stored answers. Each item is answered as if it had arrived alone, and no
- * interleaving with other batches or processes can pass a limit, because the counters stay locked
- * from the read to the commit. An item's own fault (a reused idempotency key) is its Error alone.
+ * Consumes a batch of checks in one transaction: claim idempotency keys, lock every organization
+ * counter the batch may move (in key order, so concurrent batches and ingestion cannot deadlock),
+ * decide all consumes in order in pure code (`planConsumes`), then write the counters, the usage
+ * events, the crossed alerts and the stored answers in one statement. Each item is answered as if it
+ * had arrived alone, and no interleaving with other batches or processes can pass a limit, because
+ * the counters stay locked from the read to the commit. An item's own fault (a reused idempotency
+ * key) is its Error alone.
  */
 export async function consumeBatch(
   db: DbOrTx,
@@ -52,98 +63,133 @@ async function consumeInTransaction(
   catalog: Catalog,
   items: readonly ConsumeItem[],
 ): Promise<Array<CheckAnswer | Error>> {
-  const answers: Array<CheckAnswer | Error | undefined> = new Array(items.length);
+  const now = items.reduce(
+    (latest, item) => (item.now > latest ? item.now : latest),
+    (items[0] as ConsumeItem).now,
+  );
+  // Setup.
   const keys = await claimConsumeKeys(
     tx,
     items.map((item) => item.input),
     items.map((item) => item.now),
   );
-  const active = keys.active.map((index) => ({ index, ...(items[index] as ConsumeItem) }));
-
-  // Setup: the organization counters each consume would move, locked and read in one statement.
-  // Project counters are only added to, so they need no read; their organization's lock covers them.
-  const planned = active.map((item) => {
-    const feature = catalog.feature(item.input.feature);
-    if (!feature) throw new Error(`feature ${item.input.feature} vanished from the catalog`);
-    const period = counterPeriodAt(feature.reset, item.context, item.now);
-    const planFeature = catalog.planFeature(item.context.planCode, item.input.feature);
-    const base = {
-      organizationId: item.input.organizationId,
-      feature: item.input.feature,
-      periodStart: period.start,
-      periodEnd: period.end,
-      aggregation: feature.aggregation,
-    };
-    const total: Counted = { ...base, projectId: ORGANIZATION_TOTAL };
-    const project: Counted | null =
-      item.input.projectId === undefined ? null : { ...base, projectId: item.input.projectId };
-    const movable = typeof planFeature === 'object' && isSubscriptionActive(item.context.status);
-    const request: ConsumeRequest = {
-      counter: counterKey(total),
-      quantity: item.input.quantity,
-      planFeature,
-      subscriptionActive: isSubscriptionActive(item.context.status),
-      defaultGracePercent: catalog.definition.metering.default_grace_percent,
-      alertThresholds: catalog.definition.metering.alert_thresholds,
-    };
-    return { ...item, total, project, movable, request };
-  });
-  const toLock = new Map<string, Counted>();
-  const toRead = new Map<string, Counted>();
-  for (const item of planned) {
-    if (item.movable) toLock.set(counterKey(item.total), item.total);
-    else toRead.set(counterKey(item.total), item.total);
-  }
-  for (const key of toLock.keys()) toRead.delete(key);
-  const used = await lockCounters(tx, [...toLock.values()], items[0]?.now ?? new Date());
-  for (const [key, value] of await readCounters(tx, [...toRead.values()])) used.set(key, value);
-
+  const planned = keys.active.map((index) => planConsume(catalog, index, items[index] as ConsumeItem));
+  const used = await readUsage(tx, planned, now);
   // Compute.
   const plan = planConsumes(
     planned.map((item) => item.request),
     used,
   );
-
+  const answers: Array<CheckAnswer | Error | undefined> = new Array(items.length);
+  planned.forEach((item, position) => {
+    const outcome = plan.outcomes[position] as ConsumeOutcome;
+    const usedAfter = outcome.moved ? outcome.usedAfter : undefined;
+    answers[item.index] = toCheckAnswer(
+      item.input.feature,
+      outcome.decision,
+      catalog,
+      item.context.planCode,
+      usedAfter,
+    );
+  });
+  const settled = keys.settle(answers);
   // Execute.
-  // Organization counters are set to the usage the plan reached; project counters are added to.
+  const statement = writeStatement(planned, plan.outcomes, settled.toStore, now);
+  if (statement) await tx.execute(statement);
+  return settled.answers;
+}
+
+function planConsume(catalog: Catalog, index: number, item: ConsumeItem): PlannedConsume {
+  const feature = catalog.feature(item.input.feature);
+  if (!feature) throw new Error(`feature ${item.input.feature} vanished from the catalog`);
+  const period = counterPeriodAt(feature.reset, item.context, item.now);
+  const planFeature = catalog.planFeature(item.context.planCode, item.input.feature);
+  const counter = {
+    organizationId: item.input.organizationId,
+    feature: item.input.feature,
+    periodStart: period.start,
+    periodEnd: period.end,
+    aggregation: feature.aggregation,
+  };
+  const total = { ...counter, projectId: ORGANIZATION_TOTAL };
+  const active = isSubscriptionActive(item.context.status);
+  return {
+    ...item,
+    index,
+    total,
+    project: item.input.projectId === undefined ? null : { ...counter, projectId: item.input.projectId },
+    movable: typeof planFeature === 'object' && active,
+    request: {
+      counter: counterKey(total),
+      quantity: item.input.quantity,
+      planFeature,
+      subscriptionActive: active,
+      defaultGracePercent: catalog.definition.metering.default_grace_percent,
+      alertThresholds: catalog.definition.metering.alert_thresholds,
+    },
+  };
+}
+
+/**
+ * The usage of every organization counter in the batch: locked (and created at zero) when some
+ * consume may move it, only read otherwise. Project counters are only added to, so they need no
+ * read; their organization's lock covers them.
+ */
+async function readUsage(
+  tx: DbOrTx,
+  planned: readonly PlannedConsume[],
+  now: Date,
+): Promise<Map<string, Decimal>> {
+  const toLock = new Map<string, LockableCounter>();
+  const toRead = new Map<string, LockableCounter>();
+  for (const item of planned) (item.movable ? toLock : toRead).set(item.request.counter, item.total);
+  for (const key of toLock.keys()) toRead.delete(key);
+  const used = await lockCounters(tx, [...toLock.values()], now);
+  for (const [key, value] of await readCounters(tx, [...toRead.values()])) used.set(key, value);
+  return used;
+}
+
+/**
+ * One statement for every write, so the batch holds its counters' locks for as few round trips as
+ * possible: organization counters set to the usage the plan reached, project counters added to, a
+ * usage event per moved consume, crossed alerts with their notifications, and the stored answers.
+ */
+function writeStatement(
+  planned: readonly PlannedConsume[],
+  outcomes: readonly ConsumeOutcome[],
+  answersToStore: readonly StoredAnswer[],
+  now: Date,
+): SQL | undefined {
   const counterWrites = { set: new Map<string, CounterWrite>(), add: new Map<string, CounterWrite>() };
-  const writeCounter = (counter: Counted, mode: 'set' | 'add', value: Decimal, at: Date) => {
+  const writeCounter = (counter: LockableCounter, mode: 'set' | 'add', value: Decimal, at: Date) => {
     const key = counterKey(counter);
     const prior = counterWrites[mode].get(key);
     const lastEventAt = prior && prior.lastEventAt > at ? prior.lastEventAt : at;
     const next = mode === 'set' ? value : (prior?.value ?? toDecimal(0)).plus(value);
     counterWrites[mode].set(key, { counter, value: next, lastEventAt });
   };
+  const moved: PlannedConsume[] = [];
   const crossings: AlertCrossing[] = [];
-  const movedEvents: Array<{ item: (typeof planned)[number] }> = [];
   planned.forEach((item, position) => {
-    const outcome = plan.outcomes[position];
-    if (!outcome) throw new Error('consume plan lost an outcome');
-    answers[item.index] = toCheckAnswer(
-      item.input.feature,
-      outcome.decision,
-      catalog,
-      item.context.planCode,
-      outcome.moved ? outcome.usedAfter : undefined,
-    );
+    const outcome = outcomes[position] as ConsumeOutcome;
     if (!outcome.moved) return;
+    moved.push(item);
     writeCounter(item.total, 'set', outcome.usedAfter, item.now);
     if (item.project) writeCounter(item.project, 'add', item.input.quantity, item.now);
-    movedEvents.push({ item });
     for (const threshold of outcome.crossedThresholds) {
+      const { organizationId, feature, periodStart, periodEnd } = item.total;
+      const limit = outcome.included ?? toDecimal(0);
       crossings.push({
-        organizationId: item.total.organizationId,
-        feature: item.total.feature,
-        periodStart: item.total.periodStart,
-        periodEnd: item.total.periodEnd,
+        organizationId,
+        feature,
+        periodStart,
+        periodEnd,
         threshold,
         used: outcome.usedAfter,
-        limit: outcome.included ?? toDecimal(0),
+        limit,
       });
     }
   });
-  const now = items.reduce((latest, item) => (item.now > latest ? item.now : latest), items[0]?.now as Date);
-  // One statement for every write: the batch holds its counters' locks for as few round trips as possible.
   const writes: SQL[] = [];
   for (const mode of ['set', 'add'] as const) {
     const counters = [...counterWrites[mode].values()];
@@ -151,55 +197,13 @@ async function consumeInTransaction(
       writes.push(sql`${sql.raw(`counters_${mode}`)} as (${counterWriteStatement(counters, mode, now)})`);
     }
   }
-  if (movedEvents.length > 0) {
-    writes.push(sql`events as (${consumedEventsStatement(movedEvents.map(({ item }) => item))})`);
-  }
+  if (moved.length > 0) writes.push(sql`events as (${consumedEventsStatement(moved)})`);
   if (crossings.length > 0) {
     const alerts = alertStatements(crossings, now);
     writes.push(sql`fired as (${alerts.fired})`, sql`notified as (${alerts.notify})`);
   }
-  const settled = keys.settle(answers);
-  if (settled.toStore.length > 0) writes.push(sql`answers as (${consumeAnswersStatement(settled.toStore)})`);
-  if (writes.length > 0) await tx.execute(sql`with ${sql.join(writes, sql`, `)} select 1`);
-  return settled.answers;
-}
-
-/** The current usage of counters this batch only reads (no consume of theirs can move them). */
-async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
-  const used = new Map<string, Decimal>();
-  if (counters.length === 0) return used;
-  const input = counters.map((counter) => ({
-    o: counter.organizationId,
-    f: counter.feature,
-    ps: counter.periodStart.toISOString(),
-    p: counter.projectId,
-  }));
-  const rows = await queryRows<{
-    organization_id: string;
-    feature: string;
-    period_start: Date | string;
-    project_id: string;
-    used: string;
-  }>(
-    tx,
-    sql`select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
-        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text)
-        cross join lateral (
-          select * from usage_counters
-          where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
-          offset 0
-        ) c`,
-  );
-  for (const row of rows) {
-    const key = counterKey({
-      organizationId: row.organization_id,
-      feature: row.feature,
-      periodStart: new Date(row.period_start),
-      projectId: row.project_id,
-    });
-    used.set(key, toDecimal(row.used));
-  }
-  return used;
+  if (answersToStore.length > 0) writes.push(sql`answers as (${consumeAnswersStatement(answersToStore)})`);
+  return writes.length > 0 ? sql`with ${sql.join(writes, sql`, `)} select 1` : undefined;
 }
 
 /** Each allowed consume is also a usage event, so history, audit and recomputation see it. */

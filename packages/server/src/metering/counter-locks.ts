@@ -56,6 +56,44 @@ export async function lockCounters(
   return used;
 }
 
+/** The current usage of counters, without locking them (for counters the caller will not move). */
+export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
+  const used = new Map<string, Decimal>();
+  if (counters.length === 0) return used;
+  const input = counters.map((counter) => ({
+    o: counter.organizationId,
+    f: counter.feature,
+    ps: counter.periodStart.toISOString(),
+    p: counter.projectId,
+  }));
+  const rows = await queryRows<{
+    organization_id: string;
+    feature: string;
+    period_start: Date | string;
+    project_id: string;
+    used: string;
+  }>(
+    tx,
+    sql`select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
+        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text)
+        cross join lateral (
+          select * from usage_counters
+          where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
+          offset 0
+        ) c`,
+  );
+  for (const row of rows) {
+    const key = counterKey({
+      organizationId: row.organization_id,
+      feature: row.feature,
+      periodStart: new Date(row.period_start),
+      projectId: row.project_id,
+    });
+    used.set(key, toDecimal(row.used));
+  }
+  return used;
+}
+
 export type CounterWrite = {
   counter: LockableCounter;
   value: Decimal;
