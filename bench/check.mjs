@@ -56,7 +56,12 @@ try {
     const roundMs = Math.max(1000, Math.floor(durationMs / ROUNDS));
     const rounds = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const bareRound = await closedLoop({ url: bareUrl, makeBody: checkBody, connections, durationMs: roundMs });
+      const bareRound = await closedLoop({
+        url: bareUrl,
+        makeBody: checkBody,
+        connections,
+        durationMs: roundMs,
+      });
       const checkRound = await closedLoop({
         url,
         headers: authHeaders,

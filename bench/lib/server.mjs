@@ -35,21 +35,25 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(repository, 'packages/server/dist/main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TOLLGATE_ADMIN_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      DEMO_DATA: 'false',
-      // Its own Stripe sandbox port, so two benchmark servers can run side by side.
-      STRIPE_SANDBOX_PORT: String(port + 7000),
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir, DATABASE_URL: '' }),
-      ...(catalogPath ? { TOLLGATE_CATALOG: catalogPath } : {}),
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(repository, 'packages/server/dist/main.js')],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'warn',
+        DEMO_DATA: 'false',
+        // Its own Stripe sandbox port, so two benchmark servers can run side by side.
+        STRIPE_SANDBOX_PORT: String(port + 7000),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir, DATABASE_URL: '' }),
+        ...(catalogPath ? { TOLLGATE_CATALOG: catalogPath } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   await new Promise((resolve, reject) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
