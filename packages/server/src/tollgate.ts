@@ -72,7 +72,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         },
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
-        checks: createCheckService(database.db, options.catalog, { trialPlanExecutions }),
+        checks: createCheckService(database, options.catalog, { trialPlanExecutions }),
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });

@@ -35,8 +35,16 @@ export type DatabaseHandle = {
    * i.e. the listening connection failed (it reconnects by itself). Resolves to an unsubscribe.
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
+  /**
+   * Runs a fixed statement as a named prepared statement on PostgreSQL (parsed and planned once
+   * per connection, not on every call), outside any transaction; on PGlite as a plain query.
+   */
+  queryPrepared<Row>(statement: PreparedStatement, params: unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 };
+
+/** A statement text with `$1…` parameters and a name unique to that text. */
+export type PreparedStatement = { name: string; text: string };
 
 export type NotificationHandlers = {
   onMessage(payload: string): void;
@@ -73,6 +81,9 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
     // One connection, one process: PGlite serialises everything, so the lock is implicit.
     withAdvisoryLock: (_lockKey, work) => work(db),
     tryWithAdvisoryLock: async (_lockKey, work) => ({ ran: true, result: await work(db) }),
+    async queryPrepared<Row>(statement: PreparedStatement, params: unknown[]) {
+      return (await client.query<Row>(statement.text, params)).rows;
+    },
     async listen(channel, handlers) {
       const unlisten = await client.listen(channel, handlers.onMessage);
       handlers.onReady();
@@ -138,6 +149,10 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       }
     },
     listen: (channel, handlers) => listenOnPostgres(databaseUrl, channel, handlers),
+    async queryPrepared<Row>(statement: PreparedStatement, params: unknown[]) {
+      const result = await pool.query({ name: statement.name, text: statement.text, values: params });
+      return result.rows as Row[];
+    },
     async close() {
       const allClosed =
         openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));

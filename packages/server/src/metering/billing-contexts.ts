@@ -19,13 +19,14 @@ const toDate = (value: Date | string) => (value instanceof Date ? value : new Da
  * `LEFT JOIN LATERAL … s` of the organization aliased `o`: its live subscription, or its most recent
  * one when none is live (then the status says it is inactive). Select `s.*` columns as in BillingContextRow.
  */
-export const subscriptionOfOrganization = sql`left join lateral (
+export const SUBSCRIPTION_OF_ORGANIZATION = `left join lateral (
     select plan_code, interval, status, source, current_period_start, current_period_end
     from subscriptions
     where organization_id = o.id
     order by (status not in ('canceled', 'expired')) desc, created_at desc
     limit 1
   ) s on true`;
+export const subscriptionOfOrganization = sql.raw(SUBSCRIPTION_OF_ORGANIZATION);
 
 /**
  * The billing context of each existing organization among `organizationIds`, in one query: its live

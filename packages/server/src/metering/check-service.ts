@@ -1,9 +1,9 @@
 import type { Catalog } from '@tollgate/core';
 import { createBatcher } from '../db/batcher.js';
-import type { Database } from '../db/client.js';
+import type { DatabaseHandle } from '../db/client.js';
 import type { CheckAnswer } from './check-answer.js';
 import { type CheckInput, checkFeature } from './check-feature.js';
-import { type CheckState, type CheckStateRequest, loadCheckStates } from './check-state.js';
+import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
 import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckService = {
@@ -28,13 +28,14 @@ export type CheckServiceOptions = {
  * of the event-loop turn it arrived in.
  */
 export function createCheckService(
-  db: Database,
+  database: Pick<DatabaseHandle, 'db' | 'queryPrepared'>,
   catalog: Catalog,
   options: CheckServiceOptions,
 ): CheckService {
+  const { db } = database;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const states = createBatcher<CheckStateRequest, CheckState | undefined>({
-    run: (requests) => loadCheckStates(db, requests, catalog.defaultPlanCode),
+    run: (requests) => loadCheckStatesPrepared(database, requests, catalog.defaultPlanCode),
     maxBatchSize,
     maxConcurrentBatches: options.maxConcurrentReads ?? 1,
   });

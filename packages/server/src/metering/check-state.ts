@@ -1,7 +1,8 @@
 import { type BillingContext, counterPeriodAt, type Decimal, toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
+import type { DatabaseHandle, PreparedStatement } from '../db/client.js';
 import type { DbOrTx } from '../db/transaction.js';
-import { type BillingContextRow, subscriptionOfOrganization, toContexts } from './billing-contexts.js';
+import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from './billing-contexts.js';
 import { ORGANIZATION_TOTAL } from './counters.js';
 import { queryRows } from './query-rows.js';
 
@@ -33,27 +34,55 @@ export async function loadCheckStates(
   requests: readonly CheckStateRequest[],
   defaultPlanCode: string,
 ): Promise<Array<CheckState | undefined>> {
-  const input = requests.map((request, index) => ({
-    i: index,
-    o: request.organizationId,
-    f: request.feature.code,
-    t: request.now.toISOString(),
-  }));
+  const [head, tail] = CHECK_STATE.text.split('$1') as [string, string];
   const rows = await queryRows<Row>(
     db,
-    sql`select r.i as request_index, o.id as organization_id, o.trial_organization,
-               s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end,
-               c.period_start as counter_period_start, c.used::text as counter_used
-        from json_to_recordset(${JSON.stringify(input)}::json) as r(i integer, o text, f text, t timestamptz)
-        cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o
-        ${subscriptionOfOrganization}
-        left join lateral (
-          select period_start, used from usage_counters
-          where organization_id = o.id and feature = r.f and project_id = ${ORGANIZATION_TOTAL}
-            and period_start <= r.t and period_end > r.t
-          offset 0
-        ) c on true`,
+    sql`${sql.raw(head)}${checkStateParameter(requests)}${sql.raw(tail)}`,
   );
+  return toCheckStates(requests, rows, defaultPlanCode);
+}
+
+/** The same read as a prepared statement: the hot path of every check (check-service.ts). */
+export async function loadCheckStatesPrepared(
+  database: Pick<DatabaseHandle, 'queryPrepared'>,
+  requests: readonly CheckStateRequest[],
+  defaultPlanCode: string,
+): Promise<Array<CheckState | undefined>> {
+  const rows = await database.queryPrepared<Row>(CHECK_STATE, [checkStateParameter(requests)]);
+  return toCheckStates(requests, rows, defaultPlanCode);
+}
+
+const CHECK_STATE: PreparedStatement = {
+  name: 'tollgate_check_state_v1',
+  text: `select r.i as request_index, o.id as organization_id, o.trial_organization,
+           s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end,
+           c.period_start as counter_period_start, c.used::text as counter_used
+    from json_to_recordset($1::json) as r(i integer, o text, f text, t timestamptz)
+    cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o
+    ${SUBSCRIPTION_OF_ORGANIZATION}
+    left join lateral (
+      select period_start, used from usage_counters
+      where organization_id = o.id and feature = r.f and project_id = '${ORGANIZATION_TOTAL}'
+        and period_start <= r.t and period_end > r.t
+      offset 0
+    ) c on true`,
+};
+
+const checkStateParameter = (requests: readonly CheckStateRequest[]) =>
+  JSON.stringify(
+    requests.map((request, index) => ({
+      i: index,
+      o: request.organizationId,
+      f: request.feature.code,
+      t: request.now.toISOString(),
+    })),
+  );
+
+function toCheckStates(
+  requests: readonly CheckStateRequest[],
+  rows: readonly Row[],
+  defaultPlanCode: string,
+): Array<CheckState | undefined> {
   const rowsByRequest = new Map<number, Row[]>();
   for (const row of rows) {
     const index = Number(row.request_index);
