@@ -71,10 +71,30 @@ try {
       console.log(
         `${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
       );
+    // The history reads raw events (it is not served from counters), so it is timed on its own.
+    const historyTimes = [];
+    for (const granularity of ['day', 'hour']) {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const started = performance.now();
+        const history = await server.api(
+          'GET',
+          `/v1/organizations/bench_big/usage/llm_tokens/history?granularity=${granularity}`,
+        );
+        historyTimes.push({ granularity, ms: performance.now() - started, points: history.points.length });
+      }
+    }
     line('GET usage, 1 connection', single);
     line(`GET usage, ${connections} connections`, closed);
     line(`GET usage at ${rate} req/s`, open);
     console.log('target: usage read p99 ≤ 10 ms');
+    for (const granularity of ['day', 'hour']) {
+      const runs = historyTimes.filter((entry) => entry.granularity === granularity);
+      console.log(
+        `GET usage history (${granularity}, ${runs[0]?.points} points over ${format(events)} events): ${runs
+          .map((entry) => `${format(entry.ms, 0)} ms`)
+          .join(', ')}`,
+      );
+    }
   } finally {
     await server.stop();
   }
