@@ -6,82 +6,16 @@ import { queryRows } from './query-rows.js';
 
 export type LockableCounter = CounterKey & { periodEnd: Date; aggregation: string };
 
-/**
- * Locks counters for the rest of the transaction and returns their usage, creating missing ones at
- * zero, in one statement. Rows go in key order, the order ingestion locks them in, so concurrent
- * batches queue instead of deadlocking. The no-op update is what takes the row lock on a conflict.
- */
-export async function lockCounters(
-  tx: DbOrTx,
-  counters: readonly LockableCounter[],
-  now: Date,
-): Promise<Map<string, Decimal>> {
-  const used = new Map<string, Decimal>();
-  if (counters.length === 0) return used;
-  const input = [...counters]
-    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
-    .map((counter) => ({
-      o: counter.organizationId,
-      f: counter.feature,
-      ps: counter.periodStart.toISOString(),
-      p: counter.projectId,
-      pe: counter.periodEnd.toISOString(),
-      a: counter.aggregation,
-    }));
-  const rows = await queryRows<{
-    organization_id: string;
-    feature: string;
-    period_start: Date | string;
-    project_id: string;
-    used: string;
-  }>(
-    tx,
-    sql`insert into usage_counters as c
-          (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
-        select d.o, d.f, d.ps, d.p, d.pe, d.a, 0, ${now.toISOString()}::timestamptz
-        from json_to_recordset(${JSON.stringify(input)}::json)
-          as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text)
-        on conflict (organization_id, feature, period_start, project_id) do update set used = c.used
-        returning c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used`,
-  );
-  for (const row of rows) {
-    const key = counterKey({
-      organizationId: row.organization_id,
-      feature: row.feature,
-      periodStart: row.period_start instanceof Date ? row.period_start : new Date(row.period_start),
-      projectId: row.project_id,
-    });
-    used.set(key, toDecimal(row.used));
-  }
-  return used;
-}
+type CounterUsageRow = {
+  organization_id: string;
+  feature: string;
+  period_start: Date | string;
+  project_id: string;
+  used: string;
+};
 
-/** The current usage of counters, without locking them (for counters the caller will not move). */
-export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
+function usageByCounter(rows: readonly CounterUsageRow[]): Map<string, Decimal> {
   const used = new Map<string, Decimal>();
-  if (counters.length === 0) return used;
-  const input = counters.map((counter) => ({
-    o: counter.organizationId,
-    f: counter.feature,
-    ps: counter.periodStart.toISOString(),
-    p: counter.projectId,
-  }));
-  const rows = await queryRows<{
-    organization_id: string;
-    feature: string;
-    period_start: Date | string;
-    project_id: string;
-    used: string;
-  }>(
-    tx,
-    sql`select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
-        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text)
-        cross join lateral (
-          select * from usage_counters
-          where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
-          offset 0
-        ) c`,
-  );
   for (const row of rows) {
     const key = counterKey({
       organizationId: row.organization_id,
@@ -92,6 +26,62 @@ export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<
     used.set(key, toDecimal(row.used));
   }
   return used;
+}
+
+/**
+ * Locks counters for the rest of the transaction and returns their usage, creating missing ones at
+ * zero, in one statement. Rows go in key order, the order ingestion locks them in, so concurrent
+ * batches queue instead of deadlocking. The no-op update is what takes the row lock on a conflict.
+ */
+export async function lockCounters(
+  tx: DbOrTx,
+  counters: readonly LockableCounter[],
+  now: Date,
+): Promise<Map<string, Decimal>> {
+  if (counters.length === 0) return new Map();
+  const input = [...counters]
+    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
+    .map((counter) => ({
+      o: counter.organizationId,
+      f: counter.feature,
+      ps: counter.periodStart.toISOString(),
+      p: counter.projectId,
+      pe: counter.periodEnd.toISOString(),
+      a: counter.aggregation,
+    }));
+  const rows = await queryRows<CounterUsageRow>(
+    tx,
+    sql`insert into usage_counters as c
+          (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
+        select d.o, d.f, d.ps, d.p, d.pe, d.a, 0, ${now.toISOString()}::timestamptz
+        from json_to_recordset(${JSON.stringify(input)}::json)
+          as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text)
+        on conflict (organization_id, feature, period_start, project_id) do update set used = c.used
+        returning c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used`,
+  );
+  return usageByCounter(rows);
+}
+
+/** The current usage of counters, without locking them (for counters the caller will not move). */
+export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
+  if (counters.length === 0) return new Map();
+  const input = counters.map((counter) => ({
+    o: counter.organizationId,
+    f: counter.feature,
+    ps: counter.periodStart.toISOString(),
+    p: counter.projectId,
+  }));
+  const rows = await queryRows<CounterUsageRow>(
+    tx,
+    sql`select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
+        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text)
+        cross join lateral (
+          select * from usage_counters
+          where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
+          offset 0
+        ) c`,
+  );
+  return usageByCounter(rows);
 }
 
 export type CounterWrite = {
