@@ -4,6 +4,7 @@ import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { listenOnPostgres, type NotificationHandlers } from './notifications.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -45,12 +46,6 @@ export type DatabaseHandle = {
 
 /** A statement text with `$1…` parameters and a name unique to that text. */
 export type PreparedStatement = { name: string; text: string };
-
-export type NotificationHandlers = {
-  onMessage(payload: string): void;
-  onReady(): void;
-  onLost(): void;
-};
 
 export type DatabaseOptions = {
   /** A postgres:// URL; when absent the embedded PGlite database is used. */
@@ -159,57 +154,5 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       await pool.end();
       await allClosed;
     },
-  };
-}
-
-const RECONNECT_DELAY_MS = 1_000;
-
-/** LISTEN needs a connection of its own, outside the pool, kept open (and reopened) for the process's life. */
-async function listenOnPostgres(
-  databaseUrl: string,
-  channel: string,
-  handlers: NotificationHandlers,
-): Promise<() => Promise<void>> {
-  let stopped = false;
-  let client: pg.Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async () => {
-    const connection = new pg.Client({ connectionString: databaseUrl });
-    connection.on('notification', (message) => {
-      if (message.channel === channel) handlers.onMessage(message.payload ?? '');
-    });
-    const lost = () => {
-      if (client !== connection) return;
-      client = undefined;
-      handlers.onLost();
-      connection.end().catch(() => {});
-      if (!stopped) retry = setTimeout(() => connect().catch(() => {}), RECONNECT_DELAY_MS);
-    };
-    connection.on('error', lost);
-    connection.on('end', lost);
-    client = connection;
-    try {
-      await connection.connect();
-      await connection.query(`listen "${channel.replaceAll('"', '""')}"`);
-      if (stopped) await connection.end();
-      else handlers.onReady();
-    } catch (error) {
-      lost();
-      throw error;
-    }
-  };
-  try {
-    await connect();
-  } catch (error) {
-    stopped = true;
-    clearTimeout(retry);
-    throw error;
-  }
-  return async () => {
-    stopped = true;
-    clearTimeout(retry);
-    const connection = client;
-    client = undefined;
-    await connection?.end();
   };
 }
