@@ -14,7 +14,7 @@ import type { DebitCreditsForEvent } from './credit-events.js';
 import { queryRows } from './query-rows.js';
 import { recordAlerts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
-import { upsertRollups } from './rollups.js';
+import { rollupUpsertStatement } from './rollups.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
 export type IngestOptions = {
@@ -119,11 +119,14 @@ export async function storeBatches(
         const metered = assignPeriods(fresh, catalog, contexts);
         const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
         const deltas = foldDeltas(metered, catalog, newUniqueValues);
-        const after = await upsertCounters(tx, deltas, now);
-        // After the counters, as consumes do: a transaction holds its counters before any rollup row.
-        await upsertRollups(
+        // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
+        // a transaction holds its counters before any rollup row.
+        const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
+        const after = await upsertCounters(
           tx,
-          foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation),
+          deltas,
+          now,
+          rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
         );
         await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
         const creditEvents = fresh.filter((event) => event.feature === null);

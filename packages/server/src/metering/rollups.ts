@@ -1,12 +1,11 @@
 import { decimalText, type HourlyRollup } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/transaction.js';
 
 /**
  * Merges folded hours into `usage_rollups`, creating missing rows, with the rule the stored row was
  * folded with: sum and count add, max keeps the greatest, latest keeps the value with the newest
  * event (ties: the later write, as counters do). Rows go in the order given, which
- * `foldHourlyRollups` makes key order. A statement of its own, or a CTE of a larger one.
+ * `foldHourlyRollups` makes key order. A CTE of the statement that writes the counters.
  */
 export function rollupUpsertStatement(rollups: readonly HourlyRollup[]): SQL {
   const input = rollups.map((rollup) => ({
@@ -29,8 +28,4 @@ export function rollupUpsertStatement(rollups: readonly HourlyRollup[]): SQL {
           else r.value end
         else r.value + excluded.value end,
       last_event_at = greatest(r.last_event_at, excluded.last_event_at)`;
-}
-
-export async function upsertRollups(tx: DbOrTx, rollups: readonly HourlyRollup[]): Promise<void> {
-  if (rollups.length > 0) await tx.execute(rollupUpsertStatement(rollups));
 }
