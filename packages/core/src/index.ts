@@ -11,5 +11,6 @@ export * from './metering/check.js';
 export * from './metering/consume-plan.js';
 export * from './metering/event-timing.js';
 export * from './metering/rating.js';
+export * from './metering/rollups.js';
 export * from './metering/usage-line.js';
 export * from './periods.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Aggregation,
   type BillingContext,
   type Catalog,
   type ConsumeOutcome,
@@ -7,6 +8,7 @@ import {
   counterPeriodAt,
   type Decimal,
   decimalText,
+  foldHourlyRollups,
   isSubscriptionActive,
   planConsumes,
   toDecimal,
@@ -26,6 +28,7 @@ import {
 import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
 import { type AlertCrossing, alertStatements } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
+import { rollupUpsertStatement } from './rollups.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 
@@ -197,7 +200,23 @@ function writeStatement(
       writes.push(sql`${sql.raw(`counters_${mode}`)} as (${counterWriteStatement(counters, mode, now)})`);
     }
   }
-  if (moved.length > 0) writes.push(sql`events as (${consumedEventsStatement(moved)})`);
+  if (moved.length > 0) {
+    writes.push(sql`events as (${consumedEventsStatement(moved)})`);
+    // The counter's aggregation is the catalog feature's (planConsume), typed loosely as stored text.
+    const aggregations = new Map(
+      moved.map((item) => [item.input.feature, item.total.aggregation as Aggregation]),
+    );
+    const rollups = foldHourlyRollups(
+      moved.map((item) => ({
+        organizationId: item.input.organizationId,
+        feature: item.input.feature,
+        quantity: item.input.quantity,
+        timestamp: item.now,
+      })),
+      (feature) => aggregations.get(feature),
+    );
+    if (rollups.length > 0) writes.push(sql`rollups as (${rollupUpsertStatement(rollups)})`);
+  }
   if (crossings.length > 0) {
     const alerts = alertStatements(crossings, now);
     writes.push(sql`fired as (${alerts.fired})`, sql`notified as (${alerts.notify})`);

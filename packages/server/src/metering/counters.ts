@@ -1,5 +1,5 @@
 import { type Aggregation, type Decimal, decimalText, toDecimal } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { queryRows } from './query-rows.js';
 
@@ -37,9 +37,20 @@ type UpsertRow = {
 /**
  * Applies deltas to their counters in one statement, creating missing counters. Rows go in key
  * order so concurrent batches lock counters in the same order. Returns the counters' new values.
+ * `thenWrite` rides in the same round trip as an unreferenced CTE. PostgreSQL runs those after the
+ * main statement (the docs leave the order open), so its rows are locked once the counters are; were
+ * that ever to change, a deadlock would cost a rerun of the transaction, not a wrong count.
  */
-export async function upsertCounters(tx: DbOrTx, deltas: CounterDelta[], now: Date): Promise<CounterAfter[]> {
-  if (deltas.length === 0) return [];
+export async function upsertCounters(
+  tx: DbOrTx,
+  deltas: CounterDelta[],
+  now: Date,
+  thenWrite?: SQL,
+): Promise<CounterAfter[]> {
+  if (deltas.length === 0) {
+    if (thenWrite) await tx.execute(thenWrite);
+    return [];
+  }
   const input = deltas
     .map((delta) => ({ delta, key: counterKey(delta) }))
     .sort((a, b) => (a.key < b.key ? -1 : 1))
@@ -55,7 +66,7 @@ export async function upsertCounters(tx: DbOrTx, deltas: CounterDelta[], now: Da
     }));
   const rows = await queryRows<UpsertRow>(
     tx,
-    sql`
+    sql`${thenWrite ? sql`with then_write as (${thenWrite})` : sql``}
     insert into usage_counters as c
       (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
     select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now.toISOString()}::timestamptz

@@ -1,4 +1,10 @@
-import { type Catalog, DEFAULT_EVENT_WINDOW, type EventWindow, toDecimal } from '@tollgate/core';
+import {
+  type Catalog,
+  DEFAULT_EVENT_WINDOW,
+  type EventWindow,
+  foldHourlyRollups,
+  toDecimal,
+} from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { loadBillingContexts } from './billing-contexts.js';
@@ -8,6 +14,7 @@ import type { DebitCreditsForEvent } from './credit-events.js';
 import { queryRows } from './query-rows.js';
 import { recordAlerts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
+import { rollupUpsertStatement } from './rollups.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
 export type IngestOptions = {
@@ -112,7 +119,15 @@ export async function storeBatches(
         const metered = assignPeriods(fresh, catalog, contexts);
         const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
         const deltas = foldDeltas(metered, catalog, newUniqueValues);
-        const after = await upsertCounters(tx, deltas, now);
+        // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
+        // a transaction holds its counters before any rollup row.
+        const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
+        const after = await upsertCounters(
+          tx,
+          deltas,
+          now,
+          rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
+        );
         await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
         const creditEvents = fresh.filter((event) => event.feature === null);
         if (creditEvents.length > 0 && options.debitCreditsForEvent) {

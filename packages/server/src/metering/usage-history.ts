@@ -1,5 +1,13 @@
-import { billingPeriodAt, type Catalog, toDecimal } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
+import {
+  type Aggregation,
+  billingPeriodAt,
+  type Catalog,
+  HOUR_MS,
+  hourOf,
+  rollsUp,
+  toDecimal,
+} from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { loadBillingContexts } from './billing-contexts.js';
@@ -13,7 +21,8 @@ const BUCKET_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_00
 const MAX_BUCKETS = 24 * 31 + 1;
 
 /**
- * A time series of one feature from the raw events, bucketed in UTC. Additive meters get a point per
+ * A time series of one feature, bucketed in UTC: from the hourly rollups, except unique_count, whose
+ * distinct values do not add across hours and come from the raw events. Additive meters get a point per
  * bucket (0 when nothing happened); gauges (max, latest) only where they were reported.
  */
 export async function usageHistory(
@@ -44,21 +53,11 @@ export async function usageHistory(
   if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) {
     throw badRequest('range_too_large', `at most ${MAX_BUCKETS} ${input.granularity} buckets per request`);
   }
-  const uniqueProperty = feature.unique_property ?? '';
-  const value = {
-    sum: sql`sum(quantity)`,
-    count: sql`count(*)`,
-    max: sql`max(quantity)`,
-    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
-    unique_count: sql`count(distinct properties ->> ${uniqueProperty})`,
-  }[feature.aggregation];
   const rows = await queryRows<{ bucket: Date | string; value: string }>(
     db,
-    sql`select date_trunc(${input.granularity}, "timestamp", 'UTC') as bucket, (${value})::text as value
-        from usage_events
-        where organization_id = ${input.organizationId} and feature = ${input.feature}
-          and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
-        group by 1 order by 1`,
+    rollsUp(feature.aggregation)
+      ? bucketsFromRollups(input, feature.aggregation, from, to)
+      : bucketsFromEvents(input, feature.aggregation, feature.unique_property ?? '', from, to),
   );
   const byBucket = new Map(rows.map((row) => [new Date(row.bucket).getTime(), toDecimal(row.value)]));
   const additive = feature.aggregation !== 'max' && feature.aggregation !== 'latest';
@@ -77,4 +76,72 @@ export async function usageHistory(
     to: to.toISOString(),
     points,
   };
+}
+
+type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
+
+/** One value per bucket from the raw events: the reference the rollups must equal. */
+export function bucketsFromEvents(
+  input: BucketQuery,
+  aggregation: Aggregation,
+  uniqueProperty: string,
+  from: Date,
+  to: Date,
+): SQL {
+  const value = {
+    sum: sql`sum(quantity)`,
+    count: sql`count(*)`,
+    max: sql`max(quantity)`,
+    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+    unique_count: sql`count(distinct properties ->> ${uniqueProperty})`,
+  }[aggregation];
+  return sql`select date_trunc(${input.granularity}, "timestamp", 'UTC') as bucket, (${value})::text as value
+    from usage_events
+    where organization_id = ${input.organizationId} and feature = ${input.feature}
+      and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
+    group by 1 order by 1`;
+}
+
+/**
+ * One value per bucket from the hourly rollups: days add their hours (sum, count), take the greatest
+ * (max) or the newest hour (latest). `from` is bucket-aligned; a `to` inside an hour would take a whole
+ * rollup hour too many, so that last part-hour is folded from its raw events instead.
+ */
+export function bucketsFromRollups(
+  input: BucketQuery,
+  aggregation: Exclude<Aggregation, 'unique_count'>,
+  from: Date,
+  to: Date,
+): SQL {
+  const wholeHoursEnd = hourOf(to);
+  const partHour = to.getTime() % HOUR_MS !== 0;
+  const hourValue = {
+    sum: sql`sum(quantity)`,
+    count: sql`count(*)`,
+    max: sql`max(quantity)`,
+    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+  }[aggregation];
+  const bucketValue = {
+    sum: sql`sum(value)`,
+    count: sql`sum(value)`,
+    max: sql`max(value)`,
+    latest: sql`(array_agg(value order by hour desc))[1]`,
+  }[aggregation];
+  const tail = partHour
+    ? sql`union all
+      select date_trunc('hour', "timestamp", 'UTC'), ${hourValue}
+      from usage_events
+      where organization_id = ${input.organizationId} and feature = ${input.feature}
+        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz
+        and "timestamp" < ${to.toISOString()}::timestamptz
+      group by 1`
+    : sql``;
+  return sql`with hours (hour, value) as (
+      select hour, value from usage_rollups
+      where organization_id = ${input.organizationId} and feature = ${input.feature}
+        and hour >= ${from.toISOString()}::timestamptz and hour < ${wholeHoursEnd.toISOString()}::timestamptz
+      ${tail}
+    )
+    select date_trunc(${input.granularity}, hour, 'UTC') as bucket, (${bucketValue})::text as value
+    from hours group by 1 order by 1`;
 }

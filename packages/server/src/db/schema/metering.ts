@@ -51,6 +51,25 @@ export const usageCounters = pgTable(
   ],
 );
 
+/**
+ * Usage per organization × feature × UTC hour, folded from the usage events as they are stored, so
+ * history reads cost one row per bucket instead of one per event. `aggregation` is the rule the row
+ * was folded with (sum and count add, max keeps the greatest, latest the newest `last_event_at`).
+ * unique_count features have no rows: distinct values do not add across hours.
+ */
+export const usageRollups = pgTable(
+  'usage_rollups',
+  {
+    organizationId: text('organization_id').notNull(),
+    feature: text('feature').notNull(),
+    hour: instant('hour').notNull(),
+    aggregation: text('aggregation').notNull(),
+    value: numeric('value').notNull(),
+    lastEventAt: instant('last_event_at'),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.feature, table.hour] })],
+);
+
 /** Distinct values already counted by unique_count features, per counter. */
 export const usageUniqueValues = pgTable(
   'usage_unique_values',
