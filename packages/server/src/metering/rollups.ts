@@ -1,5 +1,6 @@
 import { decimalText, type HourlyRollup } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
+import { mergeByAggregation } from './counters.js';
 
 /**
  * Merges folded hours into `usage_rollups`, creating missing rows, with the rule the stored row was
@@ -21,11 +22,6 @@ export function rollupUpsertStatement(rollups: readonly HourlyRollup[]): SQL {
     from json_to_recordset(${JSON.stringify(input)}::json)
       as d(o text, f text, h timestamptz, a text, v numeric, l timestamptz)
     on conflict (organization_id, feature, hour) do update set
-      value = case r.aggregation
-        when 'max' then greatest(r.value, excluded.value)
-        when 'latest' then case
-          when r.last_event_at is null or excluded.last_event_at >= r.last_event_at then excluded.value
-          else r.value end
-        else r.value + excluded.value end,
+      value = ${mergeByAggregation('r', 'value')},
       last_event_at = greatest(r.last_event_at, excluded.last_event_at)`;
 }
