@@ -16,6 +16,18 @@ export interface ListParams {
 
 export const rangeParam = (): Spec => any();
 
+/**
+ * Stripe's equality filters on lists (`customer=…`, `status=…`): a row matches when every named
+ * field the request gave equals the row's field of the same name; fields not given match anything.
+ */
+export function matchesEquals<Row extends object, Params extends object>(
+  row: Row,
+  params: Params,
+  fields: ReadonlyArray<keyof Row & keyof Params>,
+): boolean {
+  return fields.every((field) => params[field] === undefined || (row[field] as unknown) === params[field]);
+}
+
 /** `created=…` or `created[gte]=…` style filters. */
 export function inRange(value: number | null | undefined, filter: unknown): boolean {
   if (filter === undefined) return true;

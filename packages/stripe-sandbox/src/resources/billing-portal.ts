@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { errors } from '../http/errors.js';
-import { type ListParams, listParams, paginate } from '../http/list.js';
+import { type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import { any, bool, metadata, obj, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import type { Sandbox } from '../sandbox.js';
@@ -156,11 +156,7 @@ export function registerBillingPortal(router: Router): void {
     );
     const rows = sandbox.store
       .all<PortalConfiguration>('portal_configurations')
-      .filter(
-        (row) =>
-          (params.active === undefined || row.active === params.active) &&
-          (params.is_default === undefined || row.is_default === params.is_default),
-      );
+      .filter((row) => matchesEquals(row, params, ['active', 'is_default']));
     return paginate(rows, params, '/v1/billing_portal/configurations');
   });
   router.api('POST', '/v1/billing_portal/sessions', ({ sandbox, body }) => {

@@ -7,7 +7,7 @@ import {
   type StoredCheckoutExtras,
 } from '../billing/checkout-session.js';
 import { errors } from '../http/errors.js';
-import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
+import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import {
   addressSpec,
   any,
@@ -141,10 +141,7 @@ export function registerCheckoutSessions(router: Router): void {
       .all<CheckoutSession>('checkout_sessions')
       .filter(
         (row) =>
-          (params.customer === undefined || row.customer === params.customer) &&
-          (params.subscription === undefined || row.subscription === params.subscription) &&
-          (params.payment_intent === undefined || row.payment_intent === params.payment_intent) &&
-          (params.status === undefined || row.status === params.status) &&
+          matchesEquals(row, params, ['customer', 'subscription', 'payment_intent', 'status']) &&
           inRange(row.created, params.created),
       );
     return paginate(rows, params, '/v1/checkout/sessions');

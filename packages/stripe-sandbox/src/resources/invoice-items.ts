@@ -4,7 +4,7 @@ import { addLinesToDraft, lineFromItem } from '../billing/invoice-drafts.js';
 import type { Invoice } from '../billing/invoices.js';
 import { amountForQuantity } from '../billing/rating.js';
 import { errors } from '../http/errors.js';
-import { type ListParams, listParams, paginate } from '../http/list.js';
+import { type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import { bool, decimal, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import { newId } from '../state/ids.js';
@@ -133,8 +133,7 @@ export function registerInvoiceItems(router: Router): void {
       .all<InvoiceItem>('invoiceitems')
       .filter(
         (row) =>
-          (params.customer === undefined || row.customer === params.customer) &&
-          (params.invoice === undefined || row.invoice === params.invoice) &&
+          matchesEquals(row, params, ['customer', 'invoice']) &&
           (params.pending === undefined || (row.invoice === null) === params.pending),
       );
     return paginate(rows, params, '/v1/invoiceitems');

@@ -10,7 +10,7 @@ import {
   voidInvoice,
 } from '../billing/invoices.js';
 import { errors } from '../http/errors.js';
-import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
+import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import { any, arr, bool, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import type { Sandbox } from '../sandbox.js';
@@ -164,10 +164,9 @@ export function registerInvoices(router: Router): void {
       .all<Invoice>('invoices')
       .filter(
         (row) =>
-          (params.customer === undefined || row.customer === params.customer) &&
+          matchesEquals(row, params, ['customer', 'status']) &&
           (params.subscription === undefined ||
             row.parent?.subscription_details?.subscription === params.subscription) &&
-          (params.status === undefined || row.status === params.status) &&
           inRange(row.created, params.created),
       );
     return paginate(rows, params, '/v1/invoices');

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { charge, type PaymentIntent } from '../billing/payments.js';
 import { errors } from '../http/errors.js';
-import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
+import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import { any, bool, int, metadata, oneOf, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import { newId } from '../state/ids.js';
@@ -67,11 +67,7 @@ export function registerPaymentIntents(router: Router): void {
     );
     const rows = sandbox.store
       .all<PaymentIntent>('payment_intents')
-      .filter(
-        (row) =>
-          (params.customer === undefined || row.customer === params.customer) &&
-          inRange(row.created, params.created),
-      );
+      .filter((row) => matchesEquals(row, params, ['customer']) && inRange(row.created, params.created));
     return paginate(rows, params, '/v1/payment_intents');
   });
   router.api('POST', '/v1/refunds', ({ sandbox, body }) => {

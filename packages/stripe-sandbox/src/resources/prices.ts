@@ -1,4 +1,4 @@
-import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
+import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import {
   any,
   arr,
@@ -120,10 +120,7 @@ export function registerPrices(router: Router): void {
       .all<Price>('prices')
       .filter(
         (row) =>
-          (params.active === undefined || row.active === params.active) &&
-          (params.currency === undefined || row.currency === params.currency) &&
-          (params.product === undefined || row.product === params.product) &&
-          (params.type === undefined || row.type === params.type) &&
+          matchesEquals(row, params, ['active', 'currency', 'product', 'type']) &&
           (params.lookup_keys === undefined ||
             (row.lookup_key !== null && params.lookup_keys.includes(row.lookup_key))) &&
           (params.recurring?.interval === undefined ||

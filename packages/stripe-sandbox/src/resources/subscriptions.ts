@@ -3,7 +3,7 @@ import { changeSubscription, type SubscriptionChange } from '../billing/subscrip
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
 import type { Subscription } from '../billing/subscription-state.js';
 import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
-import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
+import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import {
   any,
   arr,
@@ -136,9 +136,8 @@ export function registerSubscriptions(router: Router): void {
     );
     const rows = sandbox.store.all<Subscription>('subscriptions').filter(
       (row) =>
-        (params.customer === undefined || row.customer === params.customer) &&
+        matchesEquals(row, params, ['customer', 'test_clock']) &&
         (params.price === undefined || row.items.data.some((item) => item.price.id === params.price)) &&
-        (params.test_clock === undefined || row.test_clock === params.test_clock) &&
         // Stripe's default list hides canceled subscriptions; `status=all` shows everything.
         (params.status === 'all' ||
           (params.status === undefined ? row.status !== 'canceled' : row.status === params.status)) &&
