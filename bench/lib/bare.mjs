@@ -13,6 +13,7 @@ export async function startBareServer(port) {
   await new Promise((resolve) => child.stdout.once('data', resolve));
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -65,6 +65,7 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     baseUrl,
+    pid: child.pid,
     async api(method, urlPath, body) {
       const response = await fetch(`${baseUrl}${urlPath}`, {
         method,

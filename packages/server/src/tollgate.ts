@@ -49,6 +49,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     const now = options.now ?? (() => new Date());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
+    const checks = await createCheckService(database, options.catalog, { trialPlanExecutions });
     await recordCatalogVersion(database.db, options.catalog, now());
     const context: AppContext = {
       db: database.db,
@@ -72,7 +73,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         },
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
-        checks: createCheckService(database, options.catalog, { trialPlanExecutions }),
+        checks,
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
@@ -82,7 +83,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       database,
       async close() {
         await app.close();
-        await context.metering.checks.drain();
+        await checks.drain();
+        await checks.close();
         await apiKeys.close();
         await database.close();
       },

@@ -113,4 +113,32 @@ describe('createBatcher', () => {
     await draining;
     expect(drained).toBe(true);
   });
+  it('never runs one key in two batches at once; other keys go ahead in the next batch', async () => {
+    const runner = recordingRunner();
+    // Key: the tens digit (an organization, say).
+    const batcher = createBatcher({
+      run: runner.run,
+      maxBatchSize: 100,
+      maxConcurrentBatches: 2,
+      keyOf: (input: number) => String(Math.floor(input / 10)),
+    });
+    const first = [batcher.submit(11), batcher.submit(21)];
+    await turn();
+    expect(runner.batches).toEqual([[11, 21]]);
+    // 12 and 22 share keys with the running batch and wait; 31 and 41 go ahead, in order.
+    const second = [batcher.submit(12), batcher.submit(31), batcher.submit(22), batcher.submit(41)];
+    await turn();
+    expect(runner.batches).toEqual([
+      [11, 21],
+      [31, 41],
+    ]);
+    runner.finishers.shift()?.();
+    await Promise.all(first);
+    await turn();
+    expect(runner.batches[2]).toEqual([12, 22]);
+    runner.finishers.shift()?.();
+    runner.finishers.shift()?.();
+    expect(await Promise.all(second)).toEqual([120, 310, 220, 410]);
+    expect(runner.maxRunning()).toBe(2);
+  });
 });

@@ -26,6 +26,12 @@ export type BatcherOptions<Input, Output> = {
    */
   weigh?: (input: Input) => number;
   maxBatchWeight?: number;
+  /**
+   * Items with the same key never run in two batches at once: while a batch holding a key runs, the
+   * key's later items wait (in their order) and the next batch takes other keys' items. Concurrent
+   * consumes of one organization would only queue on each other's row locks in the database.
+   */
+  keyOf?: (input: Input) => string;
 };
 
 type Pending<Input, Output> = {
@@ -35,7 +41,8 @@ type Pending<Input, Output> = {
 };
 
 export function createBatcher<Input, Output>(options: BatcherOptions<Input, Output>): Batcher<Input, Output> {
-  const queue: Pending<Input, Output>[] = [];
+  let queue: Pending<Input, Output>[] = [];
+  const heldKeys = new Set<string>();
   let running = 0;
   let scheduled = false;
   let idle: Array<() => void> = [];
@@ -47,27 +54,56 @@ export function createBatcher<Input, Output>(options: BatcherOptions<Input, Outp
     for (const resolve of waiting) resolve();
   };
 
-  const takeBatch = () => {
-    const { weigh, maxBatchWeight = Number.POSITIVE_INFINITY } = options;
+  const takeBatch = (): Pending<Input, Output>[] => {
+    const { weigh, maxBatchWeight = Number.POSITIVE_INFINITY, keyOf } = options;
     let count = 0;
     let weight = 0;
-    for (const item of queue) {
-      if (count === options.maxBatchSize) break;
-      const itemWeight = weigh ? weigh(item.input) : 1;
-      if (count > 0 && weight + itemWeight > maxBatchWeight) break;
-      count += 1;
-      weight += itemWeight;
+    if (!keyOf) {
+      for (const item of queue) {
+        if (count === options.maxBatchSize) break;
+        const itemWeight = weigh ? weigh(item.input) : 1;
+        if (count > 0 && weight + itemWeight > maxBatchWeight) break;
+        count += 1;
+        weight += itemWeight;
+      }
+      return queue.splice(0, count);
     }
-    return queue.splice(0, count);
+    const batch: Pending<Input, Output>[] = [];
+    const left: Pending<Input, Output>[] = [];
+    let full = false;
+    for (const item of queue) {
+      const itemWeight = weigh ? weigh(item.input) : 1;
+      full ||= count === options.maxBatchSize || (count > 0 && weight + itemWeight > maxBatchWeight);
+      if (full || heldKeys.has(keyOf(item.input))) left.push(item);
+      else {
+        batch.push(item);
+        count += 1;
+        weight += itemWeight;
+      }
+    }
+    queue = left;
+    return batch;
+  };
+
+  const holdKeys = (batch: readonly Pending<Input, Output>[], hold: boolean) => {
+    const { keyOf } = options;
+    if (!keyOf) return;
+    for (const item of batch) {
+      if (hold) heldKeys.add(keyOf(item.input));
+      else heldKeys.delete(keyOf(item.input));
+    }
   };
 
   const dispatch = () => {
     scheduled = false;
     while (queue.length > 0 && running < options.maxConcurrentBatches) {
       const batch = takeBatch();
+      if (batch.length === 0) break;
       running += 1;
+      holdKeys(batch, true);
       runBatch(batch).finally(() => {
         running -= 1;
+        holdKeys(batch, false);
         if (queue.length > 0) dispatch();
         else settleIdle();
       });

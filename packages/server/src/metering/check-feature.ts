@@ -11,7 +11,12 @@ import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { countMembers } from '../members/service.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
-import { type CheckState, type CheckStateRequest, loadCheckStates } from './check-state.js';
+import {
+  type BillingState,
+  type CheckState,
+  type CheckStateRequest,
+  loadCheckStates,
+} from './check-state.js';
 import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckInput = {
@@ -31,6 +36,8 @@ export type CheckOptions = {
    * the server shares one round trip among concurrent checks (see check-service.ts).
    */
   loadState?: (request: CheckStateRequest) => Promise<CheckState | undefined>;
+  /** The billing state alone: a consume reads its counter under lock in its own transaction. */
+  loadBilling?: (request: CheckStateRequest) => Promise<BillingState | undefined>;
   consume?: (item: ConsumeItem) => Promise<CheckAnswer>;
 };
 
@@ -49,8 +56,10 @@ export async function checkFeature(
     feature: { code: input.feature, reset: feature.reset },
     now,
   };
-  const state = options.loadState
-    ? await options.loadState(stateRequest)
+  const consumesCounter = input.consume && feature.kind === 'metered';
+  const load = (consumesCounter ? options.loadBilling : undefined) ?? options.loadState;
+  const state = load
+    ? await load(stateRequest)
     : (await loadCheckStates(db, [stateRequest], catalog.defaultPlanCode))[0];
   if (!state) throw notFound('organization', input.organizationId);
   const { context } = state;
@@ -73,7 +82,7 @@ export async function checkFeature(
       'seats follow the organization members; add a member instead of consuming',
     );
   }
-  if (input.consume && feature.kind === 'metered') {
+  if (consumesCounter) {
     const item = { input, context, now };
     if (options.consume) return options.consume(item);
     const [answer] = await consumeBatch(db, catalog, [item]);
@@ -81,7 +90,9 @@ export async function checkFeature(
     if (!answer) throw new Error('consume batch answered nothing');
     return answer;
   }
-  return decideWithoutConsuming(db, catalog, context, state.used, input);
+  const { used } = state as Partial<CheckState>;
+  if (used === undefined) throw new Error('a check without consume needs the counter in its state');
+  return decideWithoutConsuming(db, catalog, context, used, input);
 }
 
 async function decideWithoutConsuming(

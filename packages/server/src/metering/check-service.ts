@@ -4,34 +4,47 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { CheckAnswer } from './check-answer.js';
 import { type CheckInput, checkFeature } from './check-feature.js';
 import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
+import { type CheckStateCacheOptions, createCheckStateCache } from './check-state-cache.js';
 import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckService = {
   check(input: CheckInput, now: Date): Promise<CheckAnswer>;
+  /**
+   * Tell the checks that this process just committed writes to these organizations' counters
+   * (usage) or plans and subscriptions (billing), so its next checks read them again.
+   */
+  invalidateUsage(organizationIds: Iterable<string>): void;
+  invalidateBilling(organizationIds: Iterable<string>): void;
   /** Resolves once every check in flight is answered (graceful shutdown). */
   drain(): Promise<void>;
+  close(): Promise<void>;
 };
 
 export type CheckServiceOptions = {
   trialPlanExecutions: number;
   /** Concurrent reads of check state (each one query for a whole batch); default 1, so batches grow with the load. */
   maxConcurrentReads?: number;
-  /** Concurrent consume transactions; default 1, so batches grow under load instead of queuing on locks. */
+  /**
+   * Concurrent consume transactions (default 2). One organization's consumes never run in two at
+   * once, so they grow into one batch instead of queuing on each other's counter locks.
+   */
   maxConcurrentConsumes?: number;
   maxBatchSize?: number;
+  cache?: CheckStateCacheOptions;
 };
 
 /**
- * Checks for the server: concurrent checks share one query for their state and concurrent
- * consumes one transaction, because on a busy server the database round trip, not the decision,
- * is what each check costs (docs/performance.md). A lone check still goes out at once, at the end
- * of the event-loop turn it arrived in.
+ * Checks for the server. On a busy server the database round trip, not the decision, is what each
+ * check costs (docs/performance.md), so check states are remembered while nothing they depend on
+ * changes (check-state-cache.ts), concurrent checks that must read share one query, and concurrent
+ * consumes one transaction. A lone read still goes out at once, at the end of the event-loop turn
+ * it arrived in.
  */
-export function createCheckService(
-  database: Pick<DatabaseHandle, 'db' | 'queryPrepared'>,
+export async function createCheckService(
+  database: Pick<DatabaseHandle, 'db' | 'queryPrepared' | 'listen'>,
   catalog: Catalog,
   options: CheckServiceOptions,
-): CheckService {
+): Promise<CheckService> {
   const { db } = database;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const states = createBatcher<CheckStateRequest, CheckState | undefined>({
@@ -39,20 +52,32 @@ export function createCheckService(
     maxBatchSize,
     maxConcurrentBatches: options.maxConcurrentReads ?? 1,
   });
+  const cache = await createCheckStateCache(database, states.submit, options.cache);
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
-    run: (items) => consumeBatch(db, catalog, items),
+    async run(items) {
+      try {
+        return await consumeBatch(db, catalog, items);
+      } finally {
+        cache.invalidateUsage(items.map((item) => item.input.organizationId));
+      }
+    },
     maxBatchSize,
-    maxConcurrentBatches: options.maxConcurrentConsumes ?? 1,
+    maxConcurrentBatches: options.maxConcurrentConsumes ?? 2,
+    keyOf: (item) => item.input.organizationId,
   });
   return {
     check: (input, now) =>
       checkFeature(db, catalog, input, now, {
         trialPlanExecutions: options.trialPlanExecutions,
-        loadState: states.submit,
+        loadState: cache.get,
+        loadBilling: cache.getBilling,
         consume: consumes.submit,
       }),
+    invalidateUsage: cache.invalidateUsage,
+    invalidateBilling: cache.invalidateBilling,
     async drain() {
       await Promise.all([states.drain(), consumes.drain()]);
     },
+    close: cache.close,
   };
 }

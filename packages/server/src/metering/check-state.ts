@@ -12,7 +12,9 @@ export type CheckStateRequest = {
   now: Date;
 };
 
-export type CheckState = { context: BillingContext; used: Decimal; trialOrganization: boolean };
+/** What a check needs to know about the organization, whatever the feature. */
+export type BillingState = { context: BillingContext; trialOrganization: boolean };
+export type CheckState = BillingState & { used: Decimal };
 
 type Row = BillingContextRow & {
   request_index: number;

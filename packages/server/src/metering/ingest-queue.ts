@@ -13,6 +13,8 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
   concurrentTransactions?: number;
   /** Events one transaction takes at most, so a statement stays a few hundred kilobytes. */
   maxEventsPerTransaction?: number;
+  /** Told, right after each transaction ends, which organizations' counters it may have moved. */
+  afterStore?: (organizationIds: Set<string>) => void;
 };
 
 /**
@@ -24,7 +26,13 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
  */
 export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
   const groups = createBatcher<PreparedBatch, IngestResult>({
-    run: (batches) => storeTogether(db, batches, options),
+    async run(batches) {
+      try {
+        return await storeTogether(db, batches, options);
+      } finally {
+        options.afterStore?.(organizationsOf(batches));
+      }
+    },
     maxBatchSize: Number.POSITIVE_INFINITY,
     maxConcurrentBatches: options.concurrentTransactions ?? 2,
     weigh: (batch) => batch.candidates.length,
@@ -40,6 +48,13 @@ export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
     },
     drain: groups.drain,
   };
+}
+
+function organizationsOf(batches: readonly PreparedBatch[]): Set<string> {
+  const organizationIds = new Set<string>();
+  for (const batch of batches)
+    for (const event of batch.candidates) organizationIds.add(event.organizationId);
+  return organizationIds;
 }
 
 async function storeTogether(

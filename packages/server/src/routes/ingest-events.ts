@@ -27,6 +27,7 @@ export function registerIngestEventsRoute(app: App, context: AppContext) {
     catalog: context.catalog,
     window: context.metering.eventWindow,
     debitCreditsForEvent: context.metering.debitCreditsForEvent,
+    afterStore: context.metering.checks.invalidateUsage,
   });
   app.post(
     '/v1/events',

@@ -45,6 +45,7 @@ export function registerUpdateOrganizationRoute(app: App, context: AppContext) {
         },
         requestActor(request, context),
       );
+      context.metering.checks.invalidateBilling([organization.id]);
       return toOrganizationResponse(organization);
     },
   );

@@ -1,0 +1,173 @@
+import { counterPeriodAt, type Decimal } from '@tollgate/core';
+import type { DatabaseHandle } from '../db/client.js';
+import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
+
+/**
+ * Migration 0004's triggers announce here, at commit, whose check state changed: a first line
+ * `billing` (the organization or its subscriptions) or `usage` (its organization-wide counters),
+ * then the organization ids, one per line.
+ */
+export const CHECK_STATE_CHANGED_CHANNEL = 'tollgate_check_state_changed';
+
+export type CheckStateCache = {
+  /** What a check reads (billing state and counter): remembered if still valid at `request.now`, else loaded. */
+  get(request: CheckStateRequest): Promise<CheckState | undefined>;
+  /** The billing state alone, for consumes, which read their counters under lock in their own transaction. */
+  getBilling(request: CheckStateRequest): Promise<BillingState | undefined>;
+  /**
+   * This process's own writes call these right after they commit, so that its next answers reflect
+   * them without waiting for the notification: usage for counters, billing for plans and subscriptions.
+   */
+  invalidateUsage(organizationIds: Iterable<string>): void;
+  invalidateBilling(organizationIds: Iterable<string>): void;
+  close(): Promise<void>;
+};
+
+export type CheckStateCacheOptions = {
+  /** Organizations remembered at most; past it everything is forgotten at once (default 100,000). */
+  maxOrganizations?: number;
+};
+
+type RememberedUsage = { used: Decimal; periodStart: number; periodEnd: number };
+
+/**
+ * Remembers each organization's check state between checks, so that a check costs no database
+ * round trip while nothing it reads has changed. The billing state (plan, subscription, period)
+ * changes rarely and is kept apart from the usage counters, which every ingest and consume moves.
+ * Coherence:
+ *
+ * - Every write to those rows, from any process or hand-run SQL, is announced by triggers at commit
+ *   (migration 0004) and forgets it here when the notification lands; this process's own ingest,
+ *   consume and plan writes forget it synchronously after commit, before they answer.
+ * - A load that an invalidation of its organization overtook is answered but not remembered
+ *   (sequence numbers), so an older snapshot never replaces a newer one.
+ * - A billing change forgets the organization's counters too: which counter is current follows
+ *   from the billing state, and a remembered counter always belongs to the remembered billing state.
+ * - Whenever the subscription to notifications is down, nothing is remembered and every check
+ *   reads the database, as before this cache existed.
+ * - A remembered counter is used only while `now` stays in the period it was read for, so a period
+ *   rollover reads again.
+ *
+ * Another process's write thus reaches this process's checks within the notification's delivery
+ * (milliseconds). Consumes are decided in their own transaction on locked counters and stay exact.
+ */
+export async function createCheckStateCache(
+  database: Pick<DatabaseHandle, 'listen'>,
+  load: (request: CheckStateRequest) => Promise<CheckState | undefined>,
+  options: CheckStateCacheOptions = {},
+): Promise<CheckStateCache> {
+  const maxOrganizations = options.maxOrganizations ?? 100_000;
+  const billing = new Map<string, BillingState>();
+  const usage = new Map<string, Map<string, RememberedUsage>>();
+  // Every invalidation takes the next sequence number; a load remembers a part of its answer only if
+  // that part of its organization was not invalidated (nor everything cleared) after the load began.
+  let sequence = 0;
+  let clearedAt = 0;
+  const billingInvalidatedAt = new Map<string, number>();
+  const usageInvalidatedAt = new Map<string, number>();
+  let loadsInFlight = 0;
+  let subscribed = false;
+
+  const forgetAll = () => {
+    sequence += 1;
+    clearedAt = sequence;
+    billing.clear();
+    usage.clear();
+    billingInvalidatedAt.clear();
+    usageInvalidatedAt.clear();
+  };
+  const invalidateUsage = (organizationIds: Iterable<string>) => {
+    for (const organizationId of organizationIds) {
+      sequence += 1;
+      usage.delete(organizationId);
+      // With no load in flight there is nothing to compare against: keep the map small.
+      if (loadsInFlight > 0) usageInvalidatedAt.set(organizationId, sequence);
+    }
+    if (usageInvalidatedAt.size > maxOrganizations) forgetAll();
+  };
+  const invalidateBilling = (organizationIds: Iterable<string>) => {
+    for (const organizationId of organizationIds) {
+      sequence += 1;
+      billing.delete(organizationId);
+      usage.delete(organizationId);
+      if (loadsInFlight > 0) billingInvalidatedAt.set(organizationId, sequence);
+    }
+    if (billingInvalidatedAt.size > maxOrganizations) forgetAll();
+  };
+  const unsubscribe = await database.listen(CHECK_STATE_CHANGED_CHANNEL, {
+    onMessage(payload) {
+      const [kind, ...organizationIds] = payload.split('\n');
+      if (kind === 'usage') invalidateUsage(organizationIds);
+      else invalidateBilling(organizationIds);
+    },
+    onReady() {
+      forgetAll();
+      subscribed = true;
+    },
+    onLost() {
+      subscribed = false;
+      forgetAll();
+    },
+  });
+
+  const remember = (request: CheckStateRequest, state: CheckState, startedAt: number) => {
+    const { organizationId } = request;
+    if (!subscribed || clearedAt > startedAt) return;
+    if ((billingInvalidatedAt.get(organizationId) ?? 0) > startedAt) return;
+    if (billing.size >= maxOrganizations && !billing.has(organizationId)) forgetAll();
+    billing.set(organizationId, { context: state.context, trialOrganization: state.trialOrganization });
+    if ((usageInvalidatedAt.get(organizationId) ?? 0) > startedAt) return;
+    const period = counterPeriodAt(request.feature.reset, state.context, request.now);
+    let features = usage.get(organizationId);
+    if (!features) {
+      features = new Map();
+      usage.set(organizationId, features);
+    }
+    features.set(request.feature.code, {
+      used: state.used,
+      periodStart: period.start.getTime(),
+      periodEnd: period.end.getTime(),
+    });
+  };
+  const loadAndRemember = async (request: CheckStateRequest) => {
+    const startedAt = sequence;
+    loadsInFlight += 1;
+    let state: CheckState | undefined;
+    try {
+      state = await load(request);
+    } finally {
+      loadsInFlight -= 1;
+    }
+    if (state) remember(request, state, startedAt);
+    if (loadsInFlight === 0) {
+      billingInvalidatedAt.clear();
+      usageInvalidatedAt.clear();
+    }
+    return state;
+  };
+
+  return {
+    async get(request) {
+      if (subscribed) {
+        const billingState = billing.get(request.organizationId);
+        const counter = usage.get(request.organizationId)?.get(request.feature.code);
+        const instant = request.now.getTime();
+        if (billingState && counter && instant >= counter.periodStart && instant < counter.periodEnd) {
+          return { ...billingState, used: counter.used };
+        }
+      }
+      return loadAndRemember(request);
+    },
+    async getBilling(request) {
+      const remembered = subscribed ? billing.get(request.organizationId) : undefined;
+      return remembered ?? loadAndRemember(request);
+    },
+    invalidateUsage,
+    invalidateBilling,
+    async close() {
+      subscribed = false;
+      forgetAll();
+      await unsubscribe();
+    },
+  };
+}

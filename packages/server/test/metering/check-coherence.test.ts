@@ -1,0 +1,166 @@
+import { Catalog } from '@tollgate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTollgate, type Tollgate } from '../../src/tollgate.js';
+import { createScratchDatabase, testDatabaseUrl } from '../support/databases.js';
+import { describeEachDatabase, type Harness, TEST_ADMIN_KEY } from '../support/harness.js';
+import { createOrganization, ingest, sqlRows } from './helpers.js';
+import { meteringTestCatalog } from './test-catalog.js';
+
+// Checks answer from remembered state (metering/check-state-cache.ts); these tests change that state
+// in every way it can change and expect the next answers to follow.
+
+const checkExports = async (harness: Harness, organizationId: string, quantity = 1) => {
+  const response = await harness.request('POST', '/v1/check', {
+    body: { organization_id: organizationId, feature: 'exports', quantity },
+  });
+  expect(response.status).toBe(200);
+  return response.body as { allowed: boolean; used: number; limit: number; reason?: string };
+};
+
+/** Asks until `accept` holds (a notification is on its way), failing after about two seconds. */
+async function eventually<T>(ask: () => Promise<T>, accept: (answer: T) => boolean): Promise<T> {
+  let answer = await ask();
+  for (let attempt = 0; attempt < 100 && !accept(answer); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answer = await ask();
+  }
+  return answer;
+}
+
+describeEachDatabase(
+  'checks follow every change to what they read',
+  (harness) => {
+    it("reflect this process's ingestion in the very next answer", async () => {
+      await createOrganization(harness(), 'org_ingest');
+      expect(await checkExports(harness(), 'org_ingest')).toMatchObject({ used: 0, allowed: true });
+      expect(await checkExports(harness(), 'org_ingest')).toMatchObject({ used: 0, allowed: true });
+      await ingest(harness(), [{ id: 'e1', organization_id: 'org_ingest', event: 'exports', quantity: 5 }]);
+      expect(await checkExports(harness(), 'org_ingest')).toMatchObject({
+        used: 5,
+        allowed: false,
+        reason: 'limit_exceeded',
+      });
+    });
+
+    it("reflect this process's consumes in the very next answer", async () => {
+      await createOrganization(harness(), 'org_consume');
+      await checkExports(harness(), 'org_consume');
+      const consumed = await harness().request('POST', '/v1/check', {
+        body: { organization_id: 'org_consume', feature: 'exports', quantity: 2, consume: true },
+      });
+      expect(consumed.body).toMatchObject({ allowed: true, used: 2 });
+      expect(await checkExports(harness(), 'org_consume')).toMatchObject({ used: 2 });
+    });
+
+    it('reflect a plan change made through the API in the very next answer', async () => {
+      await createOrganization(harness(), 'org_upgrade');
+      expect(await checkExports(harness(), 'org_upgrade')).toMatchObject({ limit: 5 });
+      const upgraded = await harness().request('PATCH', '/v1/organizations/org_upgrade', {
+        body: { plan: 'standard' },
+      });
+      expect(upgraded.status).toBe(200);
+      expect(await checkExports(harness(), 'org_upgrade')).toMatchObject({ limit: 100 });
+    });
+
+    it('reflect a subscription changed by hand-run SQL once its notification lands', async () => {
+      await createOrganization(harness(), 'org_sql_billing', 'standard');
+      expect(await checkExports(harness(), 'org_sql_billing')).toMatchObject({ allowed: true });
+      await sqlRows(
+        harness(),
+        "update subscriptions set status = 'canceled' where organization_id = 'org_sql_billing'",
+      );
+      const answer = await eventually(
+        () => checkExports(harness(), 'org_sql_billing'),
+        (body) => !body.allowed,
+      );
+      expect(answer).toMatchObject({ allowed: false, reason: 'subscription_inactive' });
+    });
+
+    it('reflect a counter changed by hand-run SQL once its notification lands', async () => {
+      await createOrganization(harness(), 'org_sql_usage');
+      await ingest(harness(), [
+        { id: 'u1', organization_id: 'org_sql_usage', event: 'exports', quantity: 1 },
+      ]);
+      expect(await checkExports(harness(), 'org_sql_usage')).toMatchObject({ used: 1 });
+      await sqlRows(
+        harness(),
+        "update usage_counters set used = 4 where organization_id = 'org_sql_usage' and project_id = ''",
+      );
+      const answer = await eventually(
+        () => checkExports(harness(), 'org_sql_usage'),
+        (body) => body.used !== 1,
+      );
+      expect(answer).toMatchObject({ used: 4 });
+    });
+
+    it('start from zero when the period rolls over', async () => {
+      harness().clock.set('2026-11-20T12:00:00Z');
+      await createOrganization(harness(), 'org_rollover');
+      await ingest(harness(), [{ id: 'r1', organization_id: 'org_rollover', event: 'exports', quantity: 3 }]);
+      expect(await checkExports(harness(), 'org_rollover')).toMatchObject({ used: 3 });
+      harness().clock.set('2026-12-01T00:00:01Z');
+      expect(await checkExports(harness(), 'org_rollover')).toMatchObject({ used: 0 });
+    });
+  },
+  { catalog: meteringTestCatalog },
+);
+
+// Two server processes on one PostgreSQL database, as a scaled-out deployment runs them: what one
+// writes reaches the other's remembered state through the triggers' notifications.
+describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let writer: Tollgate;
+  let reader: Tollgate;
+  const call = async (tollgate: Tollgate, method: 'POST' | 'PATCH', url: string, body: object) => {
+    const response = await tollgate.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      payload: body,
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+  const readerCheck = async () =>
+    (await call(reader, 'POST', '/v1/check', { organization_id: 'org_shared', feature: 'exports' })).body;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    const options = {
+      databaseUrl: scratch.url,
+      catalog: Catalog.from(meteringTestCatalog),
+      adminKey: TEST_ADMIN_KEY,
+    };
+    writer = await createTollgate(options);
+    reader = await createTollgate(options);
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await reader?.close();
+    await scratch?.drop();
+  });
+
+  it("see the other process's ingestion and plan changes", async () => {
+    expect(
+      (await call(writer, 'POST', '/v1/organizations', { id: 'org_shared', name: 'Shared' })).status,
+    ).toBe(201);
+    expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
+    expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
+    const ingested = await call(writer, 'POST', '/v1/events', {
+      events: [{ id: 's1', organization_id: 'org_shared', event: 'exports', quantity: 5 }],
+    });
+    expect(ingested.body).toMatchObject({ accepted: 1 });
+    expect(await eventually(readerCheck, (body) => body.used === 5)).toMatchObject({
+      allowed: false,
+      used: 5,
+      reason: 'limit_exceeded',
+    });
+    expect((await call(writer, 'PATCH', '/v1/organizations/org_shared', { plan: 'standard' })).status).toBe(
+      200,
+    );
+    // A plan change through the API starts a new period on the new plan (counters from zero).
+    expect(await eventually(readerCheck, (body) => body.limit === 100)).toMatchObject({
+      allowed: true,
+      limit: 100,
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import { toDecimal } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import type { CheckState, CheckStateRequest } from '../../src/metering/check-state.js';
+import {
+  CHECK_STATE_CHANGED_CHANNEL,
+  type CheckStateCache,
+  createCheckStateCache,
+} from '../../src/metering/check-state-cache.js';
+
+// The cache's bookkeeping, with a real (embedded) database carrying the notifications and a load
+// the test controls, so that it can count reads and hold one open while an invalidation overtakes it.
+
+const NOVEMBER = new Date('2026-11-15T12:00:00Z');
+const request = (organizationId: string, now = NOVEMBER): CheckStateRequest => ({
+  organizationId,
+  feature: { code: 'api_calls', reset: 'billing_period' },
+  now,
+});
+const stateWith = (used: number): CheckState => ({
+  context: { planCode: 'free', status: null, interval: null, anchor: null, currentPeriod: null },
+  used: toDecimal(used),
+  trialOrganization: false,
+});
+
+describe('check state cache', () => {
+  let database: DatabaseHandle;
+  let cache: CheckStateCache;
+  let loads: string[];
+  let usedInDatabase: number;
+  let hold: Promise<void> | undefined;
+
+  const notify = async (payload: string) => {
+    await database.db.execute(sql`select pg_notify(${CHECK_STATE_CHANGED_CHANNEL}, ${payload})`);
+  };
+
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: null });
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+  beforeEach(async () => {
+    loads = [];
+    usedInDatabase = 1;
+    hold = undefined;
+    cache = await createCheckStateCache(database, async (loaded) => {
+      loads.push(loaded.organizationId);
+      const used = usedInDatabase;
+      await hold;
+      return stateWith(used);
+    });
+  });
+  afterEach(async () => {
+    await cache.close();
+  });
+
+  it('answers a repeated check from memory, without a second read', async () => {
+    expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(1);
+    usedInDatabase = 2;
+    expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(1);
+    expect(loads).toEqual(['org_a']);
+  });
+
+  it('reads again after a usage notification, keeping the billing state', async () => {
+    await cache.get(request('org_a'));
+    await cache.get(request('org_b'));
+    usedInDatabase = 7;
+    await notify('usage\norg_a');
+    expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(7);
+    expect((await cache.get(request('org_b')))?.used.toNumber()).toBe(1);
+    await cache.getBilling(request('org_a'));
+    expect(loads).toEqual(['org_a', 'org_b', 'org_a']);
+  });
+
+  it('reads the billing state again after a billing notification, counters included', async () => {
+    await cache.get(request('org_a'));
+    await notify('billing\norg_a');
+    await cache.getBilling(request('org_a'));
+    await cache.get(request('org_a'));
+    expect(loads).toEqual(['org_a', 'org_a']);
+  });
+
+  it('does not remember a read that an invalidation overtook', async () => {
+    let release = () => {};
+    hold = new Promise((resolve) => (release = resolve));
+    const overtaken = cache.get(request('org_a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    cache.invalidateUsage(['org_a']);
+    release();
+    expect((await overtaken)?.used.toNumber()).toBe(1);
+    hold = undefined;
+    usedInDatabase = 3;
+    // Had the overtaken read been remembered, this would answer 1 without reading.
+    expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(3);
+    expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(3);
+    expect(loads).toEqual(['org_a', 'org_a']);
+  });
+
+  it('reads again once the period it remembered has ended', async () => {
+    await cache.get(request('org_a'));
+    await cache.get(request('org_a', new Date('2026-11-30T23:59:59Z')));
+    await cache.get(request('org_a', new Date('2026-12-01T00:00:00Z')));
+    expect(loads).toEqual(['org_a', 'org_a']);
+  });
+
+  it('forgets only the organizations a notification names, one per line', async () => {
+    await cache.get(request('org_a'));
+    await notify('usage\norg_0\norg_1\norg_2');
+    await cache.get(request('org_a'));
+    // Ids are split on newlines only: "org_a,org_b" is one (odd but valid) id, not org_a.
+    await notify('usage\norg_a,org_b');
+    await cache.get(request('org_a'));
+    expect(loads).toEqual(['org_a']);
+    await notify('usage\norg_b\norg_a');
+    await cache.get(request('org_a'));
+    expect(loads).toEqual(['org_a', 'org_a']);
+  });
+
+  it('reads every time once it stops listening', async () => {
+    await cache.close();
+    await cache.get(request('org_a'));
+    await cache.get(request('org_a'));
+    expect(loads).toEqual(['org_a', 'org_a']);
+  });
+});
