@@ -39,11 +39,31 @@ export interface CheckInput {
  */
 export function enforcedCeiling(planFeature: PlanFeature, defaultGracePercent: number): Decimal | null {
   if (typeof planFeature === 'boolean' || planFeature.included === 'unlimited') return null;
-  const included = toDecimal(planFeature.included);
-  if (planFeature.cap === 'hard') return included;
-  if (planFeature.overage !== null) return null;
-  const gracePercent = planFeature.grace_percent ?? defaultGracePercent;
-  return included.times(new Decimal(gracePercent).dividedBy(100).plus(1));
+  return limitsOf(planFeature, defaultGracePercent).ceiling;
+}
+
+type MeteredPlanFeature = Exclude<PlanFeature, boolean>;
+type Limits = { limit: Decimal | null; ceiling: Decimal | null; defaultGracePercent: number };
+
+// A plan's grant is fixed once its catalog is loaded, and every check of the feature needs the same
+// two decimals: derive them once per grant instead of parsing and multiplying on every check.
+const limitsByGrant = new WeakMap<MeteredPlanFeature, Limits>();
+
+function limitsOf(planFeature: MeteredPlanFeature, defaultGracePercent: number): Limits {
+  const known = limitsByGrant.get(planFeature);
+  if (known && known.defaultGracePercent === defaultGracePercent) return known;
+  const limit = planFeature.included === 'unlimited' ? null : toDecimal(planFeature.included);
+  let ceiling: Decimal | null = null;
+  if (limit !== null) {
+    if (planFeature.cap === 'hard') ceiling = limit;
+    else if (planFeature.overage === null) {
+      const gracePercent = planFeature.grace_percent ?? defaultGracePercent;
+      ceiling = limit.times(new Decimal(gracePercent).dividedBy(100).plus(1));
+    }
+  }
+  const limits = { limit, ceiling, defaultGracePercent };
+  limitsByGrant.set(planFeature, limits);
+  return limits;
 }
 
 /** May the organization use `quantity` more of this feature now? Denials are values, not errors. */
@@ -74,14 +94,14 @@ export function decideCheck(input: CheckInput): CheckDecision {
       ...inactive,
     };
   }
-  const limit = planFeature.included === 'unlimited' ? null : toDecimal(planFeature.included);
+  const { limit, ceiling } = limitsOf(planFeature, input.defaultGracePercent);
   const remaining = limit === null ? null : Decimal.max(0, limit.minus(used));
   const base = { limit, used, remaining, cap: planFeature.cap, overage: false };
   if (!input.subscriptionActive) return { ...base, allowed: false, reason: 'subscription_inactive' };
-  const ceiling = enforcedCeiling(planFeature, input.defaultGracePercent);
-  if (ceiling !== null && used.plus(quantity).gt(ceiling)) {
+  const usedAfter = used.plus(quantity);
+  if (ceiling !== null && usedAfter.gt(ceiling)) {
     return { ...base, allowed: false, reason: 'limit_exceeded' };
   }
-  const overage = limit !== null && planFeature.overage !== null && used.plus(quantity).gt(limit);
+  const overage = limit !== null && planFeature.overage !== null && usedAfter.gt(limit);
   return { ...base, allowed: true, overage };
 }

@@ -3,10 +3,17 @@ import { createBatcher } from '../db/batcher.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { queryRows } from '../metering/query-rows.js';
+import { hashSecret } from './secrets.js';
 
-/** Finds the live API key with this secret hash: its id, or undefined when unknown or revoked. */
+/** Finds live API keys by their secret. */
 export type ApiKeyLookup = {
-  find(secretHash: string): Promise<string | undefined>;
+  /** The key's id, or undefined when unknown or revoked. `secretHash` saves hashing it again. */
+  find(secret: string, secretHash?: string): Promise<string | undefined>;
+  /**
+   * The id of a live key this process already holds in memory, without hashing its secret (a host
+   * app sends the same key with every request); undefined means only "not in memory".
+   */
+  remembered(secret: string): string | undefined;
   /** Drops a key revoked by this process at once, without waiting for its own notification. */
   forget(keyId: string): void;
   close(): Promise<void>;
@@ -30,6 +37,7 @@ const MAX_CACHED_KEYS = 10_000;
  * revocations could be missed) nothing is remembered and every request asks the database.
  */
 export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiKeyLookup> {
+  // Secret → key id. Keyed by the secret itself, not its hash, so that a known key costs no hashing.
   const known = new Map<string, string>();
   let subscribed = false;
   // Bumped by every revocation and subscription loss, so a lookup that raced one is not remembered.
@@ -40,7 +48,7 @@ export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiK
   };
   const forget = (keyId: string) => {
     generation += 1;
-    for (const [hash, id] of known) if (id === keyId) known.delete(hash);
+    for (const [secret, id] of known) if (id === keyId) known.delete(secret);
   };
   const unsubscribe = await database.listen(API_KEY_REVOKED_CHANNEL, {
     onMessage: forget,
@@ -72,14 +80,15 @@ export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiK
     maxConcurrentBatches: 4,
   });
   return {
-    async find(secretHash) {
-      const remembered = subscribed ? known.get(secretHash) : undefined;
+    remembered: (secret) => (subscribed ? known.get(secret) : undefined),
+    async find(secret, secretHash = hashSecret(secret)) {
+      const remembered = subscribed ? known.get(secret) : undefined;
       if (remembered) return remembered;
       const startedAt = generation;
       const keyId = await lookups.submit(secretHash);
       if (keyId && subscribed && generation === startedAt) {
         if (known.size >= MAX_CACHED_KEYS) known.clear();
-        known.set(secretHash, keyId);
+        known.set(secret, keyId);
       }
       return keyId;
     },

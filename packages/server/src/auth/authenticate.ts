@@ -25,11 +25,14 @@ export async function authenticate(request: FastifyRequest, context: AppContext)
     if (!claims) throw unauthenticated('Invalid or expired session token');
     return { kind: 'organization_session', organizationId: claims.organizationId, userId: claims.userId };
   }
+  // A key already in memory is an API key (the admin key is never looked up, so never remembered).
+  const rememberedKeyId = context.auth.apiKeys.remembered(token);
+  if (rememberedKeyId) return { kind: 'secret_key', keyId: rememberedKeyId };
   const secretHash = hashSecret(token);
   if (equalInConstantTime(secretHash, context.auth.adminKeyHash))
     return { kind: 'secret_key', keyId: ADMIN_KEY_ID };
   if (!token.startsWith(SECRET_KEY_PREFIX)) throw unauthenticated('Invalid API key');
-  const keyId = await context.auth.apiKeys.find(secretHash);
+  const keyId = await context.auth.apiKeys.find(token, secretHash);
   if (!keyId) throw unauthenticated('Invalid or revoked API key');
   return { kind: 'secret_key', keyId };
 }

@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import { registerRoutes } from '../routes/index.js';
 import type { App, AppContext } from './context.js';
 import { errorBody, handleError } from './error-handler.js';
+import { lazyChildLogger } from './lazy-child-logger.js';
 
 export type BuildAppOptions = {
   logger: FastifyServerOptions['logger'];
@@ -49,6 +50,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // With logging off Fastify's own stand-in logger is already free; with pino, make children lazily.
+    ...(options.logger ? { childLoggerFactory: lazyChildLogger } : {}),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -33,7 +33,11 @@ export function toCheckAnswer(
   usedAfter?: Decimal,
 ): CheckAnswer {
   const used = usedAfter ?? decision.used;
-  const remaining = decision.limit === null ? null : jsonNumber(Decimal.max(0, decision.limit.minus(used)));
+  const remainingAfter =
+    usedAfter === undefined || decision.limit === null
+      ? decision.remaining
+      : Decimal.max(0, decision.limit.minus(usedAfter));
+  const remaining = remainingAfter === null ? null : jsonNumber(remainingAfter);
   const answer: CheckAnswer = {
     allowed: decision.allowed,
     feature,

@@ -92,8 +92,21 @@ export async function checkFeature(
   }
   const { used } = state as Partial<CheckState>;
   if (used === undefined) throw new Error('a check without consume needs the counter in its state');
-  return decideWithoutConsuming(db, catalog, context, used, input);
+  if (feature.kind === 'seats') return decideWithoutConsuming(db, catalog, context, used, input);
+  // A metered check's answer follows from its state and quantity alone: remembered states (see
+  // check-state-cache.ts) are the same object until they change, so their answers are kept on them.
+  const answers = answersByState.get(state) ?? new Map<string, CheckAnswer>();
+  const quantityKey = `${input.feature}\u0000${decimalText(input.quantity)}`;
+  const known = answers.get(quantityKey);
+  if (known) return known;
+  const answer = await decideWithoutConsuming(db, catalog, context, used, input);
+  if (answers.size === 0) answersByState.set(state, answers);
+  if (answers.size < MAX_ANSWERS_PER_STATE) answers.set(quantityKey, answer);
+  return answer;
 }
+
+const answersByState = new WeakMap<BillingState, Map<string, CheckAnswer>>();
+const MAX_ANSWERS_PER_STATE = 16;
 
 async function decideWithoutConsuming(
   db: DbOrTx,

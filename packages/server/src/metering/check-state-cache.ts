@@ -1,4 +1,4 @@
-import { counterPeriodAt, type Decimal } from '@tollgate/core';
+import { counterPeriodAt } from '@tollgate/core';
 import type { DatabaseHandle } from '../db/client.js';
 import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
 
@@ -28,7 +28,8 @@ export type CheckStateCacheOptions = {
   maxOrganizations?: number;
 };
 
-type RememberedUsage = { used: Decimal; periodStart: number; periodEnd: number };
+/** The state a check reads, kept as one object so that answers can be remembered against it. */
+type RememberedUsage = { state: CheckState; periodStart: number; periodEnd: number };
 
 /**
  * Remembers each organization's check state between checks, so that a check costs no database
@@ -124,7 +125,7 @@ export async function createCheckStateCache(
       usage.set(organizationId, features);
     }
     features.set(request.feature.code, {
-      used: state.used,
+      state,
       periodStart: period.start.getTime(),
       periodEnd: period.end.getTime(),
     });
@@ -149,12 +150,10 @@ export async function createCheckStateCache(
   return {
     async get(request) {
       if (subscribed) {
-        const billingState = billing.get(request.organizationId);
         const counter = usage.get(request.organizationId)?.get(request.feature.code);
         const instant = request.now.getTime();
-        if (billingState && counter && instant >= counter.periodStart && instant < counter.periodEnd) {
-          return { ...billingState, used: counter.used };
-        }
+        // The same object for every check until it is invalidated (check-feature.ts remembers answers on it).
+        if (counter && instant >= counter.periodStart && instant < counter.periodEnd) return counter.state;
       }
       return loadAndRemember(request);
     },
