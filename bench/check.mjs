@@ -45,12 +45,19 @@ try {
         ),
       );
     }
-    // A host app's own secret key, as production traffic sends (looked up in the database per request).
+    // A host app's own secret key, as production traffic sends. The bare route gets the very same
+    // request bytes (it ignores the header), so the baseline parses what the check parses.
     const { secret } = await server.api('POST', '/v1/api-keys', { name: 'bench' });
     const authHeaders = { authorization: `Bearer ${secret}` };
     const url = `${server.baseUrl}/v1/check`;
     await closedLoop({ url, headers: authHeaders, makeBody: checkBody, connections, durationMs: 2000 });
-    await closedLoop({ url: bareUrl, makeBody: checkBody, connections, durationMs: 2000 });
+    await closedLoop({
+      url: bareUrl,
+      headers: authHeaders,
+      makeBody: checkBody,
+      connections,
+      durationMs: 2000,
+    });
     // Bare route and check alternate in rounds, so a drift of the shared host's speed hits both sides
     // alike; the ratio reported is the median of the rounds' ratios.
     const roundMs = Math.max(1000, Math.floor(durationMs / ROUNDS));
@@ -58,6 +65,7 @@ try {
     for (let round = 0; round < ROUNDS; round += 1) {
       const bareRound = await closedLoop({
         url: bareUrl,
+        headers: authHeaders,
         makeBody: checkBody,
         connections,
         durationMs: roundMs,
@@ -75,7 +83,13 @@ try {
     const median = byRatio[Math.floor(byRatio.length / 2)];
     const bareResult = median.bare;
     const check = median.check;
-    const bareAtRate = await fixedRate({ url: bareUrl, makeBody: checkBody, rate, durationMs });
+    const bareAtRate = await fixedRate({
+      url: bareUrl,
+      headers: authHeaders,
+      makeBody: checkBody,
+      rate,
+      durationMs,
+    });
     const checkSingle = await closedLoop({
       url,
       headers: authHeaders,

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { assertOrganizationAccess, authenticate } from '../auth/authenticate.js';
+import { assertOrganizationAccess, authenticate, rememberedCaller } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import { registerRoutes } from '../routes/index.js';
 import type { App, AppContext } from './context.js';
@@ -68,12 +68,21 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     reply.header('x-request-id', request.id);
     done();
   });
-  app.addHook('preHandler', async (request) => {
+  // A callback hook, so that a known API key (nearly every request) costs no promise.
+  app.addHook('preHandler', (request, _reply, done) => {
     // Swagger UI's own routes carry no config; its pages are public like /openapi.json.
     const auth =
       request.routeOptions.config.auth ??
       (request.routeOptions.url?.startsWith('/docs') ? 'public' : 'secret_key');
-    if (auth === 'public' || request.routeOptions.url === undefined) return;
+    if (auth === 'public' || request.routeOptions.url === undefined) return done();
+    const remembered = rememberedCaller(request, context);
+    if (remembered) {
+      request.principal = remembered;
+      return done();
+    }
+    authorize(request, auth).then(() => done(), done);
+  });
+  const authorize = async (request: FastifyRequest, auth: string) => {
     request.principal = await authenticate(request, context);
     if (request.principal.kind === 'secret_key') return;
     if (auth !== 'organization') {
@@ -87,7 +96,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       request.principal,
       (request.params as { organizationId?: string }).organizationId,
     );
-  });
+  };
 
   await app.register(fastifySwagger, {
     openapi: {

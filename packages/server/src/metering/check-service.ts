@@ -2,13 +2,15 @@ import type { Catalog } from '@tollgate/core';
 import { createBatcher } from '../db/batcher.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { CheckAnswer } from './check-answer.js';
-import { type CheckInput, checkFeature } from './check-feature.js';
+import { answerFromMemory, type CheckInput, checkFeature } from './check-feature.js';
 import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
 import { type CheckStateCacheOptions, createCheckStateCache } from './check-state-cache.js';
 import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckService = {
   check(input: CheckInput, now: Date): Promise<CheckAnswer>;
+  /** The answer `check` would give, when it is known without any I/O (a repeated check); else undefined. */
+  answerFromMemory(input: CheckInput, now: Date): CheckAnswer | undefined;
   /**
    * Tell the checks that this process just committed writes to these organizations' counters
    * (usage) or plans and subscriptions (billing), so its next checks read them again.
@@ -73,6 +75,16 @@ export async function createCheckService(
         loadBilling: cache.getBilling,
         consume: consumes.submit,
       }),
+    answerFromMemory(input, now) {
+      const feature = catalog.feature(input.feature);
+      if (!feature) return undefined;
+      const state = cache.peek({
+        organizationId: input.organizationId,
+        feature: { code: input.feature, reset: feature.reset },
+        now,
+      });
+      return answerFromMemory(catalog, state, input);
+    },
     invalidateUsage: cache.invalidateUsage,
     invalidateBilling: cache.invalidateBilling,
     async drain() {

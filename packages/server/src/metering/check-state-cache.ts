@@ -12,6 +12,8 @@ export const CHECK_STATE_CHANGED_CHANNEL = 'tollgate_check_state_changed';
 export type CheckStateCache = {
   /** What a check reads (billing state and counter): remembered if still valid at `request.now`, else loaded. */
   get(request: CheckStateRequest): Promise<CheckState | undefined>;
+  /** The remembered state only, without a promise: undefined when it would have to be loaded. */
+  peek(request: CheckStateRequest): CheckState | undefined;
   /** The billing state alone, for consumes, which read their counters under lock in their own transaction. */
   getBilling(request: CheckStateRequest): Promise<BillingState | undefined>;
   /**
@@ -147,16 +149,21 @@ export async function createCheckStateCache(
     return state;
   };
 
+  // The same object for every check until it is invalidated (check-feature.ts remembers answers on it).
+  const peek = (request: CheckStateRequest): CheckState | undefined => {
+    if (!subscribed) return undefined;
+    const counter = usage.get(request.organizationId)?.get(request.feature.code);
+    const instant = request.now.getTime();
+    return counter && instant >= counter.periodStart && instant < counter.periodEnd
+      ? counter.state
+      : undefined;
+  };
+
   return {
     async get(request) {
-      if (subscribed) {
-        const counter = usage.get(request.organizationId)?.get(request.feature.code);
-        const instant = request.now.getTime();
-        // The same object for every check until it is invalidated (check-feature.ts remembers answers on it).
-        if (counter && instant >= counter.periodStart && instant < counter.periodEnd) return counter.state;
-      }
-      return loadAndRemember(request);
+      return peek(request) ?? loadAndRemember(request);
     },
+    peek,
     async getBilling(request) {
       const remembered = subscribed ? billing.get(request.organizationId) : undefined;
       return remembered ?? loadAndRemember(request);
