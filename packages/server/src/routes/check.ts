@@ -42,8 +42,6 @@ export const checkResponse = z.object({
 export type CheckResponse = z.infer<typeof checkResponse>;
 
 const CHECK_FIELDS = new Set(Object.keys(checkBody.shape));
-const optional = (value: unknown, valid: (present: unknown) => boolean) =>
-  value === undefined || valid(value);
 
 /**
  * The common, well-formed check body, accepted without zod building a copy of it (this route answers
@@ -54,20 +52,35 @@ function wellFormedCheckBody(data: unknown): z.output<typeof checkBody> | undefi
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   const body = data as Record<string, unknown>;
   for (const key in body) if (!CHECK_FIELDS.has(key)) return undefined;
-  const { feature, idempotency_key: key } = body;
+  const { feature, idempotency_key: key, consume } = body;
   const wellFormed =
     isHostId(body.organization_id) &&
     typeof feature === 'string' &&
     feature.length >= 1 &&
     feature.length <= 63 &&
-    optional(body.quantity, isQuantity) &&
-    optional(body.project_id, isHostId) &&
-    optional(body.user_id, isHostId) &&
-    optional(body.consume, (value) => typeof value === 'boolean') &&
-    optional(key, () => typeof key === 'string' && key.length >= 1 && key.length <= 255);
+    (body.quantity === undefined || isQuantity(body.quantity)) &&
+    (body.project_id === undefined || isHostId(body.project_id)) &&
+    (body.user_id === undefined || isHostId(body.user_id)) &&
+    (consume === undefined || typeof consume === 'boolean') &&
+    (key === undefined || (typeof key === 'string' && key.length >= 1 && key.length <= 255));
   if (!wellFormed) return undefined;
-  return { ...body, consume: body.consume === true } as z.output<typeof checkBody>;
+  // The body was parsed for this request alone: completing it in place spares a copy.
+  body.consume = consume === true;
+  return body as z.output<typeof checkBody>;
 }
+
+/** Answers remembered by the check service are the same object each time; so is their JSON. */
+const answerJson = new WeakMap<object, string>();
+function serializeAnswer(answer: object): string {
+  let json = answerJson.get(answer);
+  if (json === undefined) {
+    json = JSON.stringify(answer);
+    answerJson.set(answer, json);
+  }
+  return json;
+}
+
+const ONE = toDecimal(1);
 
 function checkBodyValidator<Schema>(route: FastifyRouteSchemaDef<Schema>): FastifyValidationResult {
   const withZod = validatorCompiler(route as unknown as FastifyRouteSchemaDef<z.ZodType>);
@@ -92,7 +105,7 @@ export function registerCheckRoute(app: App, context: AppContext) {
       validatorCompiler: checkBodyValidator,
       // The answer is built by toCheckAnswer, typed as CheckAnswer; re-validating it on every check costs
       // more than the check's own decision. Tests validate it against checkResponse.
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      serializerCompiler: () => serializeAnswer,
     },
     // Not async: a repeated check is answered from memory without a promise (check-service.ts).
     (request) => {
@@ -100,7 +113,8 @@ export function registerCheckRoute(app: App, context: AppContext) {
       const input = {
         organizationId: body.organization_id,
         feature: body.feature,
-        quantity: toDecimal(body.quantity === undefined ? 1 : String(body.quantity).trim()),
+        quantity:
+          body.quantity === undefined || body.quantity === 1 ? ONE : toDecimal(String(body.quantity).trim()),
         projectId: body.project_id,
         userId: body.user_id,
         consume: body.consume,
