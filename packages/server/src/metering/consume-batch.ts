@@ -13,22 +13,29 @@ import {
   planConsumes,
   toDecimal,
 } from '@tollgate/core';
-import { type SQL, sql } from 'drizzle-orm';
+import type { PreparedStatement } from '../db/client.js';
+import { queryPreparedIn } from '../db/fixed-statements.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
-import { claimConsumeKeys, consumeAnswersStatement, type StoredAnswer } from './consume-keys.js';
+import {
+  claimConsumeKeys,
+  consumeAnswerRows,
+  consumeAnswersText,
+  type StoredAnswer,
+} from './consume-keys.js';
 import {
   type CounterWrite,
-  counterWriteStatement,
+  counterWriteRows,
+  counterWriteText,
   type LockableCounter,
   lockCounters,
   readCounters,
 } from './counter-locks.js';
 import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
-import { type AlertCrossing, alertStatements } from './record-alerts.js';
+import { type AlertCrossing, alertRows, alertTexts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
-import { rollupUpsertStatement } from './rollups.js';
+import { rollupRows, rollupUpsertText } from './rollups.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 
@@ -97,8 +104,8 @@ async function consumeInTransaction(
   });
   const settled = keys.settle(answers);
   // Execute.
-  const statement = writeStatement(planned, plan.outcomes, settled.toStore, now);
-  if (statement) await tx.execute(statement);
+  const params = writeParameters(planned, plan.outcomes, settled.toStore, now);
+  if (params) await queryPreparedIn(tx, CONSUME_WRITE, params);
   return settled.answers;
 }
 
@@ -152,17 +159,38 @@ async function readUsage(
   return used;
 }
 
+/** A part of the write statement that the batch does not have. */
+const NONE = '[]';
+
 /**
  * One statement for every write, so the batch holds its counters' locks for as few round trips as
  * possible: organization counters set to the usage the plan reached, project counters added to, a
  * usage event per moved consume, crossed alerts with their notifications, and the stored answers.
+ * Prepared, with one fixed text whatever the batch holds (a part it does not have gets no rows), so
+ * that PostgreSQL plans it once per connection rather than on every batch.
  */
-function writeStatement(
+const CONSUME_WRITE: PreparedStatement = (() => {
+  const alerts = alertTexts('$6', '$1');
+  return {
+    name: 'tollgate_consume_write_v1',
+    text: `with counters_set as (${counterWriteText('set', '$2', '$1')}),
+      counters_add as (${counterWriteText('add', '$3', '$1')}),
+      events as (${consumedEventsText('$4')}),
+      rollups as (${rollupUpsertText('$5')}),
+      fired as (${alerts.fired}),
+      notified as (${alerts.notify}),
+      answers as (${consumeAnswersText('$7')})
+    select 1`,
+  };
+})();
+
+/** The parameters of `CONSUME_WRITE`, or undefined when the batch writes nothing. */
+function writeParameters(
   planned: readonly PlannedConsume[],
   outcomes: readonly ConsumeOutcome[],
   answersToStore: readonly StoredAnswer[],
   now: Date,
-): SQL | undefined {
+): string[] | undefined {
   const counterWrites = { set: new Map<string, CounterWrite>(), add: new Map<string, CounterWrite>() };
   const writeCounter = (counter: LockableCounter, mode: 'set' | 'add', value: Decimal, at: Date) => {
     const key = counterKey(counter);
@@ -193,40 +221,35 @@ function writeStatement(
       });
     }
   });
-  const writes: SQL[] = [];
-  for (const mode of ['set', 'add'] as const) {
-    const counters = [...counterWrites[mode].values()];
-    if (counters.length > 0) {
-      writes.push(sql`${sql.raw(`counters_${mode}`)} as (${counterWriteStatement(counters, mode, now)})`);
-    }
-  }
-  if (moved.length > 0) {
-    writes.push(sql`events as (${consumedEventsStatement(moved)})`);
-    // The counter's aggregation is the catalog feature's (planConsume), typed loosely as stored text.
-    const aggregations = new Map(
-      moved.map((item) => [item.input.feature, item.total.aggregation as Aggregation]),
-    );
-    const rollups = foldHourlyRollups(
-      moved.map((item) => ({
-        organizationId: item.input.organizationId,
-        feature: item.input.feature,
-        quantity: item.input.quantity,
-        timestamp: item.now,
-      })),
-      (feature) => aggregations.get(feature),
-    );
-    if (rollups.length > 0) writes.push(sql`rollups as (${rollupUpsertStatement(rollups)})`);
-  }
-  if (crossings.length > 0) {
-    const alerts = alertStatements(crossings, now);
-    writes.push(sql`fired as (${alerts.fired})`, sql`notified as (${alerts.notify})`);
-  }
-  if (answersToStore.length > 0) writes.push(sql`answers as (${consumeAnswersStatement(answersToStore)})`);
-  return writes.length > 0 ? sql`with ${sql.join(writes, sql`, `)} select 1` : undefined;
+  if (moved.length === 0 && answersToStore.length === 0) return undefined;
+  const counterRows = (mode: 'set' | 'add') =>
+    counterWrites[mode].size > 0 ? counterWriteRows([...counterWrites[mode].values()]) : NONE;
+  // The counter's aggregation is the catalog feature's (planConsume), typed loosely as stored text.
+  const aggregations = new Map(
+    moved.map((item) => [item.input.feature, item.total.aggregation as Aggregation]),
+  );
+  const rollups = foldHourlyRollups(
+    moved.map((item) => ({
+      organizationId: item.input.organizationId,
+      feature: item.input.feature,
+      quantity: item.input.quantity,
+      timestamp: item.now,
+    })),
+    (feature) => aggregations.get(feature),
+  );
+  return [
+    now.toISOString(),
+    counterRows('set'),
+    counterRows('add'),
+    moved.length > 0 ? consumedEventRows(moved) : NONE,
+    rollups.length > 0 ? rollupRows(rollups) : NONE,
+    crossings.length > 0 ? alertRows(crossings) : NONE,
+    answersToStore.length > 0 ? consumeAnswerRows(answersToStore) : NONE,
+  ];
 }
 
 /** Each allowed consume is also a usage event, so history, audit and recomputation see it. */
-function consumedEventsStatement(items: ReadonlyArray<ConsumeItem>): SQL {
+function consumedEventRows(items: ReadonlyArray<ConsumeItem>): string {
   const input = items.map((item) => ({
     o: item.input.organizationId,
     i: `consume:${item.input.idempotencyKey ?? randomUUID()}`,
@@ -236,10 +259,15 @@ function consumedEventsStatement(items: ReadonlyArray<ConsumeItem>): SQL {
     q: decimalText(item.input.quantity),
     t: item.now.toISOString(),
   }));
-  return sql`insert into usage_events
+  return JSON.stringify(input);
+}
+
+/** The usage events of `consumedEventRows`, from the json parameter `rows`. */
+function consumedEventsText(rows: string): string {
+  return `insert into usage_events
       (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", received_at)
     select d.o, d.i, d.f, d.f, d.p, d.u, d.q, d.t, d.t
-    from json_to_recordset(${JSON.stringify(input)}::json)
+    from json_to_recordset(${rows}::json)
       as d(o text, i text, f text, p text, u text, q numeric, t timestamptz)
     on conflict do nothing`;
 }

@@ -1,5 +1,5 @@
 import { decimalText, toDecimal } from '@tollgate/core';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 import { conflict } from '../errors.js';
 import type { CheckAnswer } from './check-answer.js';
@@ -175,11 +175,8 @@ export type StoredAnswer = {
   answer: CheckAnswer;
 };
 
-/**
- * Stores each first answer under its claimed key, for the requests that repeat it later: a
- * statement for a WITH clause, an upsert so each row is found through its primary key.
- */
-export function consumeAnswersStatement(entries: readonly StoredAnswer[]): SQL {
+/** The rows of `consumeAnswersText`. */
+export function consumeAnswerRows(entries: readonly StoredAnswer[]): string {
   const input = entries.map((entry) => ({
     o: entry.input.organizationId,
     k: entry.input.idempotencyKey,
@@ -188,9 +185,18 @@ export function consumeAnswersStatement(entries: readonly StoredAnswer[]): SQL {
     t: entry.now.toISOString(),
     r: entry.answer,
   }));
-  return sql`insert into usage_consumptions as c (organization_id, idempotency_key, feature, quantity, created_at, response)
+  return JSON.stringify(input);
+}
+
+/**
+ * Stores each first answer (`consumeAnswerRows`, from the json parameter `rows`) under its claimed
+ * key, for the requests that repeat it later: a statement for a WITH clause, an upsert so each row
+ * is found through its primary key.
+ */
+export function consumeAnswersText(rows: string): string {
+  return `insert into usage_consumptions as c (organization_id, idempotency_key, feature, quantity, created_at, response)
     select d.o, d.k, d.f, d.q, d.t, d.r
-    from json_to_recordset(${JSON.stringify(input)}::json)
+    from json_to_recordset(${rows}::json)
       as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
     on conflict (organization_id, idempotency_key) do update set response = excluded.response`;
 }

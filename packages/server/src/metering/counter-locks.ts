@@ -1,5 +1,7 @@
 import { type Decimal, decimalText, toDecimal } from '@tollgate/core';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import type { PreparedStatement } from '../db/client.js';
+import { queryPreparedIn } from '../db/fixed-statements.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { type CounterKey, counterKey } from './counters.js';
 import { queryRows } from './query-rows.js';
@@ -49,18 +51,24 @@ export async function lockCounters(
       pe: counter.periodEnd.toISOString(),
       a: counter.aggregation,
     }));
-  const rows = await queryRows<CounterUsageRow>(
-    tx,
-    sql`insert into usage_counters as c
-          (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
-        select d.o, d.f, d.ps, d.p, d.pe, d.a, 0, ${now.toISOString()}::timestamptz
-        from json_to_recordset(${JSON.stringify(input)}::json)
-          as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text)
-        on conflict (organization_id, feature, period_start, project_id) do update set used = c.used
-        returning c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used`,
-  );
+  const rows = await queryPreparedIn<CounterUsageRow>(tx, LOCK_COUNTERS, [
+    JSON.stringify(input),
+    now.toISOString(),
+  ]);
   return usageByCounter(rows);
 }
+
+/** Prepared: every consume batch runs it, on PostgreSQL planning it would cost as much as running it. */
+const LOCK_COUNTERS: PreparedStatement = {
+  name: 'tollgate_lock_counters_v1',
+  text: `insert into usage_counters as c
+      (organization_id, feature, period_start, project_id, period_end, aggregation, used, updated_at)
+    select d.o, d.f, d.ps, d.p, d.pe, d.a, 0, $2::timestamptz
+    from json_to_recordset($1::json)
+      as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text)
+    on conflict (organization_id, feature, period_start, project_id) do update set used = c.used
+    returning c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used`,
+};
 
 /** The current usage of counters, without locking them (for counters the caller will not move). */
 export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
@@ -91,12 +99,10 @@ export type CounterWrite = {
 };
 
 /**
- * A statement writing counters, for a WITH clause: `set` makes each counter's usage `value` (the
- * caller holds its lock), `add` adds `value` to it; missing counters are created. It is an upsert
- * rather than UPDATE … FROM so that each row is found through the primary key: the planner would
- * otherwise hash-join the whole (and, under constant updates, bloated) counter table.
+ * The rows of a counter write (`counterWriteText`), in key order so concurrent batches lock counters
+ * in the same order.
  */
-export function counterWriteStatement(writes: readonly CounterWrite[], mode: 'set' | 'add', now: Date): SQL {
+export function counterWriteRows(writes: readonly CounterWrite[]): string {
   const input = [...writes]
     .sort((a, b) => (counterKey(a.counter) < counterKey(b.counter) ? -1 : 1))
     .map((write) => ({
@@ -109,11 +115,23 @@ export function counterWriteStatement(writes: readonly CounterWrite[], mode: 'se
       u: decimalText(write.value),
       l: write.lastEventAt.toISOString(),
     }));
-  const used = mode === 'set' ? sql`excluded.used` : sql`c.used + excluded.used`;
-  return sql`insert into usage_counters as c
+  return JSON.stringify(input);
+}
+
+/**
+ * A statement writing counters, for a WITH clause, reading its rows (`counterWriteRows`) from the
+ * json parameter `rows` and its time from the timestamptz parameter `now`: `set` makes each
+ * counter's usage `value` (the caller holds its lock), `add` adds `value` to it; missing counters
+ * are created. It is an upsert rather than UPDATE … FROM so that each row is found through the
+ * primary key: the planner would otherwise hash-join the whole (and, under constant updates,
+ * bloated) counter table.
+ */
+export function counterWriteText(mode: 'set' | 'add', rows: string, now: string): string {
+  const used = mode === 'set' ? 'excluded.used' : 'c.used + excluded.used';
+  return `insert into usage_counters as c
       (organization_id, feature, period_start, project_id, period_end, aggregation, used, last_event_at, updated_at)
-    select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now.toISOString()}::timestamptz
-    from json_to_recordset(${JSON.stringify(input)}::json)
+    select d.o, d.f, d.ps, d.p, d.pe, d.a, d.u, d.l, ${now}::timestamptz
+    from json_to_recordset(${rows}::json)
       as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text, u numeric, l timestamptz)
     on conflict (organization_id, feature, period_start, project_id) do update
       set used = ${used}, last_event_at = greatest(c.last_event_at, excluded.last_event_at),

@@ -73,7 +73,7 @@ export async function upsertCounters(
     from json_to_recordset(${JSON.stringify(input)}::json)
       as d(o text, f text, ps timestamptz, p text, pe timestamptz, a text, u numeric, l timestamptz)
     on conflict (organization_id, feature, period_start, project_id) do update set
-      used = ${mergeByAggregation('c', 'used')},
+      used = ${sql.raw(mergeByAggregation('c', 'used'))},
       last_event_at = greatest(c.last_event_at, excluded.last_event_at),
       updated_at = excluded.updated_at
     returning organization_id, feature, period_start, project_id, used`,
@@ -91,11 +91,11 @@ export async function upsertCounters(
  * How an upsert merges a stored value (table alias `alias`) with the incoming one, by the row's own
  * aggregation: max keeps the greatest, latest the value with the newest event, the rest add up.
  */
-export function mergeByAggregation(alias: 'c' | 'r', column: 'used' | 'value'): SQL {
-  const stored = sql.raw(`${alias}.${column}`);
-  const incoming = sql.raw(`excluded.${column}`);
-  const storedAt = sql.raw(`${alias}.last_event_at`);
-  return sql`case ${sql.raw(alias)}.aggregation
+export function mergeByAggregation(alias: 'c' | 'r', column: 'used' | 'value'): string {
+  const stored = `${alias}.${column}`;
+  const incoming = `excluded.${column}`;
+  const storedAt = `${alias}.last_event_at`;
+  return `case ${alias}.aggregation
         when 'max' then greatest(${stored}, ${incoming})
         when 'latest' then case
           when ${storedAt} is null or excluded.last_event_at >= ${storedAt} then ${incoming}

@@ -1,10 +1,13 @@
 import { toDecimal } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { withTransaction } from '../../src/db/transaction.js';
 import { AppError } from '../../src/errors.js';
 import type { CheckAnswer } from '../../src/metering/check-answer.js';
 import type { CheckInput } from '../../src/metering/check-feature.js';
 import { loadCheckStates } from '../../src/metering/check-state.js';
 import { consumeBatch } from '../../src/metering/consume-batch.js';
+import { queryRows } from '../../src/metering/query-rows.js';
 import type { Harness } from '../support/harness.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { createOrganization, sqlRows, usageOf } from './helpers.js';
@@ -125,6 +128,42 @@ describeEachDatabase(
         `select count(*)::text as count from notification_outbox where organization_id = 'org_batch_alerts'`,
       );
       expect(outbox).toEqual([{ count: '2' }]);
+    });
+
+    it('locks and writes with statements prepared on the batch transaction connection on PostgreSQL', async () => {
+      await createOrganization(harness(), 'org_batch_prepared');
+      const { db, catalog } = harness().tollgate.context;
+      const now = harness().clock.now;
+      const feature = { code: 'exports', reset: 'billing_period' as const };
+      const [state] = await loadCheckStates(
+        db,
+        [{ organizationId: 'org_batch_prepared', feature, now }],
+        catalog.defaultPlanCode,
+      );
+      if (!state) throw new Error('no organization org_batch_prepared');
+      const input = { organizationId: 'org_batch_prepared', feature: 'exports', consume: true } as const;
+      const prepared = await withTransaction(db, async (tx) => {
+        const answers = await consumeBatch(tx, catalog, [
+          { input: { ...input, quantity: toDecimal(2) }, context: state.context, now },
+          { input: { ...input, quantity: toDecimal(1) }, context: state.context, now },
+        ]);
+        expect(answers.map(allowedUsed)).toEqual([
+          [true, 2],
+          [true, 3],
+        ]);
+        return queryRows<{ name: string }>(
+          tx,
+          sql`select name from pg_prepared_statements
+              where name in ('tollgate_lock_counters_v1', 'tollgate_consume_write_v1') order by name`,
+        );
+      });
+      // PGlite runs them as plain queries: one process, nothing to plan again elsewhere.
+      expect(prepared.map((row) => row.name)).toEqual(
+        harness().target.name === 'postgres'
+          ? ['tollgate_consume_write_v1', 'tollgate_lock_counters_v1']
+          : [],
+      );
+      expect((await usageOf(harness(), 'org_batch_prepared', 'exports')).used).toBe(3);
     });
   },
   { catalog: meteringTestCatalog },
