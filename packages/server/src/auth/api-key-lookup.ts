@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { createBatcher } from '../db/batcher.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { listenForChanges } from '../db/notifications.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { queryRows } from '../metering/query-rows.js';
 import { hashSecret } from './secrets.js';
@@ -39,7 +40,6 @@ const MAX_CACHED_KEYS = 10_000;
 export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiKeyLookup> {
   // Secret → key id. Keyed by the secret itself, not its hash, so that a known key costs no hashing.
   const known = new Map<string, string>();
-  let subscribed = false;
   // Bumped by every revocation and subscription loss, so a lookup that raced one is not remembered.
   let generation = 0;
   const forgetAll = () => {
@@ -50,16 +50,9 @@ export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiK
     generation += 1;
     for (const [secret, id] of known) if (id === keyId) known.delete(secret);
   };
-  const unsubscribe = await database.listen(API_KEY_REVOKED_CHANNEL, {
+  const revocations = await listenForChanges(database, API_KEY_REVOKED_CHANNEL, {
     onMessage: forget,
-    onReady() {
-      forgetAll();
-      subscribed = true;
-    },
-    onLost() {
-      subscribed = false;
-      forgetAll();
-    },
+    forgetAll,
   });
   const lookups = createBatcher<string, string | undefined>({
     async run(hashes) {
@@ -80,23 +73,19 @@ export async function createApiKeyLookup(database: DatabaseHandle): Promise<ApiK
     maxConcurrentBatches: 4,
   });
   return {
-    remembered: (secret) => (subscribed ? known.get(secret) : undefined),
+    remembered: (secret) => (revocations.listening() ? known.get(secret) : undefined),
     async find(secret, secretHash = hashSecret(secret)) {
-      const remembered = subscribed ? known.get(secret) : undefined;
+      const remembered = revocations.listening() ? known.get(secret) : undefined;
       if (remembered) return remembered;
       const startedAt = generation;
       const keyId = await lookups.submit(secretHash);
-      if (keyId && subscribed && generation === startedAt) {
+      if (keyId && revocations.listening() && generation === startedAt) {
         if (known.size >= MAX_CACHED_KEYS) known.clear();
         known.set(secret, keyId);
       }
       return keyId;
     },
     forget,
-    async close() {
-      subscribed = false;
-      forgetAll();
-      await unsubscribe();
-    },
+    close: revocations.stop,
   };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { DatabaseHandle } from './client.js';
 
 export type NotificationHandlers = {
   onMessage(payload: string): void;
@@ -55,5 +56,38 @@ export async function listenOnPostgres(
     const connection = client;
     client = undefined;
     await connection?.end();
+  };
+}
+
+/**
+ * For what a process remembers while PostgreSQL tells it what changes: listens on `channel`, hands
+ * each message to `onMessage`, and calls `forgetAll` whenever messages may have been missed — when
+ * listening starts (or starts again after a reconnection) and when the connection is lost.
+ * `listening()` says whether remembering is safe right now.
+ */
+export async function listenForChanges(
+  database: Pick<DatabaseHandle, 'listen'>,
+  channel: string,
+  handlers: { onMessage(payload: string): void; forgetAll(): void },
+): Promise<{ listening(): boolean; stop(): Promise<void> }> {
+  let listening = false;
+  const unlisten = await database.listen(channel, {
+    onMessage: handlers.onMessage,
+    onReady() {
+      handlers.forgetAll();
+      listening = true;
+    },
+    onLost() {
+      listening = false;
+      handlers.forgetAll();
+    },
+  });
+  return {
+    listening: () => listening,
+    async stop() {
+      listening = false;
+      handlers.forgetAll();
+      await unlisten();
+    },
   };
 }

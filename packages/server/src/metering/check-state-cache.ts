@@ -1,5 +1,6 @@
 import { counterPeriodAt } from '@tollgate/core';
 import type { DatabaseHandle } from '../db/client.js';
+import { listenForChanges } from '../db/notifications.js';
 import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
 
 /**
@@ -69,7 +70,6 @@ export async function createCheckStateCache(
   const billingInvalidatedAt = new Map<string, number>();
   const usageInvalidatedAt = new Map<string, number>();
   let loadsInFlight = 0;
-  let subscribed = false;
 
   const forgetAll = () => {
     sequence += 1;
@@ -97,25 +97,18 @@ export async function createCheckStateCache(
     }
     if (billingInvalidatedAt.size > maxOrganizations) forgetAll();
   };
-  const unsubscribe = await database.listen(CHECK_STATE_CHANGED_CHANNEL, {
+  const changes = await listenForChanges(database, CHECK_STATE_CHANGED_CHANNEL, {
     onMessage(payload) {
       const [kind, ...organizationIds] = payload.split('\n');
       if (kind === 'usage') invalidateUsage(organizationIds);
       else invalidateBilling(organizationIds);
     },
-    onReady() {
-      forgetAll();
-      subscribed = true;
-    },
-    onLost() {
-      subscribed = false;
-      forgetAll();
-    },
+    forgetAll,
   });
 
   const remember = (request: CheckStateRequest, state: CheckState, startedAt: number) => {
     const { organizationId } = request;
-    if (!subscribed || clearedAt > startedAt) return;
+    if (!changes.listening() || clearedAt > startedAt) return;
     if ((billingInvalidatedAt.get(organizationId) ?? 0) > startedAt) return;
     if (billing.size >= maxOrganizations && !billing.has(organizationId)) forgetAll();
     billing.set(organizationId, { context: state.context, trialOrganization: state.trialOrganization });
@@ -151,7 +144,7 @@ export async function createCheckStateCache(
 
   // The same object for every check until it is invalidated (check-feature.ts remembers answers on it).
   const peek = (request: CheckStateRequest): CheckState | undefined => {
-    if (!subscribed) return undefined;
+    if (!changes.listening()) return undefined;
     const counter = usage.get(request.organizationId)?.get(request.feature.code);
     const instant = request.now.getTime();
     return counter && instant >= counter.periodStart && instant < counter.periodEnd
@@ -165,15 +158,11 @@ export async function createCheckStateCache(
     },
     peek,
     async getBilling(request) {
-      const remembered = subscribed ? billing.get(request.organizationId) : undefined;
+      const remembered = changes.listening() ? billing.get(request.organizationId) : undefined;
       return remembered ?? loadAndRemember(request);
     },
     invalidateUsage,
     invalidateBilling,
-    async close() {
-      subscribed = false;
-      forgetAll();
-      await unsubscribe();
-    },
+    close: changes.stop,
   };
 }
