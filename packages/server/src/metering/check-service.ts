@@ -77,13 +77,13 @@ export async function createCheckService(
       }),
     answerFromMemory(input, now) {
       const feature = catalog.feature(input.feature);
-      if (!feature) return undefined;
+      if (input.consume || feature?.kind !== 'metered') return undefined;
       const state = cache.peek({
         organizationId: input.organizationId,
         feature: { code: input.feature, reset: feature.reset },
         now,
       });
-      return answerFromMemory(catalog, state, input);
+      return state && answerFromMemory(state, input);
     },
     invalidateUsage: cache.invalidateUsage,
     invalidateBilling: cache.invalidateBilling,
