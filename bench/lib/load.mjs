@@ -57,7 +57,7 @@ class Connection {
   }
 }
 
-function requestBytes(target, method, headers, body) {
+export function requestBytes(target, method, headers, body) {
   const lines = [`${method} ${target.pathname}${target.search} HTTP/1.1`, `host: ${target.host}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);

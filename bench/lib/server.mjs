@@ -1,7 +1,7 @@
 // Starts a real Tollgate server (the built dist) in its own process, as production runs it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
   await new Promise((resolve, reject) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
+      if (process.env.BENCH_SERVER_STDOUT) appendFileSync(process.env.BENCH_SERVER_STDOUT, chunk);
       output += chunk;
       if (output.includes('Tollgate is running')) resolve();
     });
