@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { listenOnPostgres, type NotificationHandlers } from './notifications.js';
 import * as schema from './schema/index.js';
+import { poolStatementTransactions, type StatementTransactionRunner } from './statement-transaction.js';
 
 export type Schema = typeof schema;
 
@@ -41,6 +42,11 @@ export type DatabaseHandle = {
    * per connection, not on every call), outside any transaction; on PGlite as a plain query.
    */
   queryPrepared<Row>(statement: PreparedStatement, params: unknown[]): Promise<Row[]>;
+  /**
+   * Transactions of fixed statements in two round trips (statement-transaction.ts), on PostgreSQL;
+   * undefined on PGlite, whose callers use a drizzle transaction.
+   */
+  statementTransaction: StatementTransactionRunner | undefined;
   close(): Promise<void>;
 };
 
@@ -79,6 +85,7 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
     async queryPrepared<Row>(statement: PreparedStatement, params: unknown[]) {
       return (await client.query<Row>(statement.text, params)).rows;
     },
+    statementTransaction: undefined,
     async listen(channel, handlers) {
       const unlisten = await client.listen(channel, handlers.onMessage);
       handlers.onReady();
@@ -148,6 +155,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       const result = await pool.query({ name: statement.name, text: statement.text, values: params });
       return result.rows as Row[];
     },
+    statementTransaction: poolStatementTransactions(pool),
     async close() {
       const allClosed =
         openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));

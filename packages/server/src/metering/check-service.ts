@@ -43,7 +43,7 @@ export type CheckServiceOptions = {
  * it arrived in.
  */
 export async function createCheckService(
-  database: Pick<DatabaseHandle, 'db' | 'queryPrepared' | 'listen'>,
+  database: Pick<DatabaseHandle, 'db' | 'queryPrepared' | 'listen' | 'statementTransaction'>,
   catalog: Catalog,
   options: CheckServiceOptions,
 ): Promise<CheckService> {
@@ -58,7 +58,7 @@ export async function createCheckService(
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
     async run(items) {
       try {
-        return await consumeBatch(db, catalog, items);
+        return await consumeBatch(db, catalog, items, database.statementTransaction);
       } finally {
         cache.invalidateUsage(items.map((item) => item.input.organizationId));
       }

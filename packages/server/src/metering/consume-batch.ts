@@ -14,8 +14,12 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import type { PreparedStatement } from '../db/client.js';
-import { queryPreparedIn } from '../db/fixed-statements.js';
-import { type DbOrTx, withTransaction } from '../db/transaction.js';
+import {
+  type StatementSession,
+  type StatementTransactionRunner,
+  withStatementTransaction,
+} from '../db/statement-transaction.js';
+import type { DbOrTx } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
 import {
@@ -57,19 +61,25 @@ type PlannedConsume = ConsumeItem & {
  * events, the crossed alerts and the stored answers in one statement. Each item is answered as if it
  * had arrived alone, and no interleaving with other batches or processes can pass a limit, because
  * the counters stay locked from the read to the commit. An item's own fault (a reused idempotency
- * key) is its Error alone.
+ * key) is its Error alone. With `statementTransaction` (PostgreSQL) and no outer transaction, the
+ * batch is two round trips: BEGIN with the lock, the write with COMMIT.
  */
 export async function consumeBatch(
   db: DbOrTx,
   catalog: Catalog,
   items: readonly ConsumeItem[],
+  statementTransaction?: StatementTransactionRunner,
 ): Promise<Array<CheckAnswer | Error>> {
   if (items.length === 0) return [];
-  return retryTransaction(() => withTransaction(db, (tx) => consumeInTransaction(tx, catalog, items)));
+  return retryTransaction(() =>
+    withStatementTransaction(db, statementTransaction, (session) =>
+      consumeInTransaction(session, catalog, items),
+    ),
+  );
 }
 
 async function consumeInTransaction(
-  tx: DbOrTx,
+  session: StatementSession,
   catalog: Catalog,
   items: readonly ConsumeItem[],
 ): Promise<Array<CheckAnswer | Error>> {
@@ -79,12 +89,12 @@ async function consumeInTransaction(
   );
   // Setup.
   const keys = await claimConsumeKeys(
-    tx,
+    session,
     items.map((item) => item.input),
     items.map((item) => item.now),
   );
   const planned = keys.active.map((index) => planConsume(catalog, index, items[index] as ConsumeItem));
-  const used = await readUsage(tx, planned, now);
+  const used = await readUsage(session, planned, now);
   // Compute.
   const plan = planConsumes(
     planned.map((item) => item.request),
@@ -105,7 +115,7 @@ async function consumeInTransaction(
   const settled = keys.settle(answers);
   // Execute.
   const params = writeParameters(planned, plan.outcomes, settled.toStore, now);
-  if (params) await queryPreparedIn(tx, CONSUME_WRITE, params);
+  if (params) await session.runAndCommit(CONSUME_WRITE, params);
   return settled.answers;
 }
 
@@ -146,7 +156,7 @@ function planConsume(catalog: Catalog, index: number, item: ConsumeItem): Planne
  * read; their organization's lock covers them.
  */
 async function readUsage(
-  tx: DbOrTx,
+  session: StatementSession,
   planned: readonly PlannedConsume[],
   now: Date,
 ): Promise<Map<string, Decimal>> {
@@ -154,8 +164,8 @@ async function readUsage(
   const toRead = new Map<string, LockableCounter>();
   for (const item of planned) (item.movable ? toLock : toRead).set(item.request.counter, item.total);
   for (const key of toLock.keys()) toRead.delete(key);
-  const used = await lockCounters(tx, [...toLock.values()], now);
-  for (const [key, value] of await readCounters(tx, [...toRead.values()])) used.set(key, value);
+  const used = await lockCounters(session, [...toLock.values()], now);
+  for (const [key, value] of await readCounters(session, [...toRead.values()])) used.set(key, value);
   return used;
 }
 

@@ -1,10 +1,9 @@
 import { decimalText, toDecimal } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/transaction.js';
+import type { PreparedStatement } from '../db/client.js';
+import type { StatementSession } from '../db/statement-transaction.js';
 import { conflict } from '../errors.js';
 import type { CheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
-import { queryRows } from './query-rows.js';
 
 type Answer = CheckAnswer | Error;
 
@@ -37,7 +36,7 @@ const reused = () =>
  * a key used twice in the batch is decided once, by its first item.
  */
 export async function claimConsumeKeys(
-  tx: DbOrTx,
+  session: StatementSession,
   inputs: readonly CheckInput[],
   nows: readonly Date[],
 ): Promise<ConsumeKeys> {
@@ -64,19 +63,12 @@ export async function claimConsumeKeys(
         t: (nows[index] as Date).toISOString(),
       };
     });
-    const claimed = await queryRows<{ organization_id: string; idempotency_key: string }>(
-      tx,
-      sql`insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at)
-          select d.o, d.k, d.f, d.q, d.t
-          from json_to_recordset(${JSON.stringify(claimInput)}::json)
-            as d(o text, k text, f text, q numeric, t timestamptz)
-          order by d.o, d.k
-          on conflict do nothing
-          returning organization_id, idempotency_key`,
-    );
+    const claimed = await session.run<{ organization_id: string; idempotency_key: string }>(CLAIM_KEYS, [
+      JSON.stringify(claimInput),
+    ]);
     const claimedKeys = new Set(claimed.map((row) => `${row.organization_id}\u0000${row.idempotency_key}`));
     const priors = await loadPriorAnswers(
-      tx,
+      session,
       firsts.map((index) => inputs[index] as CheckInput).filter((input) => !claimedKeys.has(keyOf(input))),
     );
     for (const index of firsts) {
@@ -134,27 +126,40 @@ function replayOf(record: KeyRecord, input: CheckInput): Answer {
   return answer;
 }
 
+/** Claims keys not seen before; a key another transaction holds waits for it to commit. */
+const CLAIM_KEYS: PreparedStatement = {
+  name: 'tollgate_claim_consume_keys_v1',
+  text: `insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at)
+    select d.o, d.k, d.f, d.q, d.t
+    from json_to_recordset($1::json) as d(o text, k text, f text, q numeric, t timestamptz)
+    order by d.o, d.k
+    on conflict do nothing
+    returning organization_id, idempotency_key`,
+};
+
+const LOAD_PRIOR_ANSWERS: PreparedStatement = {
+  name: 'tollgate_load_consume_answers_v1',
+  text: `select c.organization_id, c.idempotency_key, c.feature, c.quantity::text as quantity, c.response
+    from json_to_recordset($1::json) as d(o text, k text)
+    cross join lateral (
+      select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k offset 0
+    ) c`,
+};
+
 async function loadPriorAnswers(
-  tx: DbOrTx,
+  session: StatementSession,
   inputs: readonly CheckInput[],
 ): Promise<Map<string, { feature: string; quantity: string; answer: Answer }>> {
   const priors = new Map<string, { feature: string; quantity: string; answer: Answer }>();
   if (inputs.length === 0) return priors;
   const input = inputs.map((item) => ({ o: item.organizationId, k: item.idempotencyKey }));
-  const rows = await queryRows<{
+  const rows = await session.run<{
     organization_id: string;
     idempotency_key: string;
     feature: string;
     quantity: string;
     response: CheckAnswer | string | null;
-  }>(
-    tx,
-    sql`select c.organization_id, c.idempotency_key, c.feature, c.quantity::text as quantity, c.response
-        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, k text)
-        cross join lateral (
-          select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k offset 0
-        ) c`,
-  );
+  }>(LOAD_PRIOR_ANSWERS, [JSON.stringify(input)]);
   for (const row of rows) {
     // The first request has committed (the claim waited for it), so its answer is stored.
     if (row.response === null) throw new Error('idempotent consume has no stored answer');

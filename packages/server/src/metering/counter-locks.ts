@@ -1,10 +1,7 @@
 import { type Decimal, decimalText, toDecimal } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
 import type { PreparedStatement } from '../db/client.js';
-import { queryPreparedIn } from '../db/fixed-statements.js';
-import type { DbOrTx } from '../db/transaction.js';
+import type { StatementSession } from '../db/statement-transaction.js';
 import { type CounterKey, counterKey } from './counters.js';
-import { queryRows } from './query-rows.js';
 
 export type LockableCounter = CounterKey & { periodEnd: Date; aggregation: string };
 
@@ -36,7 +33,7 @@ function usageByCounter(rows: readonly CounterUsageRow[]): Map<string, Decimal> 
  * batches queue instead of deadlocking. The no-op update is what takes the row lock on a conflict.
  */
 export async function lockCounters(
-  tx: DbOrTx,
+  session: StatementSession,
   counters: readonly LockableCounter[],
   now: Date,
 ): Promise<Map<string, Decimal>> {
@@ -51,10 +48,7 @@ export async function lockCounters(
       pe: counter.periodEnd.toISOString(),
       a: counter.aggregation,
     }));
-  const rows = await queryPreparedIn<CounterUsageRow>(tx, LOCK_COUNTERS, [
-    JSON.stringify(input),
-    now.toISOString(),
-  ]);
+  const rows = await session.run<CounterUsageRow>(LOCK_COUNTERS, [JSON.stringify(input), now.toISOString()]);
   return usageByCounter(rows);
 }
 
@@ -71,7 +65,10 @@ const LOCK_COUNTERS: PreparedStatement = {
 };
 
 /** The current usage of counters, without locking them (for counters the caller will not move). */
-export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<Map<string, Decimal>> {
+export async function readCounters(
+  session: StatementSession,
+  counters: CounterKey[],
+): Promise<Map<string, Decimal>> {
   if (counters.length === 0) return new Map();
   const input = counters.map((counter) => ({
     o: counter.organizationId,
@@ -79,18 +76,20 @@ export async function readCounters(tx: DbOrTx, counters: CounterKey[]): Promise<
     ps: counter.periodStart.toISOString(),
     p: counter.projectId,
   }));
-  const rows = await queryRows<CounterUsageRow>(
-    tx,
-    sql`select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
-        from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text)
-        cross join lateral (
-          select * from usage_counters
-          where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
-          offset 0
-        ) c`,
-  );
+  const rows = await session.run<CounterUsageRow>(READ_COUNTERS, [JSON.stringify(input)]);
   return usageByCounter(rows);
 }
+
+const READ_COUNTERS: PreparedStatement = {
+  name: 'tollgate_read_counters_v1',
+  text: `select c.organization_id, c.feature, c.period_start, c.project_id, c.used::text as used
+    from json_to_recordset($1::json) as d(o text, f text, ps timestamptz, p text)
+    cross join lateral (
+      select * from usage_counters
+      where organization_id = d.o and feature = d.f and period_start = d.ps and project_id = d.p
+      offset 0
+    ) c`,
+};
 
 export type CounterWrite = {
   counter: LockableCounter;

@@ -37,6 +37,8 @@ async function consumeTogether(harness: Harness, requests: Request[]) {
         now,
       };
     }),
+    // The server's own path: on PostgreSQL the two-round-trip statement transaction.
+    harness.tollgate.database.statementTransaction,
   );
 }
 

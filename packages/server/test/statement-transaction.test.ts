@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import { expect, it } from 'vitest';
+import type { PreparedStatement } from '../src/db/client.js';
+import { withStatementTransaction } from '../src/db/statement-transaction.js';
+import { withTransaction } from '../src/db/transaction.js';
+import { queryRows } from '../src/metering/query-rows.js';
+import { describeEachDatabase } from './support/harness.js';
+
+const INSERT: PreparedStatement = {
+  name: 'test_probe_insert_v1',
+  text: 'insert into statement_probe (id, value) values ($1::text, $2::text) returning id, value',
+};
+const READ: PreparedStatement = {
+  name: 'test_probe_read_v1',
+  text: 'select id, value from statement_probe where id = $1::text',
+};
+
+describeEachDatabase('transactions of fixed statements', (harness) => {
+  const setUp = async () => {
+    const { db } = harness().tollgate.context;
+    await db.execute(sql`create table if not exists statement_probe (id text primary key, value text)`);
+    await db.execute(sql`truncate statement_probe`);
+    return { db, runner: harness().tollgate.database.statementTransaction };
+  };
+  const stored = async (id: string) => {
+    const { db } = harness().tollgate.context;
+    return queryRows<{ id: string; value: string | null }>(
+      db,
+      sql`select id, value from statement_probe where id = ${id}`,
+    );
+  };
+
+  it('runs on PostgreSQL without drizzle and on PGlite through it', () => {
+    const runner = harness().tollgate.database.statementTransaction;
+    expect(runner === undefined).toBe(harness().target.name === 'pglite');
+  });
+
+  it('commits with the last statement and returns each statement its own rows', async () => {
+    const { db, runner } = await setUp();
+    const result = await withStatementTransaction(db, runner, async (session) => {
+      const first = await session.run(INSERT, ['a', 'one']);
+      const read = await session.run(READ, ['a']);
+      const last = await session.runAndCommit(INSERT, ['b', 'two']);
+      return { first, read, last };
+    });
+    expect(result).toEqual({
+      first: [{ id: 'a', value: 'one' }],
+      read: [{ id: 'a', value: 'one' }],
+      last: [{ id: 'b', value: 'two' }],
+    });
+    expect(await stored('a')).toEqual([{ id: 'a', value: 'one' }]);
+    expect(await stored('b')).toEqual([{ id: 'b', value: 'two' }]);
+  });
+
+  it('commits at the end when no statement was marked last, and runs nothing for empty work', async () => {
+    const { db, runner } = await setUp();
+    await withStatementTransaction(db, runner, (session) => session.run(INSERT, ['c', 'three']));
+    expect(await stored('c')).toEqual([{ id: 'c', value: 'three' }]);
+    expect(await withStatementTransaction(db, runner, async () => 'nothing')).toBe('nothing');
+  });
+
+  it('passes values exactly as written, quotes and backslashes included, and null as NULL', async () => {
+    const { db, runner } = await setUp();
+    const awkward = `it's "quoted" \\ back\\slash'); drop table statement_probe; -- \u00e9\u4e2d\n$1`;
+    await withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['awkward', awkward]);
+      await session.runAndCommit(INSERT, ['empty', null]);
+    });
+    expect(await stored('awkward')).toEqual([{ id: 'awkward', value: awkward }]);
+    expect(await stored('empty')).toEqual([{ id: 'empty', value: null }]);
+  });
+
+  it('rolls everything back when a statement fails, with the database error, and the connections stay usable', async () => {
+    const { db, runner } = await setUp();
+    // More rounds than the pool has connections, so a connection left in a failed transaction would be met again.
+    for (let round = 0; round < 25; round += 1) {
+      const failed = withStatementTransaction(db, runner, async (session) => {
+        await session.run(INSERT, [`kept_${round}`, 'x']);
+        await session.runAndCommit(INSERT, [`kept_${round}`, 'duplicate']);
+      });
+      // drizzle wraps the driver's error (the cause holds the code); the PostgreSQL runner passes it on.
+      const error = (await failed.catch((caught: unknown) => caught)) as {
+        code?: string;
+        cause?: { code?: string };
+      };
+      expect(error.code ?? error.cause?.code).toBe('23505');
+      expect(await stored(`kept_${round}`)).toEqual([]);
+      await withStatementTransaction(db, runner, (session) => session.run(INSERT, [`after_${round}`, 'y']));
+      expect(await stored(`after_${round}`)).toHaveLength(1);
+    }
+  });
+
+  it('rolls back when the work itself throws after a statement', async () => {
+    const { db, runner } = await setUp();
+    const failed = withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['thrown', 'x']);
+      throw new Error('decided against it');
+    });
+    await expect(failed).rejects.toThrow('decided against it');
+    expect(await stored('thrown')).toEqual([]);
+  });
+
+  it('joins an outer transaction instead of committing on its own', async () => {
+    const { db, runner } = await setUp();
+    const outer = withTransaction(db, async (tx) => {
+      await withStatementTransaction(tx, runner, (session) => session.runAndCommit(INSERT, ['inner', 'x']));
+      throw new Error('abort the outer transaction');
+    });
+    await expect(outer).rejects.toThrow('abort the outer transaction');
+    expect(await stored('inner')).toEqual([]);
+  });
+
+  it('refuses a statement after the commit on PostgreSQL (in a drizzle transaction nothing has committed yet)', async () => {
+    const { db, runner } = await setUp();
+    const late = withStatementTransaction(db, runner, async (session) => {
+      await session.runAndCommit(INSERT, ['committed', 'x']);
+      await session.run(INSERT, ['late', 'y']);
+    });
+    if (runner) await expect(late).rejects.toThrow('after the transaction committed');
+    else await late;
+    expect(await stored('committed')).toHaveLength(1);
+    expect(await stored('late')).toHaveLength(runner ? 0 : 1);
+  });
+});
