@@ -27,6 +27,14 @@ function usageByCounter(rows: readonly CounterUsageRow[]): Map<string, Decimal> 
   return used;
 }
 
+/** `items` sorted by their counters' keys, each key built once rather than in every comparison. */
+function inKeyOrder<T>(items: readonly T[], counterOf: (item: T) => CounterKey): T[] {
+  return items
+    .map((item) => ({ item, key: counterKey(counterOf(item)) }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map((entry) => entry.item);
+}
+
 /**
  * Locks counters for the rest of the transaction and returns their usage, creating missing ones at
  * zero, in one statement. Rows go in key order, the order ingestion locks them in, so concurrent
@@ -38,16 +46,14 @@ export async function lockCounters(
   now: Date,
 ): Promise<Map<string, Decimal>> {
   if (counters.length === 0) return new Map();
-  const input = [...counters]
-    .sort((a, b) => (counterKey(a) < counterKey(b) ? -1 : 1))
-    .map((counter) => ({
-      o: counter.organizationId,
-      f: counter.feature,
-      ps: counter.periodStart.toISOString(),
-      p: counter.projectId,
-      pe: counter.periodEnd.toISOString(),
-      a: counter.aggregation,
-    }));
+  const input = inKeyOrder(counters, (counter) => counter).map((counter) => ({
+    o: counter.organizationId,
+    f: counter.feature,
+    ps: counter.periodStart.toISOString(),
+    p: counter.projectId,
+    pe: counter.periodEnd.toISOString(),
+    a: counter.aggregation,
+  }));
   const rows = await session.run<CounterUsageRow>(LOCK_COUNTERS, [JSON.stringify(input), now.toISOString()]);
   return usageByCounter(rows);
 }
@@ -102,18 +108,16 @@ export type CounterWrite = {
  * in the same order.
  */
 export function counterWriteRows(writes: readonly CounterWrite[]): string {
-  const input = [...writes]
-    .sort((a, b) => (counterKey(a.counter) < counterKey(b.counter) ? -1 : 1))
-    .map((write) => ({
-      o: write.counter.organizationId,
-      f: write.counter.feature,
-      ps: write.counter.periodStart.toISOString(),
-      p: write.counter.projectId,
-      pe: write.counter.periodEnd.toISOString(),
-      a: write.counter.aggregation,
-      u: decimalText(write.value),
-      l: write.lastEventAt.toISOString(),
-    }));
+  const input = inKeyOrder(writes, (write) => write.counter).map((write) => ({
+    o: write.counter.organizationId,
+    f: write.counter.feature,
+    ps: write.counter.periodStart.toISOString(),
+    p: write.counter.projectId,
+    pe: write.counter.periodEnd.toISOString(),
+    a: write.counter.aggregation,
+    u: decimalText(write.value),
+    l: write.lastEventAt.toISOString(),
+  }));
   return JSON.stringify(input);
 }
 
