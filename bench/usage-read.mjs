@@ -3,7 +3,8 @@
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), EVENTS (10000000),
 //      DURATION_S (10), CONNECTIONS (8), RATE (500: fixed rate for the latency run)
 import pg from 'pg';
-import { closedLoop, fixedRate } from './lib/load.mjs';
+import { preciseFixedRate } from './lib/fixed-rate.mjs';
+import { closedLoop } from './lib/load.mjs';
 import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -78,7 +79,7 @@ try {
     await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs: 2000 });
     const single = await closedLoop({ url, method: 'GET', headers: authHeaders, connections: 1, durationMs });
     const closed = await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs });
-    const open = await fixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs });
+    const open = await preciseFixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs, spinMicros: 0 });
     const line = (label, result) =>
       console.log(
         `${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,

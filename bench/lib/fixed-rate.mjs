@@ -1,6 +1,6 @@
-// fixedRate from load.mjs, run by the C generator in fixed-rate.c: Node's timers send up to 3-4 ms late
-// at p99 at 5,000 req/s, which hides a p99 target of 2 ms. The binary is compiled once per version of
-// the source into the temp directory.
+// Open-loop load at a fixed rate, run by the C generator in fixed-rate.c: a generator on Node's
+// timers sent up to 3-4 ms late at p99 at 5,000 req/s, which hid a p99 target of 2 ms. The binary
+// is compiled once per version of the source into the temp directory.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -50,8 +50,10 @@ async function compiled() {
 }
 
 /**
- * Open loop at a fixed rate, as fixedRate in load.mjs, on `connections` keep-alive connections.
- * Request i is built by makeBody(i % distinctRequests). Adds p90, p999, max and sendLatenessP99 (ms).
+ * Open loop at a fixed rate on `connections` keep-alive connections: requests leave on schedule
+ * whatever the answers do, and latency runs from each one's due time, so a stall is not hidden.
+ * Request i is built by makeBody(i % distinctRequests). Returns requests, errors, perSecond and the
+ * p50, p90, p99, p999, max and sendLatenessP99 in ms (the same fields as closedLoop, and more).
  * spinMicros: how long before each due time the generator stops sleeping and polls (at SCHED_IDLE, see
  * fixed-rate.c), so a whole core from 1,000 req/s up; 0 sleeps instead, and sends as late as it wakes.
  */
