@@ -79,7 +79,7 @@ try {
     await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs: 2000 });
     const single = await closedLoop({ url, method: 'GET', headers: authHeaders, connections: 1, durationMs });
     const closed = await closedLoop({ url, method: 'GET', headers: authHeaders, connections, durationMs });
-    const open = await preciseFixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs, spinMicros: 0 });
+    const open = await preciseFixedRate({ url, method: 'GET', headers: authHeaders, rate, durationMs });
     const line = (label, result) =>
       console.log(
         `${label.padEnd(30)} ${format(result.perSecond).padStart(6)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,

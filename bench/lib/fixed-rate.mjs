@@ -54,8 +54,9 @@ async function compiled() {
  * whatever the answers do, and latency runs from each one's due time, so a stall is not hidden.
  * Request i is built by makeBody(i % distinctRequests). Returns requests, errors, perSecond and the
  * p50, p90, p99, p999, max and sendLatenessP99 in ms (the same fields as closedLoop, and more).
- * spinMicros: how long before each due time the generator stops sleeping and polls (at SCHED_IDLE, see
- * fixed-rate.c), so a whole core from 1,000 req/s up; 0 sleeps instead, and sends as late as it wakes.
+ * spinMicros (default 0: sleep, and send as late as the timer wakes): how long before each due time
+ * the generator stops sleeping and polls instead (at SCHED_IDLE, see fixed-rate.c), which takes a
+ * whole core from 1,000 req/s up.
  */
 export async function preciseFixedRate({
   url,
@@ -66,7 +67,7 @@ export async function preciseFixedRate({
   durationMs,
   connections = 64,
   distinctRequests = 4096,
-  spinMicros = 1000,
+  spinMicros = 0,
 }) {
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new Error(`only http: URLs are supported: ${url}`);

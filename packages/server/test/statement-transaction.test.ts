@@ -15,6 +15,11 @@ const READ: PreparedStatement = {
   text: 'select id, value from statement_probe where id = $1::text',
 };
 
+const PREPARED_NAMES: PreparedStatement = {
+  name: 'test_probe_prepared_names_v1',
+  text: "select name from pg_prepared_statements where name like $1::text || '%' order by name",
+};
+
 describeEachDatabase('transactions of fixed statements', (harness) => {
   const setUp = async () => {
     const { db } = harness().tollgate.context;
@@ -88,6 +93,26 @@ describeEachDatabase('transactions of fixed statements', (harness) => {
       await withStatementTransaction(db, runner, (session) => session.run(INSERT, [`after_${round}`, 'y']));
       expect(await stored(`after_${round}`)).toHaveLength(1);
     }
+  });
+
+  it('prepares each statement once per connection on PostgreSQL, then only executes it', async () => {
+    const { db, runner } = await setUp();
+    const namesAfter = (id: string) =>
+      withStatementTransaction(db, runner, async (session) => {
+        await session.run(INSERT, [id, 'x']);
+        return (await session.run<{ name: string }>(PREPARED_NAMES, ['test_probe_'])).map((row) => row.name);
+      });
+    // Rounds land on whichever pool connections are free: each prepares what it lacks, once (a second
+    // PREPARE of a name would fail the round), and then finds both statements prepared.
+    for (let round = 1; round <= 5; round += 1) {
+      const names = await namesAfter(`prepared_${round}`);
+      if (runner) {
+        expect(names).toEqual(
+          expect.arrayContaining(['test_probe_insert_v1_sql', 'test_probe_prepared_names_v1_sql']),
+        );
+      } else expect(names).toEqual([]);
+    }
+    expect(await stored('prepared_5')).toHaveLength(1);
   });
 
   it('rolls back when the work itself throws after a statement', async () => {
