@@ -3,7 +3,9 @@
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), DURATION_S (10),
 //      CONNECTIONS (32), RATE (5000: the fixed rate for the latency run), ORGANIZATIONS (1000),
 //      ROUNDS (5: alternating bare/check rounds sharing DURATION_S, for the closed loop and the fixed rate),
-//      SPIN_US (0: how long before a due time the C generator stops sleeping and polls; see fixed-rate.c)
+//      SPIN_US (0: how long before a due time the C generator stops sleeping and polls; see fixed-rate.c),
+//      CONSUME_CONNECTIONS (32,64: consumes are measured at each level; a closed loop measures the
+//      server's capacity only once it keeps enough requests in flight to saturate it)
 
 import { startBareServer } from './lib/bare.mjs';
 import { preciseFixedRate } from './lib/fixed-rate.mjs';
@@ -18,6 +20,7 @@ const rate = Number(process.env.RATE ?? 5000);
 const organizations = Number(process.env.ORGANIZATIONS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const spinMicros = Number(process.env.SPIN_US ?? 0);
+const consumeConnectionLevels = (process.env.CONSUME_CONNECTIONS ?? '32,64').split(',').map(Number);
 
 const checkBody = (index) =>
   JSON.stringify({
@@ -27,7 +30,7 @@ const checkBody = (index) =>
   });
 const line = (label, result) =>
   console.log(
-    `${label.padEnd(34)} ${format(result.perSecond).padStart(7)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
+    `${label.padEnd(42)} ${format(result.perSecond).padStart(7)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
   );
 
 const bare = await startBareServer(4520);
@@ -124,20 +127,24 @@ try {
         quantity: 1,
         consume: true,
       });
-    const consumeAcross = await closedLoop({
-      url,
-      headers: authHeaders,
-      makeBody: consumeBody((index) => `bench_org_${index % organizations}`),
-      connections,
-      durationMs,
-    });
-    const consumeOne = await closedLoop({
-      url,
-      headers: authHeaders,
-      makeBody: consumeBody(() => 'bench_org_0'),
-      connections,
-      durationMs,
-    });
+    const consumeLevels = [];
+    for (const consumeConnections of consumeConnectionLevels) {
+      const across = await closedLoop({
+        url,
+        headers: authHeaders,
+        makeBody: consumeBody((index) => `bench_org_${index % organizations}`),
+        connections: consumeConnections,
+        durationMs,
+      });
+      const one = await closedLoop({
+        url,
+        headers: authHeaders,
+        makeBody: consumeBody(() => 'bench_org_0'),
+        connections: consumeConnections,
+        durationMs,
+      });
+      consumeLevels.push({ connections: consumeConnections, across, one });
+    }
     // Checks while events stream in for the same organizations: each ingest transaction makes every
     // process forget the state of the organizations it moved, so a share of the checks read it again.
     const eventsPerRequest = 100;
@@ -190,8 +197,10 @@ try {
     console.log(
       `  alongside: ${format(ingested.perSecond * eventsPerRequest)} events/s ingested for the same organizations (2 connections, ${eventsPerRequest} per request)`,
     );
-    line(`consume across ${organizations} organizations`, consumeAcross);
-    line('consume on one organization', consumeOne);
+    for (const level of consumeLevels) {
+      line(`consume across ${organizations} orgs, ${level.connections} conns`, level.across);
+      line(`consume on one org, ${level.connections} conns`, level.one);
+    }
     console.log('  targets: ≥ 5,000/s across organizations, ≥ 2,000/s on one');
   } finally {
     await server.stop();

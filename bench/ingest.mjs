@@ -2,7 +2,10 @@
 // raw batched INSERT of the same rows into a table of the same shape, measured in the same run.
 //   npm run build && node bench/ingest.mjs
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), DURATION_S (15),
-//      CONNECTIONS (8), BATCH (500), SKIP_PGLITE=1
+//      CONNECTIONS (8,16: each level is measured, HTTP and raw alike), BATCH (500), SKIP_PGLITE=1
+// A closed loop's throughput depends on how many requests it keeps in flight; throughput is the
+// server's capacity only once the load saturates it, so each concurrency level is printed, each with
+// its own raw baseline at the same number of connections.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +17,7 @@ import { authHeaders, format, scratchDatabase, startServer } from './lib/server.
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const durationMs = Number(process.env.DURATION_S ?? 15) * 1000;
-const connections = Number(process.env.CONNECTIONS ?? 8);
+const connectionLevels = (process.env.CONNECTIONS ?? '8,16').split(',').map(Number);
 const batchSize = Number(process.env.BATCH ?? 500);
 const organizations = 100;
 const run = randomBytes(3).toString('hex');
@@ -32,24 +35,29 @@ function batch(index) {
   });
 }
 
-async function overHttp(server) {
+async function createOrganizations(server) {
   for (let index = 0; index < organizations; index += 1) {
     await server.api('POST', '/v1/organizations', { id: `bench_org_${index}`, name: `Bench ${index}` });
   }
+}
+
+/** Each level sends batches numbered from its own range, so no level repeats another's event ids. */
+async function overHttp(server, connections, level) {
   const url = `${server.baseUrl}/v1/events`;
   const makeBody = (index) => JSON.stringify({ events: batch(index) });
+  const firstBatch = (level + 1) * 1e7;
   // Warm-up: JIT, connection pool, first pages of the indexes.
   await closedLoop({
     url,
     headers: authHeaders,
-    makeBody: (index) => makeBody(1e6 + index),
+    makeBody: (index) => makeBody(firstBatch + 1e6 + index),
     connections,
     durationMs: 2000,
   });
   const result = await closedLoop({
     url,
     headers: authHeaders,
-    makeBody,
+    makeBody: (index) => makeBody(firstBatch + index),
     connections,
     durationMs,
     check(response) {
@@ -89,10 +97,10 @@ function rawInsert(rows, now) {
 
 const RAW_TABLE = 'create table raw_usage_events (like usage_events including all)';
 
-async function rawPostgres(url) {
+async function rawPostgres(url, connections, level) {
   const pool = new pg.Pool({ connectionString: url, max: connections });
-  await pool.query(RAW_TABLE);
-  let index = 2e6;
+  if (level === 0) await pool.query(RAW_TABLE);
+  let index = (level + 1) * 1e7 + 2e6;
   let batches = 0;
   const started = performance.now();
   const deadline = started + durationMs;
@@ -110,7 +118,7 @@ async function rawPostgres(url) {
   return (batches * batchSize) / seconds;
 }
 
-async function rawPglite() {
+async function rawPglite(level) {
   const directory = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-raw-'));
   const db = await PGlite.create(`${directory}/pglite`);
   // The same shape as the server's table: primary key and the history index.
@@ -118,7 +126,7 @@ async function rawPglite() {
     feature text, project_id text, user_id text, quantity numeric not null, "timestamp" timestamptz not null,
     properties jsonb, received_at timestamptz not null, primary key (organization_id, id));
     create index on usage_events (organization_id, feature, "timestamp"); ${RAW_TABLE};`);
-  let index = 3e6;
+  let index = (level + 1) * 1e7 + 3e6;
   let batches = 0;
   const started = performance.now();
   while (performance.now() < started + durationMs) {
@@ -132,37 +140,48 @@ async function rawPglite() {
   return (batches * batchSize) / seconds;
 }
 
-function report(label, http, raw) {
+function report(label, connections, http, raw) {
   console.log(
-    `${label.padEnd(11)} HTTP ${format(http.eventsPerSecond).padStart(8)} events/s  (p50 ${format(http.p50, 1)} ms, p99 ${format(http.p99, 1)} ms per batch, ${http.errors} errors)` +
+    `${`${label}, ${connections} conns`.padEnd(20)} HTTP ${format(http.eventsPerSecond).padStart(8)} events/s  (p50 ${format(http.p50, 1)} ms, p99 ${format(http.p99, 1)} ms per batch, ${http.errors} errors)` +
       `   raw INSERT ${format(raw).padStart(8)} rows/s   ratio ${format(http.eventsPerSecond / raw, 2)}×`,
   );
 }
 
 console.log(
-  `ingest: batches of ${batchSize}, ${connections} connections, ${durationMs / 1000} s per measurement\n`,
+  `ingest: batches of ${batchSize}, ${connectionLevels.join(' and ')} connections, ${durationMs / 1000} s per measurement\n`,
 );
 const database = await scratchDatabase(databaseUrl);
 try {
   const server = await startServer({ port: 4511, databaseUrl: database.url });
-  let http;
+  const results = [];
   try {
-    http = await overHttp(server);
+    await createOrganizations(server);
+    for (const [level, connections] of connectionLevels.entries()) {
+      results.push({ connections, http: await overHttp(server, connections, level) });
+    }
   } finally {
     await server.stop();
   }
-  report('PostgreSQL', http, await rawPostgres(database.url));
+  // The raw baselines run once the server is gone, so they have the machine to themselves as it had.
+  for (const [level, { connections, http }] of results.entries()) {
+    report('PostgreSQL', connections, http, await rawPostgres(database.url, connections, level));
+  }
 } finally {
   await database.drop();
 }
 if (!process.env.SKIP_PGLITE) {
   const server = await startServer({ port: 4512 });
-  let http;
+  const results = [];
   try {
-    http = await overHttp(server);
+    await createOrganizations(server);
+    for (const [level, connections] of connectionLevels.entries()) {
+      results.push({ connections, http: await overHttp(server, connections, level) });
+    }
   } finally {
     await server.stop();
   }
-  report('PGlite', http, await rawPglite());
+  // PGlite is one embedded connection: its raw baseline has no concurrency to vary, so it runs once.
+  const raw = await rawPglite(0);
+  for (const { connections, http } of results) report('PGlite', connections, http, raw);
 }
 console.log('\ntargets: PostgreSQL ≥ 50,000 events/s and ≥ 0.4× raw; PGlite ≥ 15,000 events/s');

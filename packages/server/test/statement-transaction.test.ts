@@ -95,6 +95,31 @@ describeEachDatabase('transactions of fixed statements', (harness) => {
     }
   });
 
+  it('runs a transaction of one statement as that statement alone: all of it or none of it', async () => {
+    const { db, runner } = await setUp();
+    const INSERT_TWO: PreparedStatement = {
+      name: 'test_probe_insert_two_v1',
+      text: 'insert into statement_probe (id, value) values ($1::text, $2::text), ($3::text, $2::text)',
+    };
+    for (let round = 0; round < 25; round += 1) {
+      // The second row repeats the first one's id: the statement fails and leaves neither row.
+      const failed = withStatementTransaction(db, runner, (session) =>
+        session.runAndCommit(INSERT_TWO, [`lone_${round}`, 'x', `lone_${round}`]),
+      );
+      const error = (await failed.catch((caught: unknown) => caught)) as {
+        code?: string;
+        cause?: { code?: string };
+      };
+      expect(error.code ?? error.cause?.code).toBe('23505');
+      expect(await stored(`lone_${round}`)).toEqual([]);
+      await withStatementTransaction(db, runner, (session) =>
+        session.runAndCommit(INSERT_TWO, [`lone_${round}`, 'y', `lone_${round}_b`]),
+      );
+      expect(await stored(`lone_${round}`)).toEqual([{ id: `lone_${round}`, value: 'y' }]);
+      expect(await stored(`lone_${round}_b`)).toHaveLength(1);
+    }
+  });
+
   it('prepares each statement once per connection on PostgreSQL, then only executes it', async () => {
     const { db, runner } = await setUp();
     const namesAfter = (id: string) =>

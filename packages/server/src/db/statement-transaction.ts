@@ -43,7 +43,7 @@ export function withStatementTransaction<T>(
 /**
  * PostgreSQL's runner over a pool. The transaction's BEGIN travels with its first statement and its
  * COMMIT with its last, as one simple-protocol query each (`BEGIN; EXECUTE …`), so a lock-then-write
- * transaction is two round trips. A simple query takes no parameters, so each statement is
+ * transaction is two round trips, and a transaction of one statement is that statement alone. A simple query takes no parameters, so each statement is
  * prepared once per connection (SQL PREPARE: planned like any prepared statement) and executed with
  * its values as quoted literals (`quoteLiteral`).
  */
@@ -73,11 +73,15 @@ export function poolStatementTransactions(pool: pg.Pool): StatementTransactionRu
         prepared.add(name);
       }
       const values = params.map((value) => (value === null ? 'null' : quoteLiteral(value)));
-      const parts = [
-        ...(begun ? [] : ['begin']),
-        `execute ${name}${values.length > 0 ? `(${values.join(', ')})` : ''}`,
-        ...(commit ? ['commit'] : []),
-      ];
+      const executeText = `execute ${name}${values.length > 0 ? `(${values.join(', ')})` : ''}`;
+      if (!begun && commit) {
+        // A transaction of one statement: a lone statement is its own transaction, committed when it
+        // succeeds and rolled back when it fails, so it needs no BEGIN, COMMIT or ROLLBACK.
+        const result = (await client.query(executeText)) as pg.QueryResult;
+        committed = true;
+        return (result.rows ?? []) as Row[];
+      }
+      const parts = [...(begun ? [] : ['begin']), executeText, ...(commit ? ['commit'] : [])];
       const rowsAt = begun ? 0 : 1;
       begun = true;
       const results = (await client.query(parts.join('; '))) as pg.QueryResult | pg.QueryResult[];

@@ -6,6 +6,7 @@ import { answerFromMemory, type CheckInput, checkFeature } from './check-feature
 import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
 import { type CheckStateCacheOptions, createCheckStateCache } from './check-state-cache.js';
 import { type ConsumeItem, consumeBatch } from './consume-batch.js';
+import { type ConsumeMemory, createConsumeMemory } from './consume-memory.js';
 
 export type CheckService = {
   check(input: CheckInput, now: Date): Promise<CheckAnswer>;
@@ -17,6 +18,8 @@ export type CheckService = {
    */
   invalidateUsage(organizationIds: Iterable<string>): void;
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /** How this process's consume batches went (consume-memory.ts): for metrics and benchmarks. */
+  readonly consumeBatches: ConsumeMemory['batches'];
   /** Resolves once every check in flight is answered (graceful shutdown). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -39,8 +42,9 @@ export type CheckServiceOptions = {
  * Checks for the server. On a busy server the database round trip, not the decision, is what each
  * check costs (docs/performance.md), so check states are remembered while nothing they depend on
  * changes (check-state-cache.ts), concurrent checks that must read share one query, and concurrent
- * consumes one transaction. A lone read still goes out at once, at the end of the event-loop turn
- * it arrived in.
+ * consumes one transaction, decided on the usage the last one left where this process remembers it
+ * (consume-memory.ts). A lone read still goes out at once, at the end of the event-loop turn it
+ * arrived in.
  */
 export async function createCheckService(
   database: Pick<DatabaseHandle, 'db' | 'queryPrepared' | 'listen' | 'statementTransaction'>,
@@ -55,10 +59,11 @@ export async function createCheckService(
     maxConcurrentBatches: options.maxConcurrentReads ?? 1,
   });
   const cache = await createCheckStateCache(database, states.submit, options.cache);
+  const memory = createConsumeMemory();
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
     async run(items) {
       try {
-        return await consumeBatch(db, catalog, items, database.statementTransaction);
+        return await consumeBatch(db, catalog, items, database.statementTransaction, memory);
       } finally {
         cache.invalidateUsage(items.map((item) => item.input.organizationId));
       }
@@ -85,8 +90,13 @@ export async function createCheckService(
       });
       return state && answerFromMemory(state, input);
     },
-    invalidateUsage: cache.invalidateUsage,
+    invalidateUsage(organizationIds) {
+      const ids = [...organizationIds];
+      cache.invalidateUsage(ids);
+      memory.forget(ids);
+    },
     invalidateBilling: cache.invalidateBilling,
+    consumeBatches: memory.batches,
     async drain() {
       await Promise.all([states.drain(), consumes.drain()]);
     },

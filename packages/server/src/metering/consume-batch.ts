@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import {
-  type Aggregation,
   type BillingContext,
   type Catalog,
   type ConsumeOutcome,
+  type ConsumePlan,
   type ConsumeRequest,
   counterPeriodAt,
   type Decimal,
-  decimalText,
-  foldHourlyRollups,
   isSubscriptionActive,
   planConsumes,
-  toDecimal,
 } from '@tollgate/core';
-import type { PreparedStatement } from '../db/client.js';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import {
   type StatementSession,
   type StatementTransactionRunner,
@@ -22,24 +18,12 @@ import {
 import type { DbOrTx } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
-import {
-  claimConsumeKeys,
-  consumeAnswerRows,
-  consumeAnswersText,
-  type StoredAnswer,
-} from './consume-keys.js';
-import {
-  type CounterWrite,
-  counterWriteRows,
-  counterWriteText,
-  type LockableCounter,
-  lockCounters,
-  readCounters,
-} from './counter-locks.js';
+import { claimConsumeKeys, consumeAnswerRows, type StoredAnswer } from './consume-keys.js';
+import type { ConsumeMemory } from './consume-memory.js';
+import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows, NONE } from './consume-writes.js';
+import { expectedUsageRows, type LockableCounter, lockCounters, readCounters } from './counter-locks.js';
 import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
-import { type AlertCrossing, alertRows, alertTexts } from './record-alerts.js';
-import { retryTransaction } from './retry.js';
-import { rollupRows, rollupUpsertText } from './rollups.js';
+import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from './retry.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 
@@ -54,39 +38,162 @@ type PlannedConsume = ConsumeItem & {
   request: ConsumeRequest;
 };
 
+/** How `tollgate_require` (migration 0006) fails a statement: what it checked no longer holds. */
+const CHANGED_SINCE_READ = 'TG409';
+
 /**
- * Consumes a batch of checks in one transaction: claim idempotency keys, lock every organization
- * counter the batch may move (in key order, so concurrent batches and ingestion cannot deadlock),
- * decide all consumes in order in pure code (`planConsumes`), then write the counters, the usage
- * events, the crossed alerts and the stored answers in one statement. Each item is answered as if it
- * had arrived alone, and no interleaving with other batches or processes can pass a limit, because
- * the counters stay locked from the read to the commit. An item's own fault (a reused idempotency
- * key) is its Error alone. With `statementTransaction` (PostgreSQL) and no outer transaction, the
- * batch is two round trips: BEGIN with the lock, the write with COMMIT.
+ * Consumes a batch of checks atomically; each item is answered as if it had arrived alone, and no
+ * interleaving with other batches or processes can pass a limit. An item's own fault (a reused
+ * idempotency key) is its Error alone.
+ *
+ * With `memory` (consume-memory.ts) and no outer transaction, a batch whose counters this process
+ * remembers is decided on that usage and written in one statement that is its own transaction
+ * (`CONSUME_FROM_MEMORY`: one round trip), which writes only if every counter still holds the usage
+ * decided on and every idempotency key is new. Otherwise, or when that statement finds something
+ * changed, the batch is decided under lock (`consumeUnderLock`).
  */
 export async function consumeBatch(
   db: DbOrTx,
   catalog: Catalog,
   items: readonly ConsumeItem[],
   statementTransaction?: StatementTransactionRunner,
+  memory?: ConsumeMemory,
 ): Promise<Array<CheckAnswer | Error>> {
   if (items.length === 0) return [];
+  if (memory && !(db instanceof PgTransaction)) {
+    const answers = await consumeFromMemory(db, catalog, items, memory, statementTransaction);
+    if (answers) return answers;
+  }
+  if (memory) memory.batches.underLock += 1;
   return retryTransaction(() =>
     withStatementTransaction(db, statementTransaction, (session) =>
-      consumeInTransaction(session, catalog, items),
+      consumeUnderLock(session, catalog, items, memory),
     ),
   );
 }
 
-async function consumeInTransaction(
-  session: StatementSession,
-  catalog: Catalog,
-  items: readonly ConsumeItem[],
-): Promise<Array<CheckAnswer | Error>> {
-  const now = items.reduce(
+/** The batch's time: its latest item's. */
+function batchTime(items: readonly ConsumeItem[]): Date {
+  return items.reduce(
     (latest, item) => (item.now > latest ? item.now : latest),
     (items[0] as ConsumeItem).now,
   );
+}
+
+function answersOf(
+  catalog: Catalog,
+  planned: readonly PlannedConsume[],
+  plan: ConsumePlan,
+): Map<number, CheckAnswer> {
+  const answers = new Map<number, CheckAnswer>();
+  planned.forEach((item, position) => {
+    const outcome = plan.outcomes[position] as ConsumeOutcome;
+    const usedAfter = outcome.moved ? outcome.usedAfter : undefined;
+    answers.set(
+      item.index,
+      toCheckAnswer(item.input.feature, outcome.decision, catalog, item.context.planCode, usedAfter),
+    );
+  });
+  return answers;
+}
+
+/** Remembers the usage each counter the batch read reached (decided under lock, or committed). */
+function rememberUsage(
+  memory: ConsumeMemory | undefined,
+  planned: readonly PlannedConsume[],
+  used: ReadonlyMap<string, Decimal>,
+  plan: ConsumePlan,
+): void {
+  if (!memory) return;
+  for (const item of planned) {
+    const key = item.request.counter;
+    const reached = plan.movedCounters.get(key) ?? used.get(key);
+    if (reached !== undefined) memory.remember(item.input.organizationId, item.input.feature, key, reached);
+  }
+}
+
+/**
+ * The one-statement path. Undefined when it does not apply (a counter not remembered, an idempotency
+ * key twice in the batch) or when the statement found a counter or a key changed since it was read:
+ * then nothing was written, and the caller decides the batch under lock.
+ */
+async function consumeFromMemory(
+  db: DbOrTx,
+  catalog: Catalog,
+  items: readonly ConsumeItem[],
+  memory: ConsumeMemory,
+  statementTransaction: StatementTransactionRunner | undefined,
+): Promise<Array<CheckAnswer | Error> | undefined> {
+  const keys = new Set<string>();
+  for (const { input } of items) {
+    if (input.idempotencyKey === undefined) continue;
+    const key = `${input.organizationId}\u0000${input.idempotencyKey}`;
+    if (keys.has(key)) return undefined;
+    keys.add(key);
+  }
+  // Setup: every counter the decisions read must be remembered.
+  const planned = items.map((item, index) => planConsume(catalog, index, item));
+  const used = new Map<string, Decimal>();
+  const expected: Array<{ counter: LockableCounter; used: Decimal }> = [];
+  for (const item of planned) {
+    const key = item.request.counter;
+    if (used.has(key)) continue;
+    const known = memory.usage(item.input.organizationId, item.input.feature, key);
+    if (known === undefined) return undefined;
+    used.set(key, known);
+    expected.push({ counter: item.total, used: known });
+  }
+  // Compute.
+  const plan = planConsumes(
+    planned.map((item) => item.request),
+    used,
+  );
+  const answers = answersOf(catalog, planned, plan);
+  const now = batchTime(items);
+  const toStore: StoredAnswer[] = planned
+    .filter((item) => item.input.idempotencyKey !== undefined)
+    .map((item) => ({ input: item.input, now: item.now, answer: answers.get(item.index) as CheckAnswer }));
+  // Execute, in one statement that checks what the decisions read.
+  const writes = consumeWriteRows(planned, plan.outcomes);
+  try {
+    await withStatementTransaction(db, statementTransaction, (session) =>
+      session.runAndCommit(CONSUME_FROM_MEMORY, [
+        now.toISOString(),
+        ...writes.rows,
+        toStore.length > 0 ? consumeAnswerRows(toStore) : NONE,
+        expectedUsageRows(expected),
+        String(expected.length),
+        String(toStore.length),
+      ]),
+    );
+  } catch (error) {
+    const code = sqlStateOf(error);
+    if (code === CHANGED_SINCE_READ || (code !== undefined && RETRYABLE_CODES.has(code))) {
+      memory.batches.changed += 1;
+      return undefined;
+    }
+    throw error;
+  }
+  memory.batches.fromMemory += 1;
+  rememberUsage(memory, planned, used, plan);
+  return planned.map((item) => answers.get(item.index) as CheckAnswer);
+}
+
+/**
+ * Decides a batch in one transaction: claim idempotency keys, lock every organization counter the
+ * batch may move (in key order, so concurrent batches and ingestion cannot deadlock), decide all
+ * consumes in order in pure code (`planConsumes`), then write the counters, the usage events, the
+ * crossed alerts and the stored answers in one statement. The counters stay locked from the read to
+ * the commit. With `statementTransaction` (PostgreSQL) and no outer transaction, that is two round
+ * trips: BEGIN with the lock, the write with COMMIT.
+ */
+async function consumeUnderLock(
+  session: StatementSession,
+  catalog: Catalog,
+  items: readonly ConsumeItem[],
+  memory: ConsumeMemory | undefined,
+): Promise<Array<CheckAnswer | Error>> {
+  const now = batchTime(items);
   // Setup.
   const keys = await claimConsumeKeys(
     session,
@@ -100,22 +207,19 @@ async function consumeInTransaction(
     planned.map((item) => item.request),
     used,
   );
-  const answers: Array<CheckAnswer | Error | undefined> = new Array(items.length);
-  planned.forEach((item, position) => {
-    const outcome = plan.outcomes[position] as ConsumeOutcome;
-    const usedAfter = outcome.moved ? outcome.usedAfter : undefined;
-    answers[item.index] = toCheckAnswer(
-      item.input.feature,
-      outcome.decision,
-      catalog,
-      item.context.planCode,
-      usedAfter,
-    );
-  });
+  const decided = answersOf(catalog, planned, plan);
+  const answers: Array<CheckAnswer | Error | undefined> = items.map((_, index) => decided.get(index));
   const settled = keys.settle(answers);
   // Execute.
-  const params = writeParameters(planned, plan.outcomes, settled.toStore, now);
-  if (params) await session.runAndCommit(CONSUME_WRITE, params);
+  const writes = consumeWriteRows(planned, plan.outcomes);
+  if (writes.moved || settled.toStore.length > 0) {
+    await session.runAndCommit(CONSUME_WRITE, [
+      now.toISOString(),
+      ...writes.rows,
+      settled.toStore.length > 0 ? consumeAnswerRows(settled.toStore) : NONE,
+    ]);
+  }
+  rememberUsage(memory, planned, used, plan);
   return settled.answers;
 }
 
@@ -167,117 +271,4 @@ async function readUsage(
   const used = await lockCounters(session, [...toLock.values()], now);
   for (const [key, value] of await readCounters(session, [...toRead.values()])) used.set(key, value);
   return used;
-}
-
-/** A part of the write statement that the batch does not have. */
-const NONE = '[]';
-
-/**
- * One statement for every write, so the batch holds its counters' locks for as few round trips as
- * possible: organization counters set to the usage the plan reached, project counters added to, a
- * usage event per moved consume, crossed alerts with their notifications, and the stored answers.
- * Prepared, with one fixed text whatever the batch holds (a part it does not have gets no rows), so
- * that PostgreSQL plans it once per connection rather than on every batch.
- */
-const CONSUME_WRITE: PreparedStatement = (() => {
-  const alerts = alertTexts('$6', '$1');
-  return {
-    name: 'tollgate_consume_write_v1',
-    text: `with counters_set as (${counterWriteText('set', '$2', '$1')}),
-      counters_add as (${counterWriteText('add', '$3', '$1')}),
-      events as (${consumedEventsText('$4')}),
-      rollups as (${rollupUpsertText('$5')}),
-      fired as (${alerts.fired}),
-      notified as (${alerts.notify}),
-      answers as (${consumeAnswersText('$7')})
-    select 1`,
-  };
-})();
-
-/** The parameters of `CONSUME_WRITE`, or undefined when the batch writes nothing. */
-function writeParameters(
-  planned: readonly PlannedConsume[],
-  outcomes: readonly ConsumeOutcome[],
-  answersToStore: readonly StoredAnswer[],
-  now: Date,
-): string[] | undefined {
-  const counterWrites = { set: new Map<string, CounterWrite>(), add: new Map<string, CounterWrite>() };
-  const writeCounter = (counter: LockableCounter, mode: 'set' | 'add', value: Decimal, at: Date) => {
-    const key = counterKey(counter);
-    const prior = counterWrites[mode].get(key);
-    const lastEventAt = prior && prior.lastEventAt > at ? prior.lastEventAt : at;
-    const next = mode === 'set' ? value : (prior?.value ?? toDecimal(0)).plus(value);
-    counterWrites[mode].set(key, { counter, value: next, lastEventAt });
-  };
-  const moved: PlannedConsume[] = [];
-  const crossings: AlertCrossing[] = [];
-  planned.forEach((item, position) => {
-    const outcome = outcomes[position] as ConsumeOutcome;
-    if (!outcome.moved) return;
-    moved.push(item);
-    writeCounter(item.total, 'set', outcome.usedAfter, item.now);
-    if (item.project) writeCounter(item.project, 'add', item.input.quantity, item.now);
-    for (const threshold of outcome.crossedThresholds) {
-      const { organizationId, feature, periodStart, periodEnd } = item.total;
-      const limit = outcome.included ?? toDecimal(0);
-      crossings.push({
-        organizationId,
-        feature,
-        periodStart,
-        periodEnd,
-        threshold,
-        used: outcome.usedAfter,
-        limit,
-      });
-    }
-  });
-  if (moved.length === 0 && answersToStore.length === 0) return undefined;
-  const counterRows = (mode: 'set' | 'add') =>
-    counterWrites[mode].size > 0 ? counterWriteRows([...counterWrites[mode].values()]) : NONE;
-  // The counter's aggregation is the catalog feature's (planConsume), typed loosely as stored text.
-  const aggregations = new Map(
-    moved.map((item) => [item.input.feature, item.total.aggregation as Aggregation]),
-  );
-  const rollups = foldHourlyRollups(
-    moved.map((item) => ({
-      organizationId: item.input.organizationId,
-      feature: item.input.feature,
-      quantity: item.input.quantity,
-      timestamp: item.now,
-    })),
-    (feature) => aggregations.get(feature),
-  );
-  return [
-    now.toISOString(),
-    counterRows('set'),
-    counterRows('add'),
-    moved.length > 0 ? consumedEventRows(moved) : NONE,
-    rollups.length > 0 ? rollupRows(rollups) : NONE,
-    crossings.length > 0 ? alertRows(crossings) : NONE,
-    answersToStore.length > 0 ? consumeAnswerRows(answersToStore) : NONE,
-  ];
-}
-
-/** Each allowed consume is also a usage event, so history, audit and recomputation see it. */
-function consumedEventRows(items: ReadonlyArray<ConsumeItem>): string {
-  const input = items.map((item) => ({
-    o: item.input.organizationId,
-    i: `consume:${item.input.idempotencyKey ?? randomUUID()}`,
-    f: item.input.feature,
-    p: item.input.projectId ?? null,
-    u: item.input.userId ?? null,
-    q: decimalText(item.input.quantity),
-    t: item.now.toISOString(),
-  }));
-  return JSON.stringify(input);
-}
-
-/** The usage events of `consumedEventRows`, from the json parameter `rows`. */
-function consumedEventsText(rows: string): string {
-  return `insert into usage_events
-      (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", received_at)
-    select d.o, d.i, d.f, d.f, d.p, d.u, d.q, d.t, d.t
-    from json_to_recordset(${rows}::json)
-      as d(o text, i text, f text, p text, u text, q numeric, t timestamptz)
-    on conflict do nothing`;
 }

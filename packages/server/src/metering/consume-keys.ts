@@ -205,3 +205,18 @@ export function consumeAnswersText(rows: string): string {
       as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
     on conflict (organization_id, idempotency_key) do update set response = excluded.response`;
 }
+
+/**
+ * For a WITH clause: claims keys not seen before together with their answers (`consumeAnswerRows`,
+ * from the json parameter `rows`), one row per key claimed. A key already stored gives no row; a key
+ * another transaction is claiming waits for it to end.
+ */
+export function claimWithAnswersText(rows: string): string {
+  return `insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at, response)
+    select d.o, d.k, d.f, d.q, d.t, d.r
+    from json_to_recordset(${rows}::json)
+      as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
+    order by d.o, d.k
+    on conflict do nothing
+    returning 1`;
+}

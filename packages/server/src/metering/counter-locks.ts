@@ -140,3 +140,36 @@ export function counterWriteText(mode: 'set' | 'add', rows: string, now: string)
       set used = ${used}, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
           updated_at = excluded.updated_at`;
 }
+
+/**
+ * The rows of `verifyUsageText`: organization counters with the usage a decision read from them, in
+ * key order, the order every transaction locks counters in.
+ */
+export function expectedUsageRows(
+  counters: ReadonlyArray<{ counter: LockableCounter; used: Decimal }>,
+): string {
+  const input = inKeyOrder(counters, (entry) => entry.counter).map((entry) => ({
+    o: entry.counter.organizationId,
+    f: entry.counter.feature,
+    ps: entry.counter.periodStart.toISOString(),
+    p: entry.counter.projectId,
+    e: decimalText(entry.used),
+  }));
+  return JSON.stringify(input);
+}
+
+/**
+ * For a WITH clause: locks each counter of the json parameter `rows` (`expectedUsageRows`) that still
+ * holds the usage expected of it, one row per such counter. A counter that moved, or is missing, gives
+ * no row. Under READ COMMITTED, FOR UPDATE waits for a concurrent writer and then tests the newest
+ * version, so a row given here holds that usage until the transaction ends.
+ */
+export function verifyUsageText(rows: string): string {
+  return `select d.o from json_to_recordset(${rows}::json) as d(o text, f text, ps timestamptz, p text, e numeric)
+    cross join lateral (
+      select 1 from usage_counters c
+      where c.organization_id = d.o and c.feature = d.f and c.period_start = d.ps and c.project_id = d.p
+        and c.used = d.e
+      for update
+    ) c`;
+}

@@ -1,7 +1,7 @@
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
-const RETRYABLE_CODES = new Set(['40P01', '40001']);
+export const RETRYABLE_CODES = new Set(['40P01', '40001']);
 
-function sqlStateOf(error: unknown): string | undefined {
+export function sqlStateOf(error: unknown): string | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth += 1) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code.length === 5) return code;
