@@ -120,26 +120,31 @@ try {
       [...rateRounds].sort((a, b) => a[side].p99 - b[side].p99)[Math.floor(ROUNDS / 2)][side];
     const bareAtRate = medianOf('bare');
     const checkAtRate = medianOf('check');
-    const consumeBody = (organizationOf) => (index) =>
+    // Each consume carries its own idempotency key, as the client SDK sends one with every consume.
+    const consumeBody = (run, organizationOf) => (index) =>
       JSON.stringify({
         organization_id: organizationOf(index),
         feature: 'api_calls',
         quantity: 1,
         consume: true,
+        idempotency_key: `${run}-${index}`,
       });
     const consumeLevels = [];
     for (const consumeConnections of consumeConnectionLevels) {
       const across = await closedLoop({
         url,
         headers: authHeaders,
-        makeBody: consumeBody((index) => `bench_org_${index % organizations}`),
+        makeBody: consumeBody(
+          `across-${consumeConnections}`,
+          (index) => `bench_org_${index % organizations}`,
+        ),
         connections: consumeConnections,
         durationMs,
       });
       const one = await closedLoop({
         url,
         headers: authHeaders,
-        makeBody: consumeBody(() => 'bench_org_0'),
+        makeBody: consumeBody(`one-${consumeConnections}`, () => 'bench_org_0'),
         connections: consumeConnections,
         durationMs,
       });

@@ -169,28 +169,32 @@ export async function storeBatches(
  */
 export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<ValidEvent[]> {
   const receivedAt = now.toISOString();
-  const input = events
-    .map((event) => ({
-      o: event.organizationId,
-      i: event.id,
-      e: event.event,
-      f: event.feature,
-      p: event.projectId,
-      u: event.userId,
-      q: event.quantity.toFixed(),
-      t: event.timestamp === now ? receivedAt : event.timestamp.toISOString(),
-      r: event.properties,
-    }))
-    .sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : a.i < b.i ? -1 : a.i > b.i ? 1 : 0));
+  // Fields left out of a row (undefined is not serialized) read as NULL below: a feature the same as
+  // the event name, a timestamp equal to the time received, no project, user or properties. A credit
+  // event has no feature; it is sent as ''. PostgreSQL sorts the rows into key order (byte order, as the
+  // primary key's collation), so that concurrent batches take the key's entries in the same order.
+  const input = events.map((event) => ({
+    o: event.organizationId,
+    i: event.id,
+    e: event.event,
+    f: event.feature === event.event ? undefined : (event.feature ?? ''),
+    p: event.projectId ?? undefined,
+    u: event.userId ?? undefined,
+    q: event.quantity.toFixed(),
+    t: event.timestamp === now ? undefined : event.timestamp.toISOString(),
+    r: event.properties ?? undefined,
+  }));
   const [result] = await queryRows<{ inserted: number; keys: string | [string, string][] | null }>(
     tx,
     sql`
     with inserted as (
       insert into usage_events
         (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
-      select d.o, d.i, d.e, d.f, d.p, d.u, d.q, d.t, d.r, ${receivedAt}::timestamptz
+      select d.o, d.i, d.e, case when d.f is null then d.e else nullif(d.f, '') end, d.p, d.u, d.q,
+        coalesce(d.t, ${receivedAt}::timestamptz), d.r, ${receivedAt}::timestamptz
       from json_to_recordset(${JSON.stringify(input)}::json)
         as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
+      order by d.o collate "C", d.i collate "C"
       on conflict (organization_id, id) do nothing
       returning organization_id, id
     )

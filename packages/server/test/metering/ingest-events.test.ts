@@ -23,6 +23,84 @@ describeEachDatabase(
       expect((await usageOf(harness(), 'org_once', 'llm_tokens')).used).toBe(100.5);
     });
 
+    it('stores each event as sent: defaults, optional fields, an event counted toward another feature, a credit event', async () => {
+      await createOrganization(harness(), 'org_fields');
+      const grant = await harness().request('POST', '/v1/organizations/org_fields/credits/grants', {
+        body: { amount: 100, source: 'purchased', idempotency_key: 'fields-grant' },
+      });
+      expect(grant.status).toBe(201);
+      const response = await ingest(harness(), [
+        { id: 'plain', organization_id: 'org_fields', event: 'api_calls' },
+        {
+          id: 'full',
+          organization_id: 'org_fields',
+          event: 'llm_tokens',
+          quantity: '2.5',
+          project_id: 'p1',
+          user_id: 'u1',
+          timestamp: '2026-11-15T11:59:00Z',
+          properties: { path: '/x', n: 1 },
+        },
+        {
+          id: 'alias',
+          organization_id: 'org_fields',
+          event: 'page_view',
+          timestamp: Date.parse('2026-11-15T11:00:00Z'),
+        },
+        { id: 'credit', organization_id: 'org_fields', event: 'ai_inference' },
+      ]);
+      expect(response.body).toEqual({ accepted: 4, duplicates: 0, rejected: [] });
+      const rows = await sqlRows<Record<string, unknown>>(
+        harness(),
+        `select id, event, feature, project_id, user_id, quantity::text as quantity,
+           to_char("timestamp" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') as at, properties,
+           "timestamp" = received_at as received_then
+         from usage_events where organization_id = 'org_fields' order by id`,
+      );
+      const parsed = rows.map((row) => ({
+        ...row,
+        properties: typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties,
+      }));
+      const base = { project_id: null, user_id: null, properties: null, quantity: '1' };
+      expect(parsed).toEqual([
+        {
+          ...base,
+          id: 'alias',
+          event: 'page_view',
+          feature: 'page_views',
+          at: '2026-11-15T11:00:00',
+          received_then: false,
+        },
+        {
+          ...base,
+          id: 'credit',
+          event: 'ai_inference',
+          feature: null,
+          at: '2026-11-15T12:00:00',
+          received_then: true,
+        },
+        {
+          id: 'full',
+          event: 'llm_tokens',
+          feature: 'llm_tokens',
+          project_id: 'p1',
+          user_id: 'u1',
+          quantity: '2.5',
+          at: '2026-11-15T11:59:00',
+          properties: { path: '/x', n: 1 },
+          received_then: false,
+        },
+        {
+          ...base,
+          id: 'plain',
+          event: 'api_calls',
+          feature: 'api_calls',
+          at: '2026-11-15T12:00:00',
+          received_then: true,
+        },
+      ]);
+    });
+
     it('keys ids per organization: the same id in two organizations counts in both', async () => {
       await createOrganization(harness(), 'org_key_a');
       await createOrganization(harness(), 'org_key_b');

@@ -9,6 +9,8 @@ export const meteringTestCatalog = {
     active_users: { name: 'Active users', aggregation: 'unique_count', unique_property: 'user' },
     queue_depth: { name: 'Queue depth', aggregation: 'latest', reset: 'never' },
     logins: { name: 'Logins', aggregation: 'count' },
+    // Counted from an event of another name.
+    page_views: { name: 'Page views', aggregation: 'count', events: ['page_view'] },
   },
   plans: {
     ...demoCatalog.plans,
