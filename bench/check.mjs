@@ -10,7 +10,7 @@
 import { startBareServer } from './lib/bare.mjs';
 import { preciseFixedRate } from './lib/fixed-rate.mjs';
 import { closedLoop } from './lib/load.mjs';
-import { withMachineShares } from './lib/machine.mjs';
+import { withCpuPerOperation, withMachineShares } from './lib/machine.mjs';
 import { format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -131,23 +131,27 @@ try {
       });
     const consumeLevels = [];
     for (const consumeConnections of consumeConnectionLevels) {
-      const across = await closedLoop({
-        url,
-        headers: authHeaders,
-        makeBody: consumeBody(
-          `across-${consumeConnections}`,
-          (index) => `bench_org_${index % organizations}`,
-        ),
-        connections: consumeConnections,
-        durationMs,
-      });
-      const one = await closedLoop({
-        url,
-        headers: authHeaders,
-        makeBody: consumeBody(`one-${consumeConnections}`, () => 'bench_org_0'),
-        connections: consumeConnections,
-        durationMs,
-      });
+      const across = await withCpuPerOperation(server.pid, () =>
+        closedLoop({
+          url,
+          headers: authHeaders,
+          makeBody: consumeBody(
+            `across-${consumeConnections}`,
+            (index) => `bench_org_${index % organizations}`,
+          ),
+          connections: consumeConnections,
+          durationMs,
+        }),
+      );
+      const one = await withCpuPerOperation(server.pid, () =>
+        closedLoop({
+          url,
+          headers: authHeaders,
+          makeBody: consumeBody(`one-${consumeConnections}`, () => 'bench_org_0'),
+          connections: consumeConnections,
+          durationMs,
+        }),
+      );
       consumeLevels.push({ connections: consumeConnections, across, one });
     }
     // Checks while events stream in for the same organizations: each ingest transaction makes every
@@ -202,9 +206,15 @@ try {
     console.log(
       `  alongside: ${format(ingested.perSecond * eventsPerRequest)} events/s ingested for the same organizations (2 connections, ${eventsPerRequest} per request)`,
     );
+    const cpuLine = ({ cpu }) =>
+      console.log(
+        `  CPU per consume: server ${format(cpu.server)} µs, PostgreSQL ${format(cpu.postgres)} µs, load generator ${format(cpu.generator)} µs → at most ${format(cpu.capacity)}/s on this machine (server on one core)`,
+      );
     for (const level of consumeLevels) {
       line(`consume across ${organizations} orgs, ${level.connections} conns`, level.across);
+      cpuLine(level.across);
       line(`consume on one org, ${level.connections} conns`, level.one);
+      cpuLine(level.one);
     }
     console.log('  targets: ≥ 5,000/s across organizations, ≥ 2,000/s on one');
   } finally {

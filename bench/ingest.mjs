@@ -13,6 +13,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { closedLoop } from './lib/load.mjs';
+import { withCpuPerOperation } from './lib/machine.mjs';
 import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -54,19 +55,28 @@ async function overHttp(server, connections, level) {
     connections,
     durationMs: 2000,
   });
-  const result = await closedLoop({
-    url,
-    headers: authHeaders,
-    makeBody: (index) => makeBody(firstBatch + index),
-    connections,
-    durationMs,
-    check(response) {
-      const body = JSON.parse(response.text);
-      if (body.accepted !== batchSize)
-        throw new Error(`accepted ${body.accepted}: ${response.text.slice(0, 300)}`);
-    },
-  });
-  return { ...result, eventsPerSecond: result.perSecond * batchSize };
+  const result = await withCpuPerOperation(server.pid, () =>
+    closedLoop({
+      url,
+      headers: authHeaders,
+      makeBody: (index) => makeBody(firstBatch + index),
+      connections,
+      durationMs,
+      check(response) {
+        const body = JSON.parse(response.text);
+        if (body.accepted !== batchSize)
+          throw new Error(`accepted ${body.accepted}: ${response.text.slice(0, 300)}`);
+      },
+    }),
+  );
+  // Per event, not per request of `batchSize` events.
+  const perEvent = Object.fromEntries(
+    Object.entries(result.cpu).map(([part, value]) => [
+      part,
+      part === 'capacity' ? value * batchSize : value / batchSize,
+    ]),
+  );
+  return { ...result, cpu: perEvent, eventsPerSecond: result.perSecond * batchSize };
 }
 
 /** The same rows, one multi-row INSERT per batch, into a copy of usage_events: what the database alone can take. */
@@ -144,6 +154,10 @@ function report(label, connections, http, raw) {
   console.log(
     `${`${label}, ${connections} conns`.padEnd(20)} HTTP ${format(http.eventsPerSecond).padStart(8)} events/s  (p50 ${format(http.p50, 1)} ms, p99 ${format(http.p99, 1)} ms per batch, ${http.errors} errors)` +
       `   raw INSERT ${format(raw).padStart(8)} rows/s   ratio ${format(http.eventsPerSecond / raw, 2)}×`,
+  );
+  const { cpu } = http;
+  console.log(
+    `  CPU per event: server ${format(cpu.server, 1)} µs, PostgreSQL ${format(cpu.postgres, 1)} µs, load generator ${format(cpu.generator, 1)} µs → at most ${format(cpu.capacity)} events/s on this machine (server on one core)`,
   );
 }
 

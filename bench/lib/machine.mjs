@@ -1,7 +1,8 @@
 // What the machine did during a run, from /proc/stat: on a shared virtual machine the hypervisor may
 // take CPU time from it ("steal"), which stalls every process on it alike and shows up as latency no
 // server can avoid. Linux only; elsewhere the share is NaN.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** The machine's CPU time so far, in all and stolen (the first eight fields of the `cpu` line). */
 function cpuTimes() {
@@ -25,4 +26,63 @@ export async function withMachineShares(work) {
   const after = cpuTimes();
   if (!before || !after || after.total === before.total) return { ...result, steal: Number.NaN };
   return { ...result, steal: (after.steal - before.steal) / (after.total - before.total) };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** A process's CPU time so far (user + system), in seconds; 0 once it is gone. */
+function processCpuSeconds(pid) {
+  try {
+    // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU time of every PostgreSQL process on this machine (backends, WAL writer, autovacuum …). */
+function postgresCpuSeconds() {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres'))
+        total += processCpuSeconds(entry);
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return total;
+}
+
+/**
+ * Runs `work` (a benchmark run that returns `{perSecond, …}`) and adds where its CPU went, in µs per
+ * operation: the Tollgate server (`serverPid`), every PostgreSQL process, and this load generator; and
+ * `capacity`, the operations per second those costs would allow if they had the machine's cores to
+ * themselves, the server using at most one of them. On a shared VM throughput moves with the host's load, CPU per operation much less, so
+ * these say what a change did when the throughput is noise. PostgreSQL's share includes whatever else
+ * the database server does meanwhile (autovacuum, checkpoints). Linux only; NaN elsewhere.
+ */
+export async function withCpuPerOperation(serverPid, work) {
+  const before = {
+    server: processCpuSeconds(serverPid),
+    postgres: postgresCpuSeconds(),
+    self: process.cpuUsage(),
+  };
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const self = process.cpuUsage(before.self);
+  const operations = result.perSecond * seconds;
+  const perOperation = (cpuSeconds) => (operations > 0 ? (cpuSeconds * 1e6) / operations : Number.NaN);
+  const cpu = {
+    server: perOperation(processCpuSeconds(serverPid) - before.server),
+    postgres: perOperation(postgresCpuSeconds() - before.postgres),
+    generator: perOperation((self.user + self.system) / 1e6),
+  };
+  const total = cpu.server + cpu.postgres + cpu.generator;
+  // The server does its work on one thread (PGlite's included), so it alone can use at most one core.
+  const capacity = Math.min((availableParallelism() * 1e6) / total, 1e6 / cpu.server);
+  return { ...result, cpu: { ...cpu, capacity: Number.isFinite(capacity) ? capacity : Number.NaN } };
 }
