@@ -157,7 +157,7 @@ function report(label, connections, http, raw) {
   );
   const { cpu } = http;
   console.log(
-    `  CPU per event: server ${format(cpu.server, 1)} µs, PostgreSQL ${format(cpu.postgres, 1)} µs, load generator ${format(cpu.generator, 1)} µs → at most ${format(cpu.capacity)} events/s on this machine (server on one core)`,
+    `  CPU per event: server ${format(cpu.server, 1)} µs, PostgreSQL ${format(cpu.postgres, 1)} µs, load generator ${format(cpu.generator, 1)} µs → ~${format(cpu.capacity)} events/s would fill this machine's cores`,
   );
 }
 

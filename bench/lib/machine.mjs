@@ -59,8 +59,9 @@ function postgresCpuSeconds() {
 /**
  * Runs `work` (a benchmark run that returns `{perSecond, …}`) and adds where its CPU went, in µs per
  * operation: the Tollgate server (`serverPid`), every PostgreSQL process, and this load generator; and
- * `capacity`, the operations per second those costs would allow if they had the machine's cores to
- * themselves, the server using at most one of them. On a shared VM throughput moves with the host's load, CPU per operation much less, so
+ * `capacity`, the operations per second those costs would fill the machine's cores with. That is a
+ * ceiling only roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can
+ * saturate before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much less, so
  * these say what a change did when the throughput is noise. PostgreSQL's share includes whatever else
  * the database server does meanwhile (autovacuum, checkpoints). Linux only; NaN elsewhere.
  */
@@ -82,7 +83,6 @@ export async function withCpuPerOperation(serverPid, work) {
     generator: perOperation((self.user + self.system) / 1e6),
   };
   const total = cpu.server + cpu.postgres + cpu.generator;
-  // The server does its work on one thread (PGlite's included), so it alone can use at most one core.
-  const capacity = Math.min((availableParallelism() * 1e6) / total, 1e6 / cpu.server);
+  const capacity = (availableParallelism() * 1e6) / total;
   return { ...result, cpu: { ...cpu, capacity: Number.isFinite(capacity) ? capacity : Number.NaN } };
 }
