@@ -43,9 +43,10 @@ export function withStatementTransaction<T>(
 /**
  * PostgreSQL's runner over a pool. The transaction's BEGIN travels with its first statement and its
  * COMMIT with its last, as one simple-protocol query each (`BEGIN; EXECUTE …`), so a lock-then-write
- * transaction is two round trips, and a transaction of one statement is that statement alone. A simple query takes no parameters, so each statement is
- * prepared once per connection (SQL PREPARE: planned like any prepared statement) and executed with
- * its values as quoted literals (`quoteLiteral`).
+ * transaction is two round trips, and a transaction of one statement is that statement alone. A
+ * simple query takes no parameters, so each statement is prepared once per connection (SQL PREPARE:
+ * planned like any prepared statement) and executed with its values as quoted literals
+ * (`quoteLiteral`).
  */
 export function poolStatementTransactions(pool: pg.Pool): StatementTransactionRunner {
   const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();

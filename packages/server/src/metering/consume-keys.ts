@@ -132,7 +132,7 @@ const CLAIM_KEYS: PreparedStatement = {
   text: `insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at)
     select d.o, d.k, d.f, d.q, d.t
     from json_to_recordset($1::json) as d(o text, k text, f text, q numeric, t timestamptz)
-    order by d.o, d.k
+    order by d.o collate "C", d.k collate "C"
     on conflict do nothing
     returning organization_id, idempotency_key`,
 };
@@ -216,7 +216,7 @@ export function claimWithAnswersText(rows: string): string {
     select d.o, d.k, d.f, d.q, d.t, d.r
     from json_to_recordset(${rows}::json)
       as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
-    order by d.o, d.k
+    order by d.o collate "C", d.k collate "C"
     on conflict do nothing
     returning 1`;
 }
