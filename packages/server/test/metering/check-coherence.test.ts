@@ -1,8 +1,8 @@
-import { Catalog } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTollgate, type Tollgate } from '../../src/tollgate.js';
-import { createScratchDatabase, testDatabaseUrl } from '../support/databases.js';
-import { describeEachDatabase, type Harness, TEST_ADMIN_KEY } from '../support/harness.js';
+import type { Tollgate } from '../../src/tollgate.js';
+import { testDatabaseUrl } from '../support/databases.js';
+import { describeEachDatabase, type Harness } from '../support/harness.js';
+import { type ProcessCall, startProcessesOnOneDatabase } from '../support/processes.js';
 import { createOrganization, ingest, sqlRows } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
@@ -108,44 +108,28 @@ describeEachDatabase(
 // Two server processes on one PostgreSQL database, as a scaled-out deployment runs them: what one
 // writes reaches the other's remembered state through the triggers' notifications.
 describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let writer: Tollgate;
-  let reader: Tollgate;
-  const call = async (tollgate: Tollgate, method: 'POST' | 'PATCH', url: string, body: object) => {
-    const response = await tollgate.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-      payload: body,
-    });
-    return { status: response.statusCode, body: response.json() };
-  };
-  const readerCheck = async () =>
-    (await call(reader, 'POST', '/v1/check', { organization_id: 'org_shared', feature: 'exports' })).body;
-
+  let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
   beforeAll(async () => {
-    scratch = await createScratchDatabase();
-    const options = {
-      databaseUrl: scratch.url,
-      catalog: Catalog.from(meteringTestCatalog),
-      adminKey: TEST_ADMIN_KEY,
-    };
-    writer = await createTollgate(options);
-    reader = await createTollgate(options);
+    started = await startProcessesOnOneDatabase(2, meteringTestCatalog);
   });
-  afterAll(async () => {
-    await writer?.close();
-    await reader?.close();
-    await scratch?.drop();
-  });
+  afterAll(async () => started?.stop());
+  const call: ProcessCall = (...args) => started.call(...args);
+  const writer = () => started.processes[0] as Tollgate;
+  const readerCheck = async () =>
+    (
+      await call(started.processes[1] as Tollgate, 'POST', '/v1/check', {
+        organization_id: 'org_shared',
+        feature: 'exports',
+      })
+    ).body;
 
   it("see the other process's ingestion and plan changes", async () => {
     expect(
-      (await call(writer, 'POST', '/v1/organizations', { id: 'org_shared', name: 'Shared' })).status,
+      (await call(writer(), 'POST', '/v1/organizations', { id: 'org_shared', name: 'Shared' })).status,
     ).toBe(201);
     expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
     expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
-    const ingested = await call(writer, 'POST', '/v1/events', {
+    const ingested = await call(writer(), 'POST', '/v1/events', {
       events: [{ id: 's1', organization_id: 'org_shared', event: 'exports', quantity: 5 }],
     });
     expect(ingested.body).toMatchObject({ accepted: 1 });
@@ -154,7 +138,7 @@ describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => 
       used: 5,
       reason: 'limit_exceeded',
     });
-    expect((await call(writer, 'PATCH', '/v1/organizations/org_shared', { plan: 'standard' })).status).toBe(
+    expect((await call(writer(), 'PATCH', '/v1/organizations/org_shared', { plan: 'standard' })).status).toBe(
       200,
     );
     // A plan change through the API starts a new period on the new plan (counters from zero).

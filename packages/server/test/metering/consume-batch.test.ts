@@ -3,47 +3,12 @@ import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
 import { AppError } from '../../src/errors.js';
-import type { CheckAnswer } from '../../src/metering/check-answer.js';
-import type { CheckInput } from '../../src/metering/check-feature.js';
 import { loadCheckStates } from '../../src/metering/check-state.js';
 import { consumeBatch } from '../../src/metering/consume-batch.js';
 import { queryRows } from '../../src/metering/query-rows.js';
-import type { Harness } from '../support/harness.js';
 import { describeEachDatabase } from '../support/harness.js';
-import { createOrganization, sqlRows, usageOf } from './helpers.js';
+import { allowedUsed, consumeTogether, createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
-
-type Request = Partial<Omit<CheckInput, 'quantity'>> & { organizationId: string; quantity: number };
-
-/** Runs consumes of `exports` as one batch, in this order, as the server does for concurrent checks. */
-async function consumeTogether(harness: Harness, requests: Request[]) {
-  const { db, catalog } = harness.tollgate.context;
-  const now = harness.clock.now;
-  const feature = { code: 'exports', reset: 'billing_period' as const };
-  const states = await loadCheckStates(
-    db,
-    requests.map((request) => ({ organizationId: request.organizationId, feature, now })),
-    catalog.defaultPlanCode,
-  );
-  return consumeBatch(
-    db,
-    catalog,
-    requests.map((request, index) => {
-      const state = states[index];
-      if (!state) throw new Error(`no organization ${request.organizationId}`);
-      return {
-        input: { feature: 'exports', consume: true, ...request, quantity: toDecimal(request.quantity) },
-        context: state.context,
-        now,
-      };
-    }),
-    // The server's own path: on PostgreSQL the two-round-trip statement transaction.
-    harness.tollgate.database.statementTransaction,
-  );
-}
-
-const allowedUsed = (answer: CheckAnswer | Error | undefined) =>
-  answer instanceof Error || answer === undefined ? answer : [answer.allowed, answer.used];
 
 describeEachDatabase(
   'consumes decided together in one batch',

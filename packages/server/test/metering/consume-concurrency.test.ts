@@ -1,8 +1,8 @@
-import { Catalog } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTollgate, type Tollgate } from '../../src/tollgate.js';
-import { createScratchDatabase, testDatabaseUrl } from '../support/databases.js';
-import { type Harness, startHarness, TEST_ADMIN_KEY } from '../support/harness.js';
+import type { Tollgate } from '../../src/tollgate.js';
+import { testDatabaseUrl } from '../support/databases.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { startProcessesOnOneDatabase } from '../support/processes.js';
 import { createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
@@ -73,32 +73,13 @@ describe.skipIf(!testDatabaseUrl)('consume under concurrency [postgres]', () => 
 // Two server processes on one database, each deciding consumes on the usage it remembers: what one
 // remembers goes stale with every batch of the other, and the one-statement path must notice.
 describe.skipIf(!testDatabaseUrl)('consume in two processes at once [postgres]', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let processes: Tollgate[] = [];
+  let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
   beforeAll(async () => {
-    scratch = await createScratchDatabase();
-    const options = {
-      databaseUrl: scratch.url,
-      catalog: Catalog.from(meteringTestCatalog),
-      adminKey: TEST_ADMIN_KEY,
-    };
-    processes = [await createTollgate(options), await createTollgate(options)];
+    started = await startProcessesOnOneDatabase(2, meteringTestCatalog);
   });
-  afterAll(async () => {
-    for (const tollgate of processes) await tollgate.close();
-    await scratch?.drop();
-  });
-  const call = async (tollgate: Tollgate, url: string, body: object) => {
-    const response = await tollgate.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-      payload: body,
-    });
-    return { status: response.statusCode, body: response.json() };
-  };
+  afterAll(async () => started?.stop());
   const consume = (tollgate: Tollgate, key: string) =>
-    call(tollgate, '/v1/check', {
+    started.call(tollgate, 'POST', '/v1/check', {
       organization_id: 'org_two',
       feature: 'exports',
       quantity: 1,
@@ -107,10 +88,14 @@ describe.skipIf(!testDatabaseUrl)('consume in two processes at once [postgres]',
     });
 
   it('never overspend a hard cap of 100 with 2 × 150 concurrent consumes', async () => {
+    const { processes, call } = started;
     const [first, second] = processes as [Tollgate, Tollgate];
-    expect(
-      (await call(first, '/v1/organizations', { id: 'org_two', name: 'Two', plan: 'standard' })).status,
-    ).toBe(201);
+    const created = await call(first, 'POST', '/v1/organizations', {
+      id: 'org_two',
+      name: 'Two',
+      plan: 'standard',
+    });
+    expect(created.status).toBe(201);
     // One consume each, one after the other, so both remember the counter before the race.
     expect((await consume(first, 'warm-1')).body).toMatchObject({ allowed: true, used: 1 });
     expect((await consume(second, 'warm-2')).body).toMatchObject({ allowed: true, used: 2 });
@@ -123,12 +108,8 @@ describe.skipIf(!testDatabaseUrl)('consume in two processes at once [postgres]',
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(answers.filter((answer) => answer.body.allowed)).toHaveLength(98);
     expect(answers.filter((answer) => answer.body.reason === 'limit_exceeded')).toHaveLength(202);
-    const usage = await first.app.inject({
-      method: 'GET',
-      url: '/v1/organizations/org_two/usage',
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-    });
-    expect(usage.json().features.find((line: { feature: string }) => line.feature === 'exports').used).toBe(
+    const usage = await call(first, 'GET', '/v1/organizations/org_two/usage');
+    expect(usage.body.features.find((line: { feature: string }) => line.feature === 'exports').used).toBe(
       100,
     );
     // Each process found, at least once, that the other had moved the counter it remembered.

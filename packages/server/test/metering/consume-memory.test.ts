@@ -1,46 +1,10 @@
 import { toDecimal } from '@tollgate/core';
 import { expect, it } from 'vitest';
-import type { CheckAnswer } from '../../src/metering/check-answer.js';
-import type { CheckInput } from '../../src/metering/check-feature.js';
-import { loadCheckStates } from '../../src/metering/check-state.js';
-import { consumeBatch } from '../../src/metering/consume-batch.js';
-import { type ConsumeMemory, createConsumeMemory } from '../../src/metering/consume-memory.js';
+import { createConsumeMemory } from '../../src/metering/consume-memory.js';
 import type { Harness } from '../support/harness.js';
 import { describeEachDatabase } from '../support/harness.js';
-import { createOrganization, sqlRows, usageOf } from './helpers.js';
+import { allowedUsed, consumeTogether, createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
-
-type Request = Partial<Omit<CheckInput, 'quantity'>> & { organizationId: string; quantity: number };
-
-/** Consumes of `exports` as one batch, as the server runs them: its runner, and the given memory. */
-async function consumeWith(harness: Harness, memory: ConsumeMemory, requests: Request[]) {
-  const { db, catalog } = harness.tollgate.context;
-  const now = harness.clock.now;
-  const feature = { code: 'exports', reset: 'billing_period' as const };
-  const states = await loadCheckStates(
-    db,
-    requests.map((request) => ({ organizationId: request.organizationId, feature, now })),
-    catalog.defaultPlanCode,
-  );
-  return consumeBatch(
-    db,
-    catalog,
-    requests.map((request, index) => {
-      const state = states[index];
-      if (!state) throw new Error(`no organization ${request.organizationId}`);
-      return {
-        input: { feature: 'exports', consume: true, ...request, quantity: toDecimal(request.quantity) },
-        context: state.context,
-        now,
-      };
-    }),
-    harness.tollgate.database.statementTransaction,
-    memory,
-  );
-}
-
-const allowedUsed = (answer: CheckAnswer | Error | undefined) =>
-  answer instanceof Error || answer === undefined ? answer : [answer.allowed, answer.used];
 
 const eventTotal = async (harness: Harness, organizationId: string) => {
   const [row] = await sqlRows<{ total: string; count: string }>(
@@ -59,21 +23,29 @@ describeEachDatabase(
       await createOrganization(harness(), 'org_memory_b');
       const memory = createConsumeMemory();
       // The free plan allows 5 exports, hard cap. Nothing is remembered yet: decided under lock.
-      const first = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_a', quantity: 2, projectId: 'p1' },
-        { organizationId: 'org_memory_b', quantity: 1 },
-      ]);
+      const first = await consumeTogether(
+        harness(),
+        [
+          { organizationId: 'org_memory_a', quantity: 2, projectId: 'p1' },
+          { organizationId: 'org_memory_b', quantity: 1 },
+        ],
+        memory,
+      );
       expect(first.map(allowedUsed)).toEqual([
         [true, 2],
         [true, 1],
       ]);
       expect(memory.batches).toEqual({ fromMemory: 0, changed: 0, underLock: 1 });
-      const second = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_a', quantity: 2, projectId: 'p1', idempotencyKey: 'job-1' },
-        { organizationId: 'org_memory_a', quantity: 2 },
-        { organizationId: 'org_memory_b', quantity: 4 },
-        { organizationId: 'org_memory_a', quantity: 1, projectId: 'p2' },
-      ]);
+      const second = await consumeTogether(
+        harness(),
+        [
+          { organizationId: 'org_memory_a', quantity: 2, projectId: 'p1', idempotencyKey: 'job-1' },
+          { organizationId: 'org_memory_a', quantity: 2 },
+          { organizationId: 'org_memory_b', quantity: 4 },
+          { organizationId: 'org_memory_a', quantity: 1, projectId: 'p2' },
+        ],
+        memory,
+      );
       expect(memory.batches).toEqual({ fromMemory: 1, changed: 0, underLock: 1 });
       expect(second.map(allowedUsed)).toEqual([
         [true, 4],
@@ -91,9 +63,11 @@ describeEachDatabase(
         { project_id: 'p2', features: [{ feature: 'exports', used: 1 }] },
       ]);
       // The key's answer was stored with its claim: a retry replays it, and consumes nothing.
-      const retry = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_a', quantity: 2, projectId: 'p1', idempotencyKey: 'job-1' },
-      ]);
+      const retry = await consumeTogether(
+        harness(),
+        [{ organizationId: 'org_memory_a', quantity: 2, projectId: 'p1', idempotencyKey: 'job-1' }],
+        memory,
+      );
       expect(retry[0]).toEqual(second[0]);
       expect(await eventTotal(harness(), 'org_memory_a')).toEqual({ total: '5', count: '3' });
     });
@@ -101,15 +75,17 @@ describeEachDatabase(
     it('writes nothing and decides again under lock when a counter moved behind its back', async () => {
       await createOrganization(harness(), 'org_memory_moved');
       const memory = createConsumeMemory();
-      await consumeWith(harness(), memory, [{ organizationId: 'org_memory_moved', quantity: 1 }]);
+      await consumeTogether(harness(), [{ organizationId: 'org_memory_moved', quantity: 1 }], memory);
       // Another process (here: SQL by hand) moves the counter this memory remembers at 1.
       await sqlRows(
         harness(),
         `update usage_counters set used = 4 where organization_id = 'org_memory_moved' and project_id = ''`,
       );
-      const answers = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_moved', quantity: 2, idempotencyKey: 'after-move' },
-      ]);
+      const answers = await consumeTogether(
+        harness(),
+        [{ organizationId: 'org_memory_moved', quantity: 2, idempotencyKey: 'after-move' }],
+        memory,
+      );
       expect(answers.map(allowedUsed)).toEqual([[false, 4]]);
       expect(memory.batches).toEqual({ fromMemory: 0, changed: 1, underLock: 2 });
       expect((await usageOf(harness(), 'org_memory_moved', 'exports')).used).toBe(4);
@@ -123,7 +99,7 @@ describeEachDatabase(
       expect(response).toMatchObject({ allowed: false, used: 4 });
       // Decided under lock, the memory now holds 4: the next batch goes in one statement again.
       expect(
-        (await consumeWith(harness(), memory, [{ organizationId: 'org_memory_moved', quantity: 1 }])).map(
+        (await consumeTogether(harness(), [{ organizationId: 'org_memory_moved', quantity: 1 }], memory)).map(
           allowedUsed,
         ),
       ).toEqual([[true, 5]]);
@@ -133,14 +109,20 @@ describeEachDatabase(
     it('replays a key stored before, found by the one statement, from under lock', async () => {
       await createOrganization(harness(), 'org_memory_key');
       const memory = createConsumeMemory();
-      const first = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_key', quantity: 3, idempotencyKey: 'job-7' },
-      ]);
+      const first = await consumeTogether(
+        harness(),
+        [{ organizationId: 'org_memory_key', quantity: 3, idempotencyKey: 'job-7' }],
+        memory,
+      );
       // The counter is remembered right (3), but the key is not new: the statement refuses the batch.
-      const again = await consumeWith(harness(), memory, [
-        { organizationId: 'org_memory_key', quantity: 3, idempotencyKey: 'job-7' },
-        { organizationId: 'org_memory_key', quantity: 1 },
-      ]);
+      const again = await consumeTogether(
+        harness(),
+        [
+          { organizationId: 'org_memory_key', quantity: 3, idempotencyKey: 'job-7' },
+          { organizationId: 'org_memory_key', quantity: 1 },
+        ],
+        memory,
+      );
       expect(memory.batches).toEqual({ fromMemory: 0, changed: 1, underLock: 2 });
       expect(again[0]).toEqual(first[0]);
       expect(again.map(allowedUsed)).toEqual([

@@ -1,3 +1,9 @@
+import { toDecimal } from '@tollgate/core';
+import type { CheckAnswer } from '../../src/metering/check-answer.js';
+import type { CheckInput } from '../../src/metering/check-feature.js';
+import { loadCheckStates } from '../../src/metering/check-state.js';
+import { consumeBatch } from '../../src/metering/consume-batch.js';
+import type { ConsumeMemory } from '../../src/metering/consume-memory.js';
 import type { Harness } from '../support/harness.js';
 
 export async function createOrganization(harness: Harness, id: string, plan?: string) {
@@ -22,3 +28,42 @@ export async function sqlRows<Row>(harness: Harness, text: string): Promise<Row[
   const result = (await harness.tollgate.database.db.execute(sql.raw(text))) as unknown as { rows: Row[] };
   return result.rows;
 }
+
+export type ConsumeRequest = Partial<Omit<CheckInput, 'quantity'>> & {
+  organizationId: string;
+  quantity: number;
+};
+
+/**
+ * Runs consumes of `exports` as one batch, in this order, as the server does for concurrent checks: on
+ * PostgreSQL through the statement transactions, and decided from `memory` when one is given.
+ */
+export async function consumeTogether(harness: Harness, requests: ConsumeRequest[], memory?: ConsumeMemory) {
+  const { db, catalog } = harness.tollgate.context;
+  const now = harness.clock.now;
+  const feature = { code: 'exports', reset: 'billing_period' as const };
+  const states = await loadCheckStates(
+    db,
+    requests.map((request) => ({ organizationId: request.organizationId, feature, now })),
+    catalog.defaultPlanCode,
+  );
+  return consumeBatch(
+    db,
+    catalog,
+    requests.map((request, index) => {
+      const state = states[index];
+      if (!state) throw new Error(`no organization ${request.organizationId}`);
+      return {
+        input: { feature: 'exports', consume: true, ...request, quantity: toDecimal(request.quantity) },
+        context: state.context,
+        now,
+      };
+    }),
+    harness.tollgate.database.statementTransaction,
+    memory,
+  );
+}
+
+/** An answer as [allowed, used], or the error itself. */
+export const allowedUsed = (answer: CheckAnswer | Error | undefined) =>
+  answer instanceof Error || answer === undefined ? answer : [answer.allowed, answer.used];
