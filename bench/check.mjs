@@ -4,6 +4,7 @@
 //      CONNECTIONS (32), RATE (5000: the fixed rate for the latency run), ORGANIZATIONS (1000),
 //      ROUNDS (5: alternating bare/check rounds sharing DURATION_S, for the closed loop and the fixed rate),
 //      SPIN_US (0: how long before a due time the C generator stops sleeping and polls; see fixed-rate.c),
+//      GENERATOR_FIFO (10: the C generator's SCHED_FIFO priority where permitted; 0 runs it as usual),
 //      CONSUME_CONNECTIONS (32,64: consumes are measured at each level; a closed loop measures the
 //      server's capacity only once it keeps enough requests in flight to saturate it)
 
@@ -20,6 +21,7 @@ const rate = Number(process.env.RATE ?? 5000);
 const organizations = Number(process.env.ORGANIZATIONS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const spinMicros = Number(process.env.SPIN_US ?? 0);
+const fifoPriority = Number(process.env.GENERATOR_FIFO ?? 10);
 const consumeConnectionLevels = (process.env.CONSUME_CONNECTIONS ?? '32,64').split(',').map(Number);
 
 const checkBody = (index) =>
@@ -112,6 +114,7 @@ try {
             rate,
             durationMs: roundMs,
             spinMicros,
+            fifoPriority,
           }),
         );
       rateRounds.push({ bare: await atRate(bareUrl), check: await atRate(url) });
@@ -205,7 +208,10 @@ try {
       .map((entry) => `${format(entry.bare.sendLatenessP99, 2)}/${format(entry.check.sendLatenessP99, 2)}`)
       .join(', ');
     console.log(`  rounds' p99, bare: ${p99s('bare')}; check: ${p99s('check')} ms`);
-    console.log(`  generator's own send lateness p99 (bare/check) per round: ${lateness} ms`);
+    const realtime = rateRounds.every((entry) => entry.bare.realtime && entry.check.realtime);
+    console.log(
+      `  generator's own send lateness p99 (bare/check) per round: ${lateness} ms (${realtime ? `SCHED_FIFO priority ${fifoPriority}` : 'normal scheduling'})`,
+    );
     const steal = rateRounds
       .map((entry) => `${format(entry.bare.steal * 100, 1)}/${format(entry.check.steal * 100, 1)}`)
       .join(', ');

@@ -57,6 +57,11 @@ async function compiled() {
  * spinMicros (default 0: sleep, and send as late as the timer wakes): how long before each due time
  * the generator stops sleeping and polls instead (at SCHED_IDLE, see fixed-rate.c), which takes a
  * whole core from 1,000 req/s up.
+ * fifoPriority (default 0: off): run the generator as a SCHED_FIFO task of this priority (through
+ * chrt; needs CAP_SYS_NICE, e.g. root), so that where it shares the cores with the server its wake-ups
+ * do not queue behind the server's threads (its GC helpers included): a client on another machine
+ * would not wait for them either. Not with spinMicros. Where chrt is missing or refused it runs as
+ * usual; `realtime` in the result says which.
  */
 export async function preciseFixedRate({
   url,
@@ -68,6 +73,7 @@ export async function preciseFixedRate({
   connections = 64,
   distinctRequests = 4096,
   spinMicros = 0,
+  fifoPriority = 0,
 }) {
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new Error(`only http: URLs are supported: ${url}`);
@@ -88,12 +94,22 @@ export async function preciseFixedRate({
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
     const options = ['-c', String(connections), '-s', String(spinMicros)];
     const args = [host, target.port || '80', String(rate), String(durationMs / 1000), file];
-    const result = await run(binary, [...options, ...args]);
+    let result;
+    let realtime = false;
+    if (fifoPriority > 0 && spinMicros === 0) {
+      // chrt fails (exit 1) where the policy may not be set; the generator then runs as usual.
+      result = await run('chrt', ['-f', String(fifoPriority), binary, ...options, ...args]).catch(
+        () => undefined,
+      );
+      realtime = result?.code === 0;
+      if (!realtime) result = undefined;
+    }
+    result ??= await run(binary, [...options, ...args]);
     if (result.code !== 0) throw new Error(`fixed-rate exited with ${result.code}: ${result.stderr}`);
     if (result.stderr) process.stderr.write(result.stderr);
     const parsed = JSON.parse(result.stdout);
     for (const [key, value] of Object.entries(parsed)) if (value === null) parsed[key] = Number.NaN;
-    return { ...parsed, targetRate: rate };
+    return { ...parsed, targetRate: rate, realtime };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
