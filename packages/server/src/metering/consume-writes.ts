@@ -127,12 +127,11 @@ export const CONSUME_WRITE: PreparedStatement = {
  * A batch decided on remembered usage (consume-memory.ts), as one statement that is its own
  * transaction. It claims the batch's idempotency keys with their answers ($7), then locks each counter
  * the decisions read, in key order, only where it still holds the usage they read ($8,
- * `expectedUsageRows`) — keys before counters, as under lock; unless all $10 keys and all $9 counters
- * are had, `tollgate_require` fails the whole
- * statement with SQLSTATE TG409 and nothing is written. The writes are not referenced by the final
- * SELECT, so PostgreSQL runs them after it; were that order ever to change, a write would have
- * touched a counter before its check, the check would then not see the row as it expects, and the
- * batch would be decided again under lock: slower, never wrong.
+ * `expectedUsageRows`) — keys before counters, as under lock. Unless all $10 keys and all $9 counters
+ * are had, `tollgate_require` fails the whole statement with SQLSTATE TG409 and nothing is written.
+ * The writes are not referenced by the final SELECT, so PostgreSQL runs them after it; were that order
+ * ever to change, a write would have touched a counter before its check, the check would then not see
+ * the row as it expects, and the batch would be decided again under lock: slower, never wrong.
  */
 export const CONSUME_FROM_MEMORY: PreparedStatement = {
   name: 'tollgate_consume_from_memory_v1',
