@@ -41,18 +41,29 @@ function processCpuSeconds(pid) {
   }
 }
 
-/** The CPU time of every PostgreSQL process on this machine (backends, WAL writer, autovacuum …). */
-function postgresCpuSeconds() {
-  let total = 0;
+/** The CPU time so far of each PostgreSQL process on this machine (backends, WAL writer, autovacuum …), by pid. */
+function postgresCpuByProcess() {
+  const seconds = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres'))
-        total += processCpuSeconds(entry);
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) {
+        seconds.set(entry, processCpuSeconds(entry));
+      }
     } catch {
       // The process ended while the list was read.
     }
   }
+  return seconds;
+}
+
+/**
+ * PostgreSQL's CPU time between two readings: processes that started meanwhile count whole; one that
+ * ended meanwhile (an autovacuum worker, a closed connection) is not counted, as its time is gone with it.
+ */
+function postgresCpuSecondsBetween(before, after) {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -63,12 +74,12 @@ function postgresCpuSeconds() {
  * ceiling only roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can
  * saturate before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much less, so
  * these say what a change did when the throughput is noise. PostgreSQL's share includes whatever else
- * the database server does meanwhile (autovacuum, checkpoints). Linux only; NaN elsewhere.
+ * the database server does meanwhile (autovacuum, checkpoints), but not processes that ended during the run. Linux only; NaN elsewhere.
  */
 export async function withCpuPerOperation(serverPid, work) {
   const before = {
     server: processCpuSeconds(serverPid),
-    postgres: postgresCpuSeconds(),
+    postgres: postgresCpuByProcess(),
     self: process.cpuUsage(),
   };
   const started = performance.now();
@@ -79,7 +90,7 @@ export async function withCpuPerOperation(serverPid, work) {
   const perOperation = (cpuSeconds) => (operations > 0 ? (cpuSeconds * 1e6) / operations : Number.NaN);
   const cpu = {
     server: perOperation(processCpuSeconds(serverPid) - before.server),
-    postgres: perOperation(postgresCpuSeconds() - before.postgres),
+    postgres: perOperation(postgresCpuSecondsBetween(before.postgres, postgresCpuByProcess())),
     generator: perOperation((self.user + self.system) / 1e6),
   };
   const total = cpu.server + cpu.postgres + cpu.generator;
