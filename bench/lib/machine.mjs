@@ -68,15 +68,17 @@ function postgresCpuSecondsBetween(before, after) {
 }
 
 /**
- * Runs `work` (a benchmark run that returns `{perSecond, …}`) and adds where its CPU went, in µs per
- * operation: the Tollgate server (`serverPid`), every PostgreSQL process, and this load generator; and
- * `capacity`, the operations per second those costs would fill the machine's cores with. That is a
- * ceiling only roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can
- * saturate before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much less, so
- * these say what a change did when the throughput is noise. PostgreSQL's share includes whatever else
- * the database server does meanwhile (autovacuum, checkpoints), but not processes that ended during the run. Linux only; NaN elsewhere.
+ * Runs `work` (a benchmark run that returns `{perSecond, …}` in requests) and adds where its CPU went,
+ * in µs per operation (`operationsPerRequest` of them a request, e.g. the events of a batch): the
+ * Tollgate server (`serverPid`), every PostgreSQL process, and this load generator; and `capacity`,
+ * the operations per second those costs would fill the machine's cores with. That is a ceiling only
+ * roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can saturate
+ * before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much
+ * less, so these say what a change did when the throughput is noise. PostgreSQL's share includes
+ * whatever else the database server does meanwhile (autovacuum, checkpoints), but not processes that
+ * ended during the run. Linux only; NaN elsewhere.
  */
-export async function withCpuPerOperation(serverPid, work) {
+export async function withCpuPerOperation(serverPid, work, operationsPerRequest = 1) {
   const before = {
     server: processCpuSeconds(serverPid),
     postgres: postgresCpuByProcess(),
@@ -86,7 +88,7 @@ export async function withCpuPerOperation(serverPid, work) {
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
   const self = process.cpuUsage(before.self);
-  const operations = result.perSecond * seconds;
+  const operations = result.perSecond * seconds * operationsPerRequest;
   const perOperation = (cpuSeconds) => (operations > 0 ? (cpuSeconds * 1e6) / operations : Number.NaN);
   const cpu = {
     server: perOperation(processCpuSeconds(serverPid) - before.server),

@@ -18,9 +18,9 @@ import {
 import type { DbOrTx } from '../db/transaction.js';
 import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
 import type { CheckInput } from './check-feature.js';
-import { claimConsumeKeys, consumeAnswerRows, type StoredAnswer } from './consume-keys.js';
+import { claimConsumeKeys, consumeAnswerRows, consumeKeyOf, type StoredAnswer } from './consume-keys.js';
 import type { ConsumeMemory } from './consume-memory.js';
-import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows, NONE } from './consume-writes.js';
+import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows } from './consume-writes.js';
 import { expectedUsageRows, type LockableCounter, lockCounters, readCounters } from './counter-locks.js';
 import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
 import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from './retry.js';
@@ -127,7 +127,7 @@ async function consumeFromMemory(
   const keys = new Set<string>();
   for (const { input } of items) {
     if (input.idempotencyKey === undefined) continue;
-    const key = `${input.organizationId}\u0000${input.idempotencyKey}`;
+    const key = consumeKeyOf(input);
     if (keys.has(key)) return undefined;
     keys.add(key);
   }
@@ -160,7 +160,7 @@ async function consumeFromMemory(
       session.runAndCommit(CONSUME_FROM_MEMORY, [
         now.toISOString(),
         ...writes.rows,
-        toStore.length > 0 ? consumeAnswerRows(toStore) : NONE,
+        consumeAnswerRows(toStore),
         expectedUsageRows(expected),
         String(expected.length),
         String(toStore.length),
@@ -216,7 +216,7 @@ async function consumeUnderLock(
     await session.runAndCommit(CONSUME_WRITE, [
       now.toISOString(),
       ...writes.rows,
-      settled.toStore.length > 0 ? consumeAnswerRows(settled.toStore) : NONE,
+      consumeAnswerRows(settled.toStore),
     ]);
   }
   rememberUsage(memory, planned, used, plan);

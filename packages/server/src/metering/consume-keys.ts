@@ -25,7 +25,8 @@ export type ConsumeKeys = {
   };
 };
 
-const keyOf = (input: CheckInput) => `${input.organizationId}\u0000${input.idempotencyKey}`;
+/** An idempotency key's identity: keys are per organization. */
+export const consumeKeyOf = (input: CheckInput) => `${input.organizationId}\u0000${input.idempotencyKey}`;
 
 const reused = () =>
   conflict('idempotency_key_reused', 'this idempotency_key was used with another feature or quantity');
@@ -46,8 +47,8 @@ export async function claimConsumeKeys(
   const repeats: number[] = [];
   inputs.forEach((input, index) => {
     if (input.idempotencyKey === undefined) active.push(index);
-    else if (firstByKey.has(keyOf(input))) repeats.push(index);
-    else firstByKey.set(keyOf(input), index);
+    else if (firstByKey.has(consumeKeyOf(input))) repeats.push(index);
+    else firstByKey.set(consumeKeyOf(input), index);
   });
   const records = new Map<string, KeyRecord>();
   let answers: ReadonlyArray<Answer | undefined> = [];
@@ -69,11 +70,13 @@ export async function claimConsumeKeys(
     const claimedKeys = new Set(claimed.map((row) => `${row.organization_id}\u0000${row.idempotency_key}`));
     const priors = await loadPriorAnswers(
       session,
-      firsts.map((index) => inputs[index] as CheckInput).filter((input) => !claimedKeys.has(keyOf(input))),
+      firsts
+        .map((index) => inputs[index] as CheckInput)
+        .filter((input) => !claimedKeys.has(consumeKeyOf(input))),
     );
     for (const index of firsts) {
       const input = inputs[index] as CheckInput;
-      const key = keyOf(input);
+      const key = consumeKeyOf(input);
       const prior = priors.get(key);
       if (claimedKeys.has(key)) {
         active.push(index);
@@ -89,8 +92,9 @@ export async function claimConsumeKeys(
     }
     for (const index of repeats) {
       const input = inputs[index] as CheckInput;
-      const record = records.get(keyOf(input)) as KeyRecord;
-      if (replays.has(firstByKey.get(keyOf(input)) as number)) replays.set(index, replayOf(record, input));
+      const record = records.get(consumeKeyOf(input)) as KeyRecord;
+      if (replays.has(firstByKey.get(consumeKeyOf(input)) as number))
+        replays.set(index, replayOf(record, input));
     }
   }
   active.sort((a, b) => a - b);
@@ -103,7 +107,7 @@ export async function claimConsumeKeys(
         const answer =
           activeAnswers[index] ??
           replays.get(index) ??
-          replayOf(records.get(keyOf(input)) as KeyRecord, input);
+          replayOf(records.get(consumeKeyOf(input)) as KeyRecord, input);
         if (answer === undefined) throw new Error(`consume ${index} has no answer`);
         return answer;
       });

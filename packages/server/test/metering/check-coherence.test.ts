@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tollgate } from '../../src/tollgate.js';
 import { testDatabaseUrl } from '../support/databases.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
-import { type ProcessCall, startProcessesOnOneDatabase } from '../support/processes.js';
+import { startProcessesOnOneDatabase } from '../support/processes.js';
 import { createOrganization, ingest, sqlRows } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
@@ -113,11 +113,10 @@ describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => 
     started = await startProcessesOnOneDatabase(2, meteringTestCatalog);
   });
   afterAll(async () => started?.stop());
-  const call: ProcessCall = (...args) => started.call(...args);
   const writer = () => started.processes[0] as Tollgate;
   const readerCheck = async () =>
     (
-      await call(started.processes[1] as Tollgate, 'POST', '/v1/check', {
+      await started.call(started.processes[1] as Tollgate, 'POST', '/v1/check', {
         organization_id: 'org_shared',
         feature: 'exports',
       })
@@ -125,11 +124,12 @@ describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => 
 
   it("see the other process's ingestion and plan changes", async () => {
     expect(
-      (await call(writer(), 'POST', '/v1/organizations', { id: 'org_shared', name: 'Shared' })).status,
+      (await started.call(writer(), 'POST', '/v1/organizations', { id: 'org_shared', name: 'Shared' }))
+        .status,
     ).toBe(201);
     expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
     expect(await readerCheck()).toMatchObject({ allowed: true, used: 0, limit: 5 });
-    const ingested = await call(writer(), 'POST', '/v1/events', {
+    const ingested = await started.call(writer(), 'POST', '/v1/events', {
       events: [{ id: 's1', organization_id: 'org_shared', event: 'exports', quantity: 5 }],
     });
     expect(ingested.body).toMatchObject({ accepted: 1 });
@@ -138,9 +138,9 @@ describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => 
       used: 5,
       reason: 'limit_exceeded',
     });
-    expect((await call(writer(), 'PATCH', '/v1/organizations/org_shared', { plan: 'standard' })).status).toBe(
-      200,
-    );
+    expect(
+      (await started.call(writer(), 'PATCH', '/v1/organizations/org_shared', { plan: 'standard' })).status,
+    ).toBe(200);
     // A plan change through the API starts a new period on the new plan (counters from zero).
     expect(await eventually(readerCheck, (body) => body.limit === 100)).toMatchObject({
       allowed: true,

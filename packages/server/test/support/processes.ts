@@ -3,7 +3,7 @@ import { createTollgate, type Tollgate } from '../../src/tollgate.js';
 import { createScratchDatabase } from './databases.js';
 import { TEST_ADMIN_KEY } from './harness.js';
 
-export type ProcessCall = (
+type ProcessCall = (
   tollgate: Tollgate,
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
