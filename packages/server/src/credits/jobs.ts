@@ -1,9 +1,10 @@
 import { type Catalog, planSubscriptionAllocation } from '@tollgate/core';
-import { and, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
+import { queryRows } from '../metering/query-rows.js';
 import { expireDueLots } from './expire-due.js';
 import { grantCreditsOnce } from './grant.js';
 import { updateLowBalance } from './low-balance.js';
@@ -36,58 +37,104 @@ export async function expireCredits(db: Database, catalog: Catalog, now: Date): 
   return { wallets: due.length };
 }
 
+/** Subscriptions read and checked per query: a round's memory stays bounded however many there are. */
+const ALLOCATION_PAGE_SIZE = 500;
+
 /**
  * Grants each live subscription its plan's credits for the period it is in, once per period (the
  * grant's idempotency key is the subscription and period start). The credits expire at the period end.
+ *
+ * The jobs run every minute in every process, and nearly every subscription was already granted for
+ * its period: one query per page finds which keys are already stored, so a round opens a transaction
+ * only for the grants still due, instead of one per live subscription.
  */
 export async function allocateSubscriptionCredits(
   db: Database,
   catalog: Catalog,
   now: Date,
-): Promise<{ granted: number }> {
+  options: { pageSize?: number } = {},
+): Promise<{ granted: number; already_granted: number }> {
+  const pageSize = options.pageSize ?? ALLOCATION_PAGE_SIZE;
   const planCodes = catalog
     .plans()
     .filter((plan) => plan.credits_per_period > 0)
     .map((plan) => plan.code);
-  if (planCodes.length === 0) return { granted: 0 };
-  const live = await db
-    .select()
-    .from(subscriptions)
-    .where(
-      and(
-        inArray(subscriptions.planCode, planCodes),
-        inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
-        lte(subscriptions.currentPeriodStart, now),
-        sql`${subscriptions.currentPeriodEnd} > ${now}`,
-      ),
-    );
   let granted = 0;
-  for (const subscription of live) {
-    const grant = planSubscriptionAllocation({
-      subscription_id: subscription.id,
-      credits_per_period: catalog.plan(subscription.planCode)?.credits_per_period ?? 0,
-      period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-    });
-    if (!grant) continue;
-    try {
-      const { replayed } = await grantCreditsOnce(db, catalog, {
-        organization_id: subscription.organizationId,
-        amount: grant.amount.toFixed(),
-        source: 'subscription',
-        expires_at: grant.expires_at,
-        granted_at: grant.granted_at,
-        idempotency_key: grant.idempotency_key,
-        now,
-        actor: 'system',
-        kind: 'allocation',
+  let alreadyGranted = 0;
+  if (planCodes.length === 0) return { granted, already_granted: alreadyGranted };
+  let after: { organizationId: string; id: string } | undefined;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(subscriptions)
+      .where(
+        and(
+          inArray(subscriptions.planCode, planCodes),
+          inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
+          lte(subscriptions.currentPeriodStart, now),
+          sql`${subscriptions.currentPeriodEnd} > ${now}`,
+          after === undefined
+            ? undefined
+            : sql`(${subscriptions.organizationId}, ${subscriptions.id}) > (${after.organizationId}, ${after.id})`,
+        ),
+      )
+      .orderBy(asc(subscriptions.organizationId), asc(subscriptions.id))
+      .limit(pageSize);
+    if (page.length === 0) break;
+    after = page[page.length - 1];
+    const due = page.flatMap((subscription) => {
+      const grant = planSubscriptionAllocation({
+        subscription_id: subscription.id,
+        credits_per_period: catalog.plan(subscription.planCode)?.credits_per_period ?? 0,
+        period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
       });
-      if (!replayed) granted += 1;
-    } catch (error) {
-      // The plan's allowance changed within a period that was already allocated: keep the first grant.
-      if (!(error instanceof AppError && error.code === 'idempotency_key_reused')) throw error;
+      return grant ? [{ subscription, grant }] : [];
+    });
+    const stored = await storedAllocationKeys(
+      db,
+      due.map(({ subscription, grant }) => ({ o: subscription.organizationId, k: grant.idempotency_key })),
+    );
+    for (const { subscription, grant } of due) {
+      if (stored.has(`${subscription.organizationId}\n${grant.idempotency_key}`)) {
+        alreadyGranted += 1;
+        continue;
+      }
+      try {
+        const { replayed } = await grantCreditsOnce(db, catalog, {
+          organization_id: subscription.organizationId,
+          amount: grant.amount.toFixed(),
+          source: 'subscription',
+          expires_at: grant.expires_at,
+          granted_at: grant.granted_at,
+          idempotency_key: grant.idempotency_key,
+          now,
+          actor: 'system',
+          kind: 'allocation',
+        });
+        if (replayed) alreadyGranted += 1;
+        else granted += 1;
+      } catch (error) {
+        // The plan's allowance changed within a period that was already allocated: keep the first grant.
+        if (!(error instanceof AppError && error.code === 'idempotency_key_reused')) throw error;
+        alreadyGranted += 1;
+      }
     }
+    if (page.length < pageSize) break;
   }
-  return { granted };
+  return { granted, already_granted: alreadyGranted };
+}
+
+/** Which of these (organization, key) allocations are already journaled, as "organization\nkey". */
+async function storedAllocationKeys(db: Database, keys: { o: string; k: string }[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await queryRows<{ organization_id: string; idempotency_key: string }>(
+    db,
+    sql`select operation.organization_id, operation.idempotency_key
+      from json_to_recordset(${JSON.stringify(keys)}::json) as wanted(o text, k text)
+      join credit_operations operation
+        on operation.organization_id = wanted.o and operation.kind = 'allocation' and operation.idempotency_key = wanted.k`,
+  );
+  return new Set(rows.map((row) => `${row.organization_id}\n${row.idempotency_key}`));
 }
 
 /** The periodic credit work, in the order that keeps balances right: expire first, then allocate. */

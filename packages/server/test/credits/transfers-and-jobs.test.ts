@@ -196,6 +196,13 @@ describeEachDatabase(
       const { catalog: loaded } = h.tollgate.context;
       expect((await runCreditJobs(db, loaded, h.clock.now)).allocations).toBe(1);
       expect((await runCreditJobs(db, loaded, new Date(h.clock.now.getTime() + 60_000))).allocations).toBe(0);
+      // Found already granted by the one lookup of the round, not by a transaction of its own.
+      expect(
+        await allocateSubscriptionCredits(db, loaded, new Date(h.clock.now.getTime() + 120_000)),
+      ).toEqual({
+        granted: 0,
+        already_granted: 1,
+      });
       const view = await expectBalance(h, 'org_subscriber', '10000');
       expect(view.lots).toEqual([
         expect.objectContaining({
@@ -216,6 +223,27 @@ describeEachDatabase(
       expect((await allocateSubscriptionCredits(db, loaded, new Date(periodEnd))).granted).toBe(0);
       await expectBalance(h, 'org_subscriber', '0');
       h.clock.set('2026-11-15T12:00:00.000Z');
+    });
+
+    it('allocates page by page, each subscription once', async () => {
+      const h = harness();
+      h.clock.set('2026-11-15T12:00:00.000Z');
+      const ids = ['org_page_a', 'org_page_b', 'org_page_c', 'org_page_d', 'org_page_e'];
+      for (const id of ids) {
+        const created = await h.request('POST', '/v1/organizations', {
+          body: { id, name: id, plan: 'standard' },
+        });
+        expect(created.status).toBe(201);
+      }
+      const { db } = h.tollgate.database;
+      const { catalog: loaded } = h.tollgate.context;
+      const first = await allocateSubscriptionCredits(db, loaded, h.clock.now, { pageSize: 2 });
+      // Other tests of this file may have left subscriptions of their own: count ours by their balances.
+      expect(first.granted).toBeGreaterThanOrEqual(ids.length);
+      for (const id of ids) await expectBalance(h, id, '10000');
+      const again = await allocateSubscriptionCredits(db, loaded, h.clock.now, { pageSize: 2 });
+      expect(again).toEqual({ granted: 0, already_granted: first.granted + first.already_granted });
+      for (const id of ids) await expectBalance(h, id, '10000');
     });
   },
   { catalog },
