@@ -9,7 +9,7 @@
 //      server's capacity only once it keeps enough requests in flight to saturate it)
 
 import { startBareServer } from './lib/bare.mjs';
-import { preciseFixedRate } from './lib/fixed-rate.mjs';
+import { nativeClosedLoop, preciseFixedRate } from './lib/fixed-rate.mjs';
 import { closedLoop } from './lib/load.mjs';
 import { withCpuPerOperation, withMachineShares } from './lib/machine.mjs';
 import { format, scratchDatabase, startServer } from './lib/server.mjs';
@@ -59,11 +59,19 @@ try {
     const { secret } = await server.api('POST', '/v1/api-keys', { name: 'bench' });
     const authHeaders = { authorization: `Bearer ${secret}` };
     const url = `${server.baseUrl}/v1/check`;
-    await closedLoop({ url, headers: authHeaders, makeBody: checkBody, connections, durationMs: 2000 });
-    await closedLoop({
+    await nativeClosedLoop({
+      url,
+      headers: authHeaders,
+      makeBody: checkBody,
+      distinctRequests: organizations,
+      connections,
+      durationMs: 2000,
+    });
+    await nativeClosedLoop({
       url: bareUrl,
       headers: authHeaders,
       makeBody: checkBody,
+      distinctRequests: organizations,
       connections,
       durationMs: 2000,
     });
@@ -72,17 +80,19 @@ try {
     const roundMs = Math.max(1000, Math.floor(durationMs / ROUNDS));
     const rounds = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const bareRound = await closedLoop({
+      const bareRound = await nativeClosedLoop({
         url: bareUrl,
         headers: authHeaders,
         makeBody: checkBody,
+        distinctRequests: organizations,
         connections,
         durationMs: roundMs,
       });
-      const checkRound = await closedLoop({
+      const checkRound = await nativeClosedLoop({
         url,
         headers: authHeaders,
         makeBody: checkBody,
+        distinctRequests: organizations,
         connections,
         durationMs: roundMs,
       });
@@ -92,10 +102,11 @@ try {
     const median = byRatio[Math.floor(byRatio.length / 2)];
     const bareResult = median.bare;
     const check = median.check;
-    const checkSingle = await closedLoop({
+    const checkSingle = await nativeClosedLoop({
       url,
       headers: authHeaders,
       makeBody: checkBody,
+      distinctRequests: organizations,
       connections: 1,
       durationMs,
     });
@@ -123,43 +134,50 @@ try {
       [...rateRounds].sort((a, b) => a[side].p99 - b[side].p99)[Math.floor(ROUNDS / 2)][side];
     const bareAtRate = medianOf('bare');
     const checkAtRate = medianOf('check');
-    // Each consume carries its own idempotency key, as the client SDK sends one with every consume.
+    // Each consume carries its own idempotency key, as the client SDK sends one with every consume:
+    // the generator writes each request's number over the ten '#' (numbered).
     const consumeBody = (run, organizationOf) => (index) =>
       JSON.stringify({
         organization_id: organizationOf(index),
         feature: 'api_calls',
         quantity: 1,
         consume: true,
-        idempotency_key: `${run}-${index}`,
+        idempotency_key: `${run}-##########`,
       });
     // Warm-up, as for the checks: the consume path's JIT, and each organization's first consume, which
     // is decided under lock because nothing of its counter is remembered yet (decision 10).
-    await closedLoop({
+    await nativeClosedLoop({
       url,
       headers: authHeaders,
       makeBody: consumeBody('warm-up', (index) => `bench_org_${index % organizations}`),
+      distinctRequests: organizations,
+      numbered: true,
       connections,
       durationMs: 2000,
     });
     const consumeLevels = [];
     for (const consumeConnections of consumeConnectionLevels) {
       const across = await withCpuPerOperation(server.pid, () =>
-        closedLoop({
+        nativeClosedLoop({
           url,
           headers: authHeaders,
           makeBody: consumeBody(
             `across-${consumeConnections}`,
             (index) => `bench_org_${index % organizations}`,
           ),
+          distinctRequests: organizations,
+          numbered: true,
           connections: consumeConnections,
           durationMs,
         }),
       );
       const one = await withCpuPerOperation(server.pid, () =>
-        closedLoop({
+        nativeClosedLoop({
           url,
           headers: authHeaders,
           makeBody: consumeBody(`one-${consumeConnections}`, () => 'bench_org_0'),
+          distinctRequests: 1,
+          numbered: true,
           connections: consumeConnections,
           durationMs,
         }),
@@ -184,10 +202,11 @@ try {
       connections: 2,
       durationMs,
     });
-    const checkWhileIngesting = await closedLoop({
+    const checkWhileIngesting = await nativeClosedLoop({
       url,
       headers: authHeaders,
       makeBody: checkBody,
+      distinctRequests: organizations,
       connections,
       durationMs,
     });

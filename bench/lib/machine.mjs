@@ -41,6 +41,19 @@ function processCpuSeconds(pid) {
   }
 }
 
+/**
+ * The CPU time of this process's children that have ended (cutime + cstime), in seconds: the C load
+ * generator's, once each run of it has exited. The servers under test are children too, but alive.
+ */
+function endedChildrenCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 /** The CPU time so far of each PostgreSQL process on this machine (backends, WAL writer, autovacuum …), by pid. */
 function postgresCpuByProcess() {
   const seconds = new Map();
@@ -70,7 +83,8 @@ function postgresCpuSecondsBetween(before, after) {
 /**
  * Runs `work` (a benchmark run that returns `{perSecond, …}` in requests) and adds where its CPU went,
  * in µs per operation (`operationsPerRequest` of them a request, e.g. the events of a batch): the
- * Tollgate server (`serverPid`), every PostgreSQL process, and this load generator; and `capacity`,
+ * Tollgate server (`serverPid`), every PostgreSQL process, and the load generator (this process and
+ * the C generator it ran); and `capacity`,
  * the operations per second those costs would fill the machine's cores with. That is a ceiling only
  * roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can saturate
  * before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much
@@ -83,6 +97,7 @@ export async function withCpuPerOperation(serverPid, work, operationsPerRequest 
     server: processCpuSeconds(serverPid),
     postgres: postgresCpuByProcess(),
     self: process.cpuUsage(),
+    children: endedChildrenCpuSeconds(),
   };
   const started = performance.now();
   const result = await work();
@@ -93,7 +108,7 @@ export async function withCpuPerOperation(serverPid, work, operationsPerRequest 
   const cpu = {
     server: perOperation(processCpuSeconds(serverPid) - before.server),
     postgres: perOperation(postgresCpuSecondsBetween(before.postgres, postgresCpuByProcess())),
-    generator: perOperation((self.user + self.system) / 1e6),
+    generator: perOperation((self.user + self.system) / 1e6 + endedChildrenCpuSeconds() - before.children),
   };
   const total = cpu.server + cpu.postgres + cpu.generator;
   const capacity = (availableParallelism() * 1e6) / total;
