@@ -1,8 +1,9 @@
 import { stableJson } from '@tollgate/core';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { creditOperations } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
+import { queryRows } from '../metering/query-rows.js';
 
 type OperationKind = (typeof creditOperations.$inferSelect)['kind'];
 
@@ -37,6 +38,33 @@ export async function findOperation<Response>(
     );
   }
   return row.response as Response;
+}
+
+/** How `storedOperationKeys` names a stored key: keys are per organization. */
+export const operationKeyOf = (organizationId: string, idempotencyKey: string) =>
+  `${organizationId}\n${idempotencyKey}`;
+
+/**
+ * Which of these keys of one kind are already stored, named by `operationKeyOf`: one query for many
+ * keys, for jobs that would otherwise look each one up in a transaction of its own. Requests are not
+ * compared; the caller skips what is stored, as a replay would answer it.
+ */
+export async function storedOperationKeys(
+  db: DbOrTx,
+  kind: OperationKind,
+  keys: ReadonlyArray<{ organizationId: string; idempotencyKey: string }>,
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const wanted = JSON.stringify(keys.map((key) => ({ o: key.organizationId, k: key.idempotencyKey })));
+  const rows = await queryRows<{ organization_id: string; idempotency_key: string }>(
+    db,
+    sql`select operation.organization_id, operation.idempotency_key
+      from json_to_recordset(${wanted}::json) as wanted(o text, k text)
+      join credit_operations operation
+        on operation.organization_id = wanted.o and operation.kind = ${kind}
+        and operation.idempotency_key = wanted.k`,
+  );
+  return new Set(rows.map((row) => operationKeyOf(row.organization_id, row.idempotency_key)));
 }
 
 export async function storeOperation(

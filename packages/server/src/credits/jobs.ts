@@ -4,9 +4,9 @@ import type { Database } from '../db/client.js';
 import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
-import { queryRows } from '../metering/query-rows.js';
 import { expireDueLots } from './expire-due.js';
 import { grantCreditsOnce } from './grant.js';
+import { operationKeyOf, storedOperationKeys } from './idempotency.js';
 import { updateLowBalance } from './low-balance.js';
 import { lockWallet, type Wallet } from './wallet.js';
 
@@ -90,12 +90,16 @@ export async function allocateSubscriptionCredits(
       });
       return grant ? [{ subscription, grant }] : [];
     });
-    const stored = await storedAllocationKeys(
+    const stored = await storedOperationKeys(
       db,
-      due.map(({ subscription, grant }) => ({ o: subscription.organizationId, k: grant.idempotency_key })),
+      'allocation',
+      due.map(({ subscription, grant }) => ({
+        organizationId: subscription.organizationId,
+        idempotencyKey: grant.idempotency_key,
+      })),
     );
     for (const { subscription, grant } of due) {
-      if (stored.has(`${subscription.organizationId}\n${grant.idempotency_key}`)) {
+      if (stored.has(operationKeyOf(subscription.organizationId, grant.idempotency_key))) {
         alreadyGranted += 1;
         continue;
       }
@@ -122,19 +126,6 @@ export async function allocateSubscriptionCredits(
     if (page.length < pageSize) break;
   }
   return { granted, already_granted: alreadyGranted };
-}
-
-/** Which of these (organization, key) allocations are already journaled, as "organization\nkey". */
-async function storedAllocationKeys(db: Database, keys: { o: string; k: string }[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await queryRows<{ organization_id: string; idempotency_key: string }>(
-    db,
-    sql`select operation.organization_id, operation.idempotency_key
-      from json_to_recordset(${JSON.stringify(keys)}::json) as wanted(o text, k text)
-      join credit_operations operation
-        on operation.organization_id = wanted.o and operation.kind = 'allocation' and operation.idempotency_key = wanted.k`,
-  );
-  return new Set(rows.map((row) => `${row.organization_id}\n${row.idempotency_key}`));
 }
 
 /** The periodic credit work, in the order that keeps balances right: expire first, then allocate. */

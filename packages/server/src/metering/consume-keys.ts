@@ -26,7 +26,12 @@ export type ConsumeKeys = {
 };
 
 /** An idempotency key's identity: keys are per organization. */
-export const consumeKeyOf = (input: CheckInput) => `${input.organizationId}\u0000${input.idempotencyKey}`;
+const keyIdentity = (organizationId: string, idempotencyKey: string | undefined) =>
+  `${organizationId}\u0000${idempotencyKey}`;
+/** The identity of a consume's idempotency key, as stored rows are matched to it. */
+export const consumeKeyOf = (input: CheckInput) => keyIdentity(input.organizationId, input.idempotencyKey);
+const rowKeyOf = (row: { organization_id: string; idempotency_key: string }) =>
+  keyIdentity(row.organization_id, row.idempotency_key);
 
 const reused = () =>
   conflict('idempotency_key_reused', 'this idempotency_key was used with another feature or quantity');
@@ -67,7 +72,7 @@ export async function claimConsumeKeys(
     const claimed = await session.run<{ organization_id: string; idempotency_key: string }>(CLAIM_KEYS, [
       JSON.stringify(claimInput),
     ]);
-    const claimedKeys = new Set(claimed.map((row) => `${row.organization_id}\u0000${row.idempotency_key}`));
+    const claimedKeys = new Set(claimed.map(rowKeyOf));
     const priors = await loadPriorAnswers(
       session,
       firsts
@@ -169,7 +174,7 @@ async function loadPriorAnswers(
     if (row.response === null) throw new Error('idempotent consume has no stored answer');
     const answer =
       typeof row.response === 'string' ? (JSON.parse(row.response) as CheckAnswer) : row.response;
-    priors.set(`${row.organization_id}\u0000${row.idempotency_key}`, {
+    priors.set(rowKeyOf(row), {
       feature: row.feature,
       quantity: row.quantity,
       answer,

@@ -1,8 +1,9 @@
 import { demoCatalog } from '@tollgate/core';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { operationKeyOf, storedOperationKeys } from '../../src/credits/idempotency.js';
 import { allocateSubscriptionCredits, runCreditJobs } from '../../src/credits/index.js';
-import { notificationOutbox } from '../../src/db/schema/index.js';
+import { creditOperations, notificationOutbox } from '../../src/db/schema/index.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
 import { consume, createOrganization, expectBalance, grant, journal, transfer } from './credit-api.js';
 
@@ -196,7 +197,7 @@ describeEachDatabase(
       const { catalog: loaded } = h.tollgate.context;
       expect((await runCreditJobs(db, loaded, h.clock.now)).allocations).toBe(1);
       expect((await runCreditJobs(db, loaded, new Date(h.clock.now.getTime() + 60_000))).allocations).toBe(0);
-      // Found already granted by the one lookup of the round, not by a transaction of its own.
+      // A later round counts the period as already granted and grants nothing.
       expect(
         await allocateSubscriptionCredits(db, loaded, new Date(h.clock.now.getTime() + 120_000)),
       ).toEqual({
@@ -223,6 +224,38 @@ describeEachDatabase(
       expect((await allocateSubscriptionCredits(db, loaded, new Date(periodEnd))).granted).toBe(0);
       await expectBalance(h, 'org_subscriber', '0');
       h.clock.set('2026-11-15T12:00:00.000Z');
+    });
+
+    it('finds stored operation keys of one kind in one lookup', async () => {
+      const h = harness();
+      h.clock.set('2026-11-15T12:00:00.000Z');
+      for (const id of ['org_lookup_a', 'org_lookup_b']) {
+        const created = await h.request('POST', '/v1/organizations', {
+          body: { id, name: id, plan: 'standard' },
+        });
+        expect(created.status).toBe(201);
+      }
+      const { db } = h.tollgate.database;
+      await allocateSubscriptionCredits(db, h.tollgate.context.catalog, h.clock.now);
+      const [stored] = await db
+        .select({ idempotencyKey: creditOperations.idempotencyKey })
+        .from(creditOperations)
+        .where(eq(creditOperations.organizationId, 'org_lookup_a'));
+      const key = stored?.idempotencyKey as string;
+      expect(key).toMatch(/^subscription:/);
+      const found = await storedOperationKeys(db, 'allocation', [
+        { organizationId: 'org_lookup_a', idempotencyKey: key },
+        // The same key under another organization, and a key never stored, are not found.
+        { organizationId: 'org_lookup_b', idempotencyKey: key },
+        { organizationId: 'org_lookup_a', idempotencyKey: 'subscription:never' },
+      ]);
+      expect([...found]).toEqual([operationKeyOf('org_lookup_a', key)]);
+      // Another kind of operation with that key is not one of them.
+      const asGrant = await storedOperationKeys(db, 'grant', [
+        { organizationId: 'org_lookup_a', idempotencyKey: key },
+      ]);
+      expect(asGrant.size).toBe(0);
+      expect((await storedOperationKeys(db, 'allocation', [])).size).toBe(0);
     });
 
     it('allocates page by page, each subscription once', async () => {
