@@ -140,10 +140,10 @@ export async function preciseFixedRate({
 
 /**
  * A closed loop like load.mjs's closedLoop (the same result fields), run by the C generator: it took
- * about half closedLoop's CPU per request here (16 – 28 µs against 50 – 55 per consume), CPU that on a
- * 2-core machine the server under test would otherwise lose. Request i is built by makeBody(i % distinctRequests); with `numbered`,
- * each request's ten '#' (e.g. in its idempotency key) are replaced by its index as it is sent, so no
- * two requests of a run are the same.
+ * about half closedLoop's CPU per request here (16 – 28 µs against 50 – 55 per consume), CPU that on
+ * a 2-core machine the server under test would otherwise lose. Request i is built by
+ * makeBody(i % distinctRequests); with `numbered`, each request's ten '#' (e.g. in its idempotency
+ * key) are replaced by its index as it is sent, so no two requests of a run are the same.
  */
 export async function nativeClosedLoop({
   url,

@@ -30,29 +30,27 @@ export async function withMachineShares(work) {
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** A process's CPU time so far (user + system), in seconds; 0 once it is gone. */
-function processCpuSeconds(pid) {
+/**
+ * Two CPU times from /proc/<pid>/stat, in seconds, counted among the fields after the command name
+ * (which may itself hold spaces); 0 once the process is gone.
+ */
+function statSeconds(pid, first, second) {
   try {
-    // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return (Number(fields[first]) + Number(fields[second])) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return 0;
   }
 }
 
+/** A process's CPU time so far (utime + stime), in seconds; 0 once it is gone. */
+const processCpuSeconds = (pid) => statSeconds(pid, 11, 12);
+
 /**
  * The CPU time of this process's children that have ended (cutime + cstime), in seconds: the C load
  * generator's, once each run of it has exited. The servers under test are children too, but alive.
  */
-function endedChildrenCpuSeconds() {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
+const endedChildrenCpuSeconds = () => statSeconds('self', 13, 14);
 
 /** The CPU time so far of each PostgreSQL process on this machine (backends, WAL writer, autovacuum …), by pid. */
 function postgresCpuByProcess() {
@@ -84,9 +82,8 @@ function postgresCpuSecondsBetween(before, after) {
  * Runs `work` (a benchmark run that returns `{perSecond, …}` in requests) and adds where its CPU went,
  * in µs per operation (`operationsPerRequest` of them a request, e.g. the events of a batch): the
  * Tollgate server (`serverPid`), every PostgreSQL process, and the load generator (this process and
- * the C generator it ran); and `capacity`,
- * the operations per second those costs would fill the machine's cores with. That is a ceiling only
- * roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can saturate
+ * the C generator it ran); and `capacity`, the operations per second those costs would fill the
+ * machine's cores with. That is a ceiling only roughly: the server's JavaScript runs on one thread (its GC partly on others), so it can saturate
  * before the cores do. On a shared VM throughput moves with the host's load, CPU per operation much
  * less, so these say what a change did when the throughput is noise. PostgreSQL's share includes
  * whatever else the database server does meanwhile (autovacuum, checkpoints), but not processes that
