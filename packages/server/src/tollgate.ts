@@ -10,6 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
+import { backfillUniqueBuckets } from './metering/unique-buckets.js';
 
 export type TollgateOptions = {
   databaseUrl?: string | undefined;
@@ -47,6 +48,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   try {
     await runMigrations(database);
     const now = options.now ?? (() => new Date());
+    await backfillUniqueBuckets(database, options.catalog, now());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
     const checks = await createCheckService(database, options.catalog, { trialPlanExecutions });

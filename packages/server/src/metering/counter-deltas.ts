@@ -62,15 +62,21 @@ function keysOf(event: MeteredEvent) {
   return keys;
 }
 
+/** The value a unique_count feature counts in this event (its unique_property), if it is one and has it. */
+export function countedValueOf(catalog: Catalog, event: MeteredEvent): string | undefined {
+  const feature = catalog.feature(event.feature);
+  if (feature?.aggregation !== 'unique_count' || !feature.unique_property) return undefined;
+  const value = event.properties?.[feature.unique_property];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
 /** The distinct values unique_count features must record before their counters can move. */
 export function uniqueValuesOf(events: MeteredEvent[], catalog: Catalog): UniqueValue[] {
   const values: UniqueValue[] = [];
   for (const event of events) {
-    const feature = catalog.feature(event.feature);
-    if (feature?.aggregation !== 'unique_count' || !feature.unique_property) continue;
-    const value = event.properties?.[feature.unique_property];
-    if (value === undefined || value === null) continue;
-    for (const key of keysOf(event)) values.push({ ...key, value: String(value) });
+    const value = countedValueOf(catalog, event);
+    if (value === undefined) continue;
+    for (const key of keysOf(event)) values.push({ ...key, value });
   }
   return values;
 }

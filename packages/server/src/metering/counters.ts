@@ -105,9 +105,19 @@ export function mergeByAggregation(alias: 'c' | 'r', column: 'used' | 'value'): 
 
 export type UniqueValue = CounterKey & { value: string };
 
-/** Stores distinct values of unique_count features; returns only the ones not seen before. */
-export async function insertUniqueValues(tx: DbOrTx, values: UniqueValue[]): Promise<UniqueValue[]> {
-  if (values.length === 0) return [];
+/**
+ * Stores distinct values of unique_count features; returns only the ones not seen before. `thenWrite`
+ * rides in the same round trip as an unreferenced CTE (as in `upsertCounters`).
+ */
+export async function insertUniqueValues(
+  tx: DbOrTx,
+  values: UniqueValue[],
+  thenWrite?: SQL,
+): Promise<UniqueValue[]> {
+  if (values.length === 0) {
+    if (thenWrite) await tx.execute(thenWrite);
+    return [];
+  }
   const input = values
     .map((value) => ({
       o: value.organizationId,
@@ -125,7 +135,7 @@ export async function insertUniqueValues(tx: DbOrTx, values: UniqueValue[]): Pro
     value: string;
   }>(
     tx,
-    sql`
+    sql`${thenWrite ? sql`with then_write as (${thenWrite})` : sql``}
     insert into usage_unique_values (organization_id, feature, period_start, project_id, value)
     select d.o, d.f, d.ps, d.p, d.v
     from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text, v text)

@@ -15,6 +15,7 @@ import { queryRows } from './query-rows.js';
 import { recordAlerts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
 import { rollupUpsertStatement } from './rollups.js';
+import { uniqueBucketsInsertStatement, uniqueBucketsOf } from './unique-buckets.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
 export type IngestOptions = {
@@ -117,7 +118,13 @@ export async function storeBatches(
       withTransaction(db, async (tx) => {
         const fresh = await insertEvents(tx, valid, now);
         const metered = assignPeriods(fresh, catalog, contexts);
-        const newUniqueValues = await insertUniqueValues(tx, uniqueValuesOf(metered, catalog));
+        // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
+        const uniqueBuckets = uniqueBucketsOf(metered, catalog);
+        const newUniqueValues = await insertUniqueValues(
+          tx,
+          uniqueValuesOf(metered, catalog),
+          uniqueBuckets.length > 0 ? uniqueBucketsInsertStatement(uniqueBuckets) : undefined,
+        );
         const deltas = foldDeltas(metered, catalog, newUniqueValues);
         // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
         // a transaction holds its counters before any rollup row.

@@ -13,17 +13,18 @@ import { badRequest, notFound } from '../errors.js';
 import { loadBillingContexts } from './billing-contexts.js';
 import { jsonNumber } from './check-answer.js';
 import { queryRows } from './query-rows.js';
+import { BUCKET_MS, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
 
-export type Granularity = 'hour' | 'day';
+export type { Granularity } from './unique-buckets.js';
 
-const BUCKET_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_000 };
 /** Enough for a month by the hour or a year by the day, without unbounded responses. */
 const MAX_BUCKETS = 24 * 31 + 1;
 
 /**
  * A time series of one feature, bucketed in UTC: from the hourly rollups, except unique_count, whose
- * distinct values do not add across hours and come from the raw events. Additive meters get a point per
- * bucket (0 when nothing happened); gauges (max, latest) only where they were reported.
+ * distinct values do not add across buckets and are counted from each bucket's distinct values
+ * (unique-buckets.ts). Additive meters get a point per bucket (0 when nothing happened); gauges (max,
+ * latest) only where they were reported.
  */
 export async function usageHistory(
   db: DbOrTx,
@@ -57,7 +58,7 @@ export async function usageHistory(
     db,
     rollsUp(feature.aggregation)
       ? bucketsFromRollups(input, feature.aggregation, from, to)
-      : bucketsFromEvents(input, feature.aggregation, feature.unique_property ?? '', from, to),
+      : bucketsFromUniqueValues(input, feature.unique_property ?? '', from, to),
   );
   const byBucket = new Map(rows.map((row) => [new Date(row.bucket).getTime(), toDecimal(row.value)]));
   const additive = feature.aggregation !== 'max' && feature.aggregation !== 'latest';
@@ -79,28 +80,6 @@ export async function usageHistory(
 }
 
 type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
-
-/** One value per bucket from the raw events: the reference the rollups must equal. */
-export function bucketsFromEvents(
-  input: BucketQuery,
-  aggregation: Aggregation,
-  uniqueProperty: string,
-  from: Date,
-  to: Date,
-): SQL {
-  const value = {
-    sum: sql`sum(quantity)`,
-    count: sql`count(*)`,
-    max: sql`max(quantity)`,
-    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
-    unique_count: sql`count(distinct properties ->> ${uniqueProperty})`,
-  }[aggregation];
-  return sql`select date_trunc(${input.granularity}, "timestamp", 'UTC') as bucket, (${value})::text as value
-    from usage_events
-    where organization_id = ${input.organizationId} and feature = ${input.feature}
-      and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
-    group by 1 order by 1`;
-}
 
 /**
  * One value per bucket from the hourly rollups: days add their hours (sum, count), take the greatest

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Catalog, rollsUp } from '@tollgate/core';
+import { type Aggregation, Catalog, rollsUp } from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { queryRows } from '../../src/metering/query-rows.js';
-import { bucketsFromEvents, type Granularity } from '../../src/metering/usage-history.js';
+import { backfillUniqueBuckets } from '../../src/metering/unique-buckets.js';
+import type { Granularity } from '../../src/metering/usage-history.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
 import { createOrganization, ingest, sqlRows } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
@@ -18,6 +20,28 @@ async function history(harness: Harness, organizationId: string, feature: string
   );
   if (response.status !== 200) throw new Error(JSON.stringify(response.body));
   return response.body as { from: string; to: string; points: Point[] };
+}
+
+/** One value per bucket computed from the raw events: the reference the hourly tables must equal. */
+function bucketsFromEvents(
+  input: { organizationId: string; feature: string; granularity: Granularity },
+  aggregation: Aggregation,
+  uniqueProperty: string,
+  from: Date,
+  to: Date,
+): SQL {
+  const value = {
+    sum: sql`sum(quantity)`,
+    count: sql`count(*)`,
+    max: sql`max(quantity)`,
+    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+    unique_count: sql`count(distinct properties ->> ${uniqueProperty})`,
+  }[aggregation];
+  return sql`select date_trunc(${input.granularity}, "timestamp", 'UTC') as bucket, (${value})::text as value
+    from usage_events
+    where organization_id = ${input.organizationId} and feature = ${input.feature}
+      and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
+    group by 1 order by 1`;
 }
 
 /** The points the raw-event computation gives over the same range, with the same bucket rules. */
@@ -51,6 +75,16 @@ async function historyFromEvents(
       points.push({ start: new Date(start).toISOString(), value: value ?? 0 });
   }
   return points;
+}
+
+/** An organization's stored (granularity, bucket, value) rows of active_users, in order. */
+async function uniqueBucketRows(harness: Harness, organizationId: string) {
+  const rows = await sqlRows<{ granularity: string; bucket: Date | string; value: string }>(
+    harness,
+    `select granularity, bucket, value from usage_unique_buckets
+     where organization_id = '${organizationId}' and feature = 'active_users' order by granularity desc, bucket, value`,
+  );
+  return rows.map((row) => [row.granularity, new Date(row.bucket).toISOString(), row.value]);
 }
 
 async function expectSameAsEvents(harness: Harness, organizationId: string, feature: string, query: string) {
@@ -190,6 +224,96 @@ describeEachDatabase(
       expect(
         FEATURES.filter((feature) => rollsUp(catalog.feature(feature)?.aggregation ?? 'sum')),
       ).toHaveLength(4);
+      // unique_count has its distinct values per hour and per day instead, each once (bob's late u4 included).
+      expect(await uniqueBucketRows(harness(), 'org_rollup')).toEqual([
+        ['hour', '2026-11-15T09:00:00.000Z', 'ann'],
+        ['hour', '2026-11-15T09:00:00.000Z', 'bob'],
+        ['hour', '2026-11-15T10:00:00.000Z', 'ann'],
+        ['hour', '2026-11-15T10:00:00.000Z', 'bob'],
+        ['day', '2026-11-15T00:00:00.000Z', 'ann'],
+        ['day', '2026-11-15T00:00:00.000Z', 'bob'],
+      ]);
+    });
+
+    it('fills the buckets of unique_count events stored before them, once per feature and property', async () => {
+      await createOrganization(harness(), 'org_unique_backfill');
+      const event = (id: string, timestamp: string, user: string, team: string) => ({
+        id,
+        organization_id: 'org_unique_backfill',
+        event: 'active_users',
+        timestamp,
+        properties: { user, team },
+      });
+      await ingest(harness(), [
+        event('b1', '2026-11-15T09:05:00Z', 'ann', 'red'),
+        event('b2', '2026-11-15T09:40:00Z', 'bob', 'red'),
+        event('b3', '2026-11-15T10:15:00Z', 'ann', 'blue'),
+        event('b4', '2026-11-15T10:50:00Z', 'cat', 'blue'),
+      ]);
+      const range = 'granularity=hour&from=2026-11-15T09:00:00Z&to=2026-11-15T11:00:00Z';
+      expect((await history(harness(), 'org_unique_backfill', 'active_users', range)).points).toEqual([
+        { start: '2026-11-15T09:00:00.000Z', value: 2 },
+        { start: '2026-11-15T10:00:00.000Z', value: 2 },
+      ]);
+      // As a database from before migration 0007: the events, but neither their buckets nor the record.
+      const { database } = harness().tollgate;
+      await sqlRows(
+        harness(),
+        `delete from usage_unique_buckets where organization_id = 'org_unique_backfill'`,
+      );
+      await sqlRows(harness(), 'delete from usage_unique_backfills');
+      // History reads the buckets, not the events: nothing until they are filled in.
+      expect(
+        (await history(harness(), 'org_unique_backfill', 'active_users', range)).points.map(
+          (point) => point.value,
+        ),
+      ).toEqual([0, 0]);
+      const now = new Date('2026-11-15T12:00:00Z');
+      expect(await backfillUniqueBuckets(database, catalog, now)).toEqual(['active_users']);
+      const wholeDay = 'granularity=day&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z';
+      // Part of a day: its whole hours from their rows, then 10:00 – 10:30 from the raw events.
+      const partDay = 'granularity=day&from=2026-11-15T00:00:00Z&to=2026-11-15T10:30:00Z';
+      const partHour = 'granularity=hour&from=2026-11-15T09:00:00Z&to=2026-11-15T10:30:00Z';
+      const values = async (query: string) =>
+        (await expectSameAsEvents(harness(), 'org_unique_backfill', 'active_users', query)).map(
+          (point) => point.value,
+        );
+      expect(await values(range)).toEqual([2, 2]);
+      expect(await values(wholeDay)).toEqual([3]);
+      expect(await values(partDay)).toEqual([2]);
+      expect(await values(partHour)).toEqual([2, 1]);
+      expect(await uniqueBucketRows(harness(), 'org_unique_backfill')).toEqual([
+        ['hour', '2026-11-15T09:00:00.000Z', 'ann'],
+        ['hour', '2026-11-15T09:00:00.000Z', 'bob'],
+        ['hour', '2026-11-15T10:00:00.000Z', 'ann'],
+        ['hour', '2026-11-15T10:00:00.000Z', 'cat'],
+        ['day', '2026-11-15T00:00:00.000Z', 'ann'],
+        ['day', '2026-11-15T00:00:00.000Z', 'bob'],
+        ['day', '2026-11-15T00:00:00.000Z', 'cat'],
+      ]);
+      // Filled once: a second start has nothing to do.
+      expect(await backfillUniqueBuckets(database, catalog, now)).toEqual([]);
+      // A catalog that counts another property rebuilds the feature's buckets from the events.
+      const byTeam = Catalog.from({
+        ...meteringTestCatalog,
+        features: {
+          ...meteringTestCatalog.features,
+          active_users: { name: 'Active teams', aggregation: 'unique_count', unique_property: 'team' },
+        },
+      });
+      expect(await backfillUniqueBuckets(database, byTeam, now)).toEqual(['active_users']);
+      expect(await uniqueBucketRows(harness(), 'org_unique_backfill')).toEqual([
+        ['hour', '2026-11-15T09:00:00.000Z', 'red'],
+        ['hour', '2026-11-15T10:00:00.000Z', 'blue'],
+        ['day', '2026-11-15T00:00:00.000Z', 'blue'],
+        ['day', '2026-11-15T00:00:00.000Z', 'red'],
+      ]);
+      expect(await sqlRows(harness(), 'select feature, unique_property from usage_unique_backfills')).toEqual(
+        [{ feature: 'active_users', unique_property: 'team' }],
+      );
+      // Back to counting users, as the rest of this file does.
+      expect(await backfillUniqueBuckets(database, catalog, now)).toEqual(['active_users']);
+      expect(await uniqueBucketRows(harness(), 'org_unique_backfill')).toHaveLength(7);
     });
 
     it('counts consumes in the hour they were allowed, and not the denied or repeated ones', async () => {

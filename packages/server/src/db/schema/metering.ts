@@ -87,6 +87,38 @@ export const usageUniqueValues = pgTable(
   ],
 );
 
+/**
+ * The distinct values of unique_count features per organization, feature and UTC hour and day
+ * (migration 0007), which history reads count instead of raw events: distinct values do not add
+ * across buckets. `granularity` is 'hour' or 'day'.
+ */
+export const usageUniqueBuckets = pgTable(
+  'usage_unique_buckets',
+  {
+    organizationId: text('organization_id').notNull(),
+    feature: text('feature').notNull(),
+    granularity: text('granularity').notNull(),
+    bucket: instant('bucket').notNull(),
+    value: text('value').notNull(),
+  },
+  (table) => [
+    primaryKey({
+      columns: [table.organizationId, table.feature, table.granularity, table.bucket, table.value],
+    }),
+  ],
+);
+
+/** The unique_count features whose buckets were filled in from the events stored before they existed. */
+export const usageUniqueBackfills = pgTable(
+  'usage_unique_backfills',
+  {
+    feature: text('feature').notNull(),
+    uniqueProperty: text('unique_property').notNull(),
+    completedAt: instant('completed_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.feature, table.uniqueProperty] })],
+);
+
 /** The first answer to a consuming check, returned again for a repeated idempotency key. */
 export const usageConsumptions = pgTable(
   'usage_consumptions',
