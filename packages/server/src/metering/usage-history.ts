@@ -13,7 +13,7 @@ import { badRequest, notFound } from '../errors.js';
 import { loadBillingContexts } from './billing-contexts.js';
 import { jsonNumber } from './check-answer.js';
 import { queryRows } from './query-rows.js';
-import { BUCKET_MS, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
+import { BUCKET_MS, bucketOf, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
 
 export type { Granularity } from './unique-buckets.js';
 
@@ -45,11 +45,9 @@ export async function usageHistory(
   );
   if (!context) throw notFound('organization', input.organizationId);
   const step = BUCKET_MS[input.granularity];
-  const from = new Date(
-    Math.floor((input.from ?? billingPeriodAt(context, now).start).getTime() / step) * step,
-  );
+  const from = bucketOf(input.granularity, input.from ?? billingPeriodAt(context, now).start);
   // By default the series runs to the end of the bucket holding `now`, so the latest usage shows.
-  const to = input.to ?? new Date((Math.floor(now.getTime() / step) + 1) * step);
+  const to = input.to ?? new Date(bucketOf(input.granularity, now).getTime() + step);
   if (to <= from) throw badRequest('invalid_range', '"to" must be after "from"');
   if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) {
     throw badRequest('range_too_large', `at most ${MAX_BUCKETS} ${input.granularity} buckets per request`);
