@@ -12,5 +12,6 @@ export * from './metering/consume-plan.js';
 export * from './metering/event-timing.js';
 export * from './metering/rating.js';
 export * from './metering/rollups.js';
+export * from './metering/unique-value.js';
 export * from './metering/usage-line.js';
 export * from './periods.js';

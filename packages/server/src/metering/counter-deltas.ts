@@ -8,6 +8,8 @@ import {
   type MeterAccumulator,
   type Period,
   toDecimal,
+  uniquePropertyOf,
+  uniqueValueText,
 } from '@tollgate/core';
 import {
   type CounterAfter,
@@ -64,10 +66,8 @@ function keysOf(event: MeteredEvent) {
 
 /** The value a unique_count feature counts in this event (its unique_property), if it is one and has it. */
 export function countedValueOf(catalog: Catalog, event: MeteredEvent): string | undefined {
-  const feature = catalog.feature(event.feature);
-  if (feature?.aggregation !== 'unique_count' || !feature.unique_property) return undefined;
-  const value = event.properties?.[feature.unique_property];
-  return value === undefined || value === null ? undefined : String(value);
+  const property = uniquePropertyOf(catalog, event.feature);
+  return property === undefined ? undefined : uniqueValueText(event.properties?.[property]);
 }
 
 /** The distinct values unique_count features must record before their counters can move. */

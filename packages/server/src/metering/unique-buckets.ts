@@ -69,14 +69,20 @@ export function uniqueBucketsInsertStatement(buckets: readonly UniqueBucket[]): 
   );
 }
 
+/**
+ * Whether the stored properties hold a value of `property` that ingestion counts (uniqueValueText):
+ * events stored before ingestion rejected objects and arrays may hold one, which it never counted.
+ */
+const countableIn = (properties: SQL, property: string) =>
+  sql`jsonb_typeof(${properties} -> ${property}) in ('string', 'number', 'boolean')`;
+
 type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
 
 /**
  * The number of distinct values per bucket of a unique_count feature, over [from, to) with `from`
  * bucket-aligned. A `to` inside a bucket would count that whole bucket, so the last, partial one is
  * made of the hours it holds whole and the raw events of its last part-hour (their values as text by
- * PostgreSQL's `->>`, where ingestion stores JavaScript's String: the same for strings and booleans,
- * the usual values of such a property).
+ * PostgreSQL's `->>`, which gives what ingestion stored: see uniqueValueText).
  */
 export function bucketsFromUniqueValues(
   input: BucketQuery,
@@ -98,7 +104,7 @@ export function bucketsFromUniqueValues(
       from usage_events
       where organization_id = ${organizationId} and feature = ${feature}
         and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
-        and properties ->> ${uniqueProperty} is not null`);
+        and ${countableIn(sql`properties`, uniqueProperty)}`);
   }
   return sql`with bucket_values (bucket, value) as (${sql.join(parts, sql` union all `)})
     select bucket, count(distinct value)::text as value from bucket_values group by 1 order by 1`;
@@ -145,7 +151,7 @@ export async function backfillUniqueBuckets(
           select distinct e.organization_id, e.feature, g.granularity, date_trunc(g.granularity, e."timestamp", 'UTC'),
             (e.properties ->> ${uniqueProperty}) collate "C"
           from usage_events e cross join (values ('hour'), ('day')) as g (granularity)
-          where e.feature = ${feature} and e.properties ->> ${uniqueProperty} is not null
+          where e.feature = ${feature} and ${countableIn(sql`e.properties`, uniqueProperty)}
           on conflict do nothing`);
         await tx.execute(sql`delete from usage_unique_backfills where feature = ${feature}`);
         await tx.execute(sql`insert into usage_unique_backfills (feature, unique_property, completed_at)

@@ -3,8 +3,10 @@ import {
   type Decimal,
   type EventWindow,
   eventTimestamp,
+  isCountableValue,
   isDecimalText,
   toDecimal,
+  uniquePropertyOf,
 } from '@tollgate/core';
 import { z } from 'zod';
 import { HOST_ID_PATTERN, hostId } from '../http/schemas.js';
@@ -119,6 +121,14 @@ export function validateEvent(
   if (!timing.ok) return { index, code: timing.code, message: timing.message };
   if (input.properties && Buffer.byteLength(JSON.stringify(input.properties)) > MAX_PROPERTIES_BYTES) {
     return { index, code: 'properties_too_large', message: 'properties must be at most 8 KB of JSON' };
+  }
+  const uniqueProperty = feature === null ? undefined : uniquePropertyOf(catalog, feature);
+  if (uniqueProperty !== undefined && !isCountableValue(input.properties?.[uniqueProperty])) {
+    return {
+      index,
+      code: 'invalid_unique_property',
+      message: `properties.${uniqueProperty}: "${feature}" counts distinct values of this property, which must be a string, a number or a boolean`,
+    };
   }
   return {
     index,

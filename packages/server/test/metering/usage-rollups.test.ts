@@ -7,7 +7,7 @@ import { queryRows } from '../../src/metering/query-rows.js';
 import { backfillUniqueBuckets } from '../../src/metering/unique-buckets.js';
 import type { Granularity } from '../../src/metering/usage-history.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
-import { createOrganization, ingest, sqlRows } from './helpers.js';
+import { createOrganization, ingest, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
 const catalog = Catalog.from(meteringTestCatalog);
@@ -314,6 +314,55 @@ describeEachDatabase(
       // Back to counting users, as the rest of this file does.
       expect(await backfillUniqueBuckets(database, catalog, now)).toEqual(['active_users']);
       expect(await uniqueBucketRows(harness(), 'org_unique_backfill')).toHaveLength(7);
+    });
+
+    it('counts a number as one text in the counter, its buckets, a part-hour of raw events and the backfill', async () => {
+      await createOrganization(harness(), 'org_unique_numbers');
+      const event = (id: string, timestamp: string, user: unknown) => ({
+        id,
+        organization_id: 'org_unique_numbers',
+        event: 'active_users',
+        timestamp,
+        properties: { user },
+      });
+      const response = await ingest(harness(), [
+        event('n1', '2026-11-15T09:10:00Z', 1e-7),
+        event('n2', '2026-11-15T09:20:00Z', 1e21),
+        // The same text as 1e-7 in PostgreSQL and in ingestion: one value.
+        event('n3', '2026-11-15T10:10:00Z', '0.0000001'),
+        event('n4', '2026-11-15T10:20:00Z', 1e21),
+        event('n5', '2026-11-15T10:25:00Z', true),
+        event('n6', '2026-11-15T10:05:00Z', 7),
+        event('n7', '2026-11-15T10:06:00Z', { id: 'ann' }),
+        event('n8', '2026-11-15T10:07:00Z', ['ann']),
+      ]);
+      expect(response.status).toBe(200);
+      expect(response.body.accepted).toBe(6);
+      expect(response.body.rejected.map((rejection: { index: number; code: string }) => rejection)).toEqual([
+        expect.objectContaining({ index: 6, code: 'invalid_unique_property' }),
+        expect.objectContaining({ index: 7, code: 'invalid_unique_property' }),
+      ]);
+      expect(response.body.rejected[0].message).toContain('properties.user');
+      expect((await usageOf(harness(), 'org_unique_numbers', 'active_users')).used).toBe(4);
+      const values = async (query: string) =>
+        (await expectSameAsEvents(harness(), 'org_unique_numbers', 'active_users', query)).map(
+          (point) => point.value,
+        );
+      // 09:00 from its stored rows, 10:00 – 10:30 from the raw events: the same texts, so 4 and not 6.
+      expect(await values('granularity=day&from=2026-11-15T00:00:00Z&to=2026-11-15T10:30:00Z')).toEqual([4]);
+      expect(await values('granularity=hour&from=2026-11-15T09:00:00Z&to=2026-11-15T10:30:00Z')).toEqual([
+        2, 4,
+      ]);
+      const stored = await uniqueBucketRows(harness(), 'org_unique_numbers');
+      expect(stored.filter(([granularity]) => granularity === 'day').map(([, , value]) => value)).toEqual([
+        '0.0000001',
+        '1000000000000000000000',
+        '7',
+        'true',
+      ]);
+      await sqlRows(harness(), 'delete from usage_unique_backfills');
+      await backfillUniqueBuckets(harness().tollgate.database, catalog, new Date('2026-11-15T12:00:00Z'));
+      expect(await uniqueBucketRows(harness(), 'org_unique_numbers')).toEqual(stored);
     });
 
     it('counts consumes in the hour they were allowed, and not the denied or repeated ones', async () => {
