@@ -15,3 +15,4 @@ export * from './metering/rollups.js';
 export * from './metering/unique-value.js';
 export * from './metering/usage-line.js';
 export * from './periods.js';
+export * from './subscription-renewal.js';

@@ -51,7 +51,7 @@ export type Config = {
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
-  /** How often periodic jobs (credit expiry, subscription credit allocation) run. */
+  /** How often periodic jobs (subscription renewal, credit expiry, subscription credit allocation) run. */
   jobsIntervalSeconds: number;
 };
 

@@ -2,22 +2,29 @@ import type { Catalog } from '@tollgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { runCreditJobs } from '../credits/index.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { renewSubscriptionPeriods } from '../subscriptions/renew-periods.js';
 
 /** One key for the periodic jobs: whichever process takes it runs them; the others skip that round. */
 export const JOBS_LOCK_KEY = 7_400_412_002;
 
-export type JobsRun = { ran: false } | { ran: true; expired_wallets: number; allocations: number };
+export type JobsRun =
+  | { ran: false }
+  | { ran: true; renewed_subscriptions: number; expired_wallets: number; allocations: number };
 
 /**
- * One round of the periodic jobs (credit expiry, subscription credit allocation). Every job is
- * idempotent, so a round that overlaps with another changes nothing twice; the lock only saves work.
+ * One round of the periodic jobs: subscription renewal first, so that credit expiry and allocation
+ * see each subscription's new period in the same round. Every job is idempotent, so a round that
+ * overlaps with another changes nothing twice; the lock only saves work.
  */
 export async function runScheduledJobs(
   database: DatabaseHandle,
   catalog: Catalog,
   now: Date,
 ): Promise<JobsRun> {
-  const outcome = await database.tryWithAdvisoryLock(JOBS_LOCK_KEY, (db) => runCreditJobs(db, catalog, now));
+  const outcome = await database.tryWithAdvisoryLock(JOBS_LOCK_KEY, async (db) => {
+    const { renewed } = await renewSubscriptionPeriods(db, now);
+    return { renewed_subscriptions: renewed, ...(await runCreditJobs(db, catalog, now)) };
+  });
   return outcome.ran ? { ran: true, ...outcome.result } : { ran: false };
 }
 
@@ -35,8 +42,11 @@ export function startJobScheduler(options: {
     if (running) return;
     running = runScheduledJobs(options.database, options.catalog, options.now())
       .then((result) => {
-        if (result.ran && (result.expired_wallets > 0 || result.allocations > 0)) {
-          options.logger.info({ jobs: result }, 'periodic jobs changed balances');
+        if (
+          result.ran &&
+          (result.renewed_subscriptions > 0 || result.expired_wallets > 0 || result.allocations > 0)
+        ) {
+          options.logger.info({ jobs: result }, 'periodic jobs renewed subscriptions or changed balances');
         }
       })
       .catch((error: unknown) => options.logger.error({ err: error }, 'periodic jobs failed'))

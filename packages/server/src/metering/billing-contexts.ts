@@ -11,6 +11,7 @@ export type BillingContextRow = {
   source: 'default' | 'manual' | 'stripe' | null;
   current_period_start: Date | string | null;
   current_period_end: Date | string | null;
+  billing_cycle_anchor: Date | string | null;
 };
 
 const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
@@ -20,7 +21,7 @@ const toDate = (value: Date | string) => (value instanceof Date ? value : new Da
  * one when none is live (then the status says it is inactive). Select `s.*` columns as in BillingContextRow.
  */
 export const SUBSCRIPTION_OF_ORGANIZATION = `left join lateral (
-    select plan_code, interval, status, source, current_period_start, current_period_end
+    select plan_code, interval, status, source, current_period_start, current_period_end, billing_cycle_anchor
     from subscriptions
     where organization_id = o.id
     order by (status not in ('canceled', 'expired')) desc, created_at desc
@@ -42,7 +43,7 @@ export async function loadBillingContexts(
     db,
     sql`
     select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
-           s.current_period_start, s.current_period_end
+           s.current_period_start, s.current_period_end, s.billing_cycle_anchor
     from organizations o
     ${subscriptionOfOrganization}
     where o.id in (select json_array_elements_text(${JSON.stringify(organizationIds)}::json))`,
@@ -63,7 +64,7 @@ export function toContexts(rows: BillingContextRow[], defaultPlanCode: string): 
       planCode: row.plan_code ?? defaultPlanCode,
       status: row.status,
       interval: anniversary ? row.interval : null,
-      anchor: anniversary ? (currentPeriod?.start ?? null) : null,
+      anchor: anniversary && row.billing_cycle_anchor !== null ? toDate(row.billing_cycle_anchor) : null,
       currentPeriod,
     });
   }

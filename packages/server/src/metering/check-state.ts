@@ -55,9 +55,9 @@ export async function loadCheckStatesPrepared(
 }
 
 const CHECK_STATE: PreparedStatement = {
-  name: 'tollgate_check_state_v1',
+  name: 'tollgate_check_state_v2',
   text: `select r.i as request_index, o.id as organization_id, o.trial_organization,
-           s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end,
+           s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
            c.period_start as counter_period_start, c.used::text as counter_used
     from json_to_recordset($1::json) as r(i integer, o text, f text, t timestamptz)
     cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o

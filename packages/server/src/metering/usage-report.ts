@@ -20,7 +20,7 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
   const [row] = await queryRows<ReportRow>(
     db,
     sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
-               s.current_period_start, s.current_period_end,
+               s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
                (select count(*) from organization_members m where m.organization_id = o.id) as members,
                (select json_agg(json_build_object('feature', c.feature, 'project_id', c.project_id,
                                                   'period_start', c.period_start, 'used', c.used::text))

@@ -10,6 +10,9 @@ export const subscriptionSummary = z.object({
   source: z.string(),
   current_period_start: z.string(),
   current_period_end: z.string(),
+  billing_cycle_anchor: z
+    .string()
+    .describe('Anniversary periods start at this instant each month or year (clipped to short months)'),
   trial_end: z.string().nullable(),
   cancel_at_period_end: z.boolean(),
 });
@@ -47,6 +50,7 @@ export function toOrganizationResponse(organization: OrganizationWithSubscriptio
           source: subscription.source,
           current_period_start: iso(subscription.currentPeriodStart),
           current_period_end: iso(subscription.currentPeriodEnd),
+          billing_cycle_anchor: iso(subscription.billingCycleAnchor),
           trial_end: isoOrNull(subscription.trialEnd),
           cancel_at_period_end: subscription.cancelAtPeriodEnd,
         }

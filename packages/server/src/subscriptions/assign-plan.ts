@@ -76,6 +76,7 @@ export async function assignPlan(
       source: input.source,
       currentPeriodStart: period.start,
       currentPeriodEnd: period.end,
+      billingCycleAnchor: period.start,
       catalogHash: catalog.hash,
       createdAt: input.now,
       updatedAt: input.now,

@@ -110,6 +110,8 @@ export const subscriptions = pgTable(
     source: text('source').$type<'default' | 'manual' | 'stripe'>().notNull(),
     currentPeriodStart: timestamp('current_period_start', { withTimezone: true, mode: 'date' }).notNull(),
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Anniversary periods are computed from this instant (migration 0008); calendar months ignore it. */
+    billingCycleAnchor: timestamp('billing_cycle_anchor', { withTimezone: true, mode: 'date' }).notNull(),
     trialEnd: timestamp('trial_end', { withTimezone: true, mode: 'date' }),
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     canceledAt: timestamp('canceled_at', { withTimezone: true, mode: 'date' }),
@@ -124,6 +126,9 @@ export const subscriptions = pgTable(
       .on(table.organizationId)
       .where(sql`${table.status} not in ('canceled', 'expired')`),
     index('subscriptions_stripe_idx').on(table.stripeSubscriptionId),
+    index('subscriptions_renewal_idx')
+      .on(table.currentPeriodEnd)
+      .where(sql`${table.status} not in ('canceled', 'expired') and ${table.source} <> 'stripe'`),
   ],
 );
 
