@@ -2,15 +2,18 @@
 // raw batched INSERT of the same rows into a table of the same shape, measured in the same run.
 //   npm run build && node bench/ingest.mjs
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), DURATION_S (15),
-//      CONNECTIONS (8,16: each level is measured, HTTP and raw alike), BATCH (500), SKIP_PGLITE=1
+//      CONNECTIONS (8,16: each level is measured, HTTP and raw alike), BATCH (500), SKIP_PGLITE=1,
+//      UNIQUE_SHARE (0: the share of events, 0 – 1, that go to a unique_count feature, `active_users`,
+//      counting 1,000 users per organization; the server then runs with the demo catalog plus it)
 // A closed loop's throughput depends on how many requests it keeps in flight; throughput is the
 // server's capacity only once the load saturates it, so each concurrency level is printed, each with
 // its own raw baseline at the same number of connections.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { demoCatalog } from '@tollgate/core';
 import pg from 'pg';
 import { closedLoop } from './lib/load.mjs';
 import { withCpuPerOperation } from './lib/machine.mjs';
@@ -20,20 +23,44 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0
 const durationMs = Number(process.env.DURATION_S ?? 15) * 1000;
 const connectionLevels = (process.env.CONNECTIONS ?? '8,16').split(',').map(Number);
 const batchSize = Number(process.env.BATCH ?? 500);
+const uniqueShare = Number(process.env.UNIQUE_SHARE ?? 0);
+if (!(uniqueShare >= 0 && uniqueShare <= 1)) throw new Error('UNIQUE_SHARE must be between 0 and 1');
 const organizations = 100;
 const run = randomBytes(3).toString('hex');
+// Every `1 / uniqueShare`-th event, spread evenly over the batch (Bresenham), is an active_users one.
+const isUnique = (n) => Math.floor((n + 1) * uniqueShare) > Math.floor(n * uniqueShare);
 
 function batch(index) {
   return Array.from({ length: batchSize }, (_, offset) => {
     const n = index * batchSize + offset;
-    return {
+    const event = {
       id: `${run}-${n}`,
       organization_id: `bench_org_${n % organizations}`,
       project_id: `project_${n % 5}`,
       event: n % 2 === 0 ? 'llm_tokens' : 'api_calls',
       quantity: (n % 97) + 1,
     };
+    if (!isUnique(n)) return event;
+    // A user seen again and again: most values are already in the hour, day and period.
+    return { ...event, event: 'active_users', quantity: 1, properties: { user: `user_${(n >> 7) % 1000}` } };
   });
+}
+
+/** The demo catalog with a unique_count feature in every plan, written where the server can read it. */
+function catalogWithUniqueCount() {
+  const catalog = structuredClone(demoCatalog);
+  catalog.features.active_users = {
+    name: 'Active users',
+    unit: 'user',
+    aggregation: 'unique_count',
+    unique_property: 'user',
+  };
+  for (const plan of Object.values(catalog.plans))
+    plan.features.active_users = { included: 10_000, cap: 'soft' };
+  const directory = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-catalog-'));
+  const file = path.join(directory, 'tollgate.config.json');
+  writeFileSync(file, JSON.stringify(catalog));
+  return { file, remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
 async function createOrganizations(server) {
@@ -82,7 +109,7 @@ function rawInsert(rows, now) {
   for (const row of rows) {
     const base = params.length;
     values.push(
-      `($${base + 1},$${base + 2},$${base + 3},$${base + 4},$${base + 5},$${base + 6},$${base + 7},$${base + 8})`,
+      `($${base + 1},$${base + 2},$${base + 3},$${base + 4},$${base + 5},$${base + 6},$${base + 7},$${base + 8},$${base + 9})`,
     );
     params.push(
       row.organization_id,
@@ -92,11 +119,12 @@ function rawInsert(rows, now) {
       row.project_id,
       String(row.quantity),
       now,
+      row.properties ? JSON.stringify(row.properties) : null,
       now,
     );
   }
   return {
-    text: `insert into raw_usage_events (organization_id, id, event, feature, project_id, quantity, "timestamp", received_at) values ${values.join(',')} on conflict do nothing`,
+    text: `insert into raw_usage_events (organization_id, id, event, feature, project_id, quantity, "timestamp", properties, received_at) values ${values.join(',')} on conflict do nothing`,
     params,
   };
 }
@@ -159,11 +187,18 @@ function report(label, connections, http, raw) {
 }
 
 console.log(
-  `ingest: batches of ${batchSize}, ${connectionLevels.join(' and ')} connections, ${durationMs / 1000} s per measurement\n`,
+  `ingest: batches of ${batchSize}, ${connectionLevels.join(' and ')} connections, ${durationMs / 1000} s per measurement` +
+    (uniqueShare > 0
+      ? `, ${format(uniqueShare * 100)} % of events to the unique_count feature active_users`
+      : '') +
+    '\n',
 );
+const uniqueCatalog = uniqueShare > 0 ? catalogWithUniqueCount() : undefined;
+process.on('exit', () => uniqueCatalog?.remove());
+const catalogPath = uniqueCatalog?.file;
 const database = await scratchDatabase(databaseUrl);
 try {
-  const server = await startServer({ port: 4511, databaseUrl: database.url });
+  const server = await startServer({ port: 4511, databaseUrl: database.url, catalogPath });
   const results = [];
   try {
     await createOrganizations(server);
@@ -181,7 +216,7 @@ try {
   await database.drop();
 }
 if (!process.env.SKIP_PGLITE) {
-  const server = await startServer({ port: 4512 });
+  const server = await startServer({ port: 4512, catalogPath });
   const results = [];
   try {
     await createOrganizations(server);
