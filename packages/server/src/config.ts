@@ -25,6 +25,7 @@ const environmentSchema = z.object({
   DEMO_DATA: booleanText.optional(),
   TRIAL_PLAN_EXECUTIONS: z.coerce.number().int().min(0).default(10),
   EVENT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(35),
+  UNIQUE_KEYS_REMEMBERED: z.coerce.number().int().min(0).max(100_000_000).default(200_000),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
@@ -48,6 +49,8 @@ export type Config = {
   trialPlanExecutions: number;
   /** How many days back ingested usage events may be dated. */
   eventMaxAgeDays: number;
+  /** unique_count rows a process remembers as stored, so that it does not send them again (0: none). */
+  uniqueKeysRemembered: number;
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
@@ -81,6 +84,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     demoData: env.DEMO_DATA ?? env.DATABASE_URL === undefined,
     trialPlanExecutions: env.TRIAL_PLAN_EXECUTIONS,
     eventMaxAgeDays: env.EVENT_MAX_AGE_DAYS,
+    uniqueKeysRemembered: env.UNIQUE_KEYS_REMEMBERED,
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,

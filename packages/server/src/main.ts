@@ -33,6 +33,7 @@ async function main() {
     publicUrl: config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`,
     trialPlanExecutions: config.trialPlanExecutions,
     eventMaxAgeDays: config.eventMaxAgeDays,
+    uniqueKeysRemembered: config.uniqueKeysRemembered,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];

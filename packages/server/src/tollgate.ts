@@ -10,6 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
+import { StoredUniqueKeys } from './metering/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/unique-buckets.js';
 
 export type TollgateOptions = {
@@ -25,6 +26,8 @@ export type TollgateOptions = {
   trialPlanExecutions?: number;
   /** Ingested events may be dated this many days back (default 35). */
   eventMaxAgeDays?: number;
+  /** unique_count rows remembered as stored (default 200,000; 0 remembers none); see stored-unique-keys.ts. */
+  uniqueKeysRemembered?: number;
   /** The credit ledger's debit for credit events; see metering/credit-events.ts. */
   debitCreditsForEvent?: DebitCreditsForEvent;
   logger?: FastifyServerOptions['logger'];
@@ -76,6 +79,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
         checks,
+        storedUniqueKeys: new StoredUniqueKeys(Math.ceil((options.uniqueKeysRemembered ?? 200_000) / 2)),
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });

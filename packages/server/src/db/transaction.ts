@@ -4,8 +4,11 @@ import type { Database } from './client.js';
 /** A database or an open transaction: services take this so they compose inside one transaction. */
 export type DbOrTx = Database;
 
+/** Whether `dbOrTx` is an open transaction: what is written through it is committed only by its owner. */
+export const isTransaction = (dbOrTx: DbOrTx) => dbOrTx instanceof PgTransaction;
+
 /** Runs `work` in a transaction, joining the caller's transaction when one is passed in. */
 export async function withTransaction<T>(dbOrTx: DbOrTx, work: (tx: DbOrTx) => Promise<T>): Promise<T> {
-  if (dbOrTx instanceof PgTransaction) return work(dbOrTx as unknown as DbOrTx);
+  if (isTransaction(dbOrTx)) return work(dbOrTx as unknown as DbOrTx);
   return dbOrTx.transaction((tx) => work(tx as unknown as DbOrTx));
 }

@@ -11,6 +11,7 @@ import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { Database } from '../db/client.js';
 import type { CheckService } from '../metering/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/credit-events.js';
+import type { StoredUniqueKeys } from '../metering/stored-unique-keys.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {
@@ -36,6 +37,8 @@ export type AppContext = {
     debitCreditsForEvent?: DebitCreditsForEvent | undefined;
     /** POST /v1/check, batching concurrent checks on the shared database handle. */
     checks: CheckService;
+    /** unique_count rows this process saw committed, not sent again by ingestion. */
+    storedUniqueKeys: StoredUniqueKeys;
   };
 };
 

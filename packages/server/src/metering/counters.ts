@@ -106,8 +106,10 @@ export function mergeByAggregation(alias: 'c' | 'r', column: 'used' | 'value'): 
 export type UniqueValue = CounterKey & { value: string };
 
 /**
- * Stores distinct values of unique_count features; returns only the ones not seen before. `thenWrite`
- * rides in the same round trip as an unreferenced CTE (as in `upsertCounters`).
+ * Stores distinct values of unique_count features; returns only the ones not seen before. Rows go in
+ * in key order (sorted by PostgreSQL, which the eighth session found cheaper than the JavaScript sort
+ * it replaced), so concurrent batches take the same keys in the same order. `thenWrite` rides in the
+ * same round trip as an unreferenced CTE (as in `upsertCounters`).
  */
 export async function insertUniqueValues(
   tx: DbOrTx,
@@ -118,15 +120,13 @@ export async function insertUniqueValues(
     if (thenWrite) await tx.execute(thenWrite);
     return [];
   }
-  const input = values
-    .map((value) => ({
-      o: value.organizationId,
-      f: value.feature,
-      ps: value.periodStart.toISOString(),
-      p: value.projectId,
-      v: value.value,
-    }))
-    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const input = values.map((value) => ({
+    o: value.organizationId,
+    f: value.feature,
+    ps: value.periodStart.toISOString(),
+    p: value.projectId,
+    v: value.value,
+  }));
   const rows = await queryRows<{
     organization_id: string;
     feature: string;
@@ -139,6 +139,7 @@ export async function insertUniqueValues(
     insert into usage_unique_values (organization_id, feature, period_start, project_id, value)
     select d.o, d.f, d.ps, d.p, d.v
     from json_to_recordset(${JSON.stringify(input)}::json) as d(o text, f text, ps timestamptz, p text, v text)
+    order by d.o collate "C", d.f collate "C", d.ps, d.p collate "C", d.v collate "C"
     on conflict do nothing
     returning organization_id, feature, period_start, project_id, value`,
   );

@@ -6,7 +6,7 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import { type DbOrTx, withTransaction } from '../db/transaction.js';
+import { type DbOrTx, isTransaction, withTransaction } from '../db/transaction.js';
 import { loadBillingContexts } from './billing-contexts.js';
 import { alertCrossings, assignPeriods, foldDeltas, uniqueValuesOf } from './counter-deltas.js';
 import { insertUniqueValues, upsertCounters } from './counters.js';
@@ -15,6 +15,7 @@ import { queryRows } from './query-rows.js';
 import { recordAlerts } from './record-alerts.js';
 import { retryTransaction } from './retry.js';
 import { rollupUpsertStatement } from './rollups.js';
+import { type StoredUniqueKeys, uniqueBucketKey, uniqueValueKey, unknownRows } from './stored-unique-keys.js';
 import { uniqueBucketsInsertStatement, uniqueBucketsOf } from './unique-buckets.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
@@ -23,6 +24,8 @@ export type IngestOptions = {
   now: Date;
   window?: EventWindow;
   debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+  /** unique_count rows known to be stored, not sent again (stored-unique-keys.ts); none when omitted. */
+  storedUniqueKeys?: StoredUniqueKeys | undefined;
 };
 
 export type IngestResult = { accepted: number; duplicates: number; rejected: Rejection[] };
@@ -30,7 +33,7 @@ export type IngestResult = { accepted: number; duplicates: number; rejected: Rej
 /** A request's events after validation, before anything is read or written. */
 export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: ValidEvent[] };
 
-export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent'>;
+export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent' | 'storedUniqueKeys'>;
 
 const eventKey = (organizationId: string, id: string) => `${organizationId}\u0000${id}`;
 
@@ -113,17 +116,23 @@ export async function storeBatches(
   });
   const valid = outcomes.flatMap((outcome) => outcome.valid);
   if (valid.length > 0) {
+    // Keys remembered only once this function's own transaction has committed.
+    const known = isTransaction(db) ? undefined : options.storedUniqueKeys;
+    let storedKeys: string[] = [];
     // Execute: store, then count only what was new.
     const fresh = await retryTransaction(() =>
       withTransaction(db, async (tx) => {
         const fresh = await insertEvents(tx, valid, now);
         const metered = assignPeriods(fresh, catalog, contexts);
+        // A value already stored for its counter is not new to it, so leaving it out counts the same.
+        const values = unknownRows(uniqueValuesOf(metered, catalog), uniqueValueKey, known);
         // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
-        const uniqueBuckets = uniqueBucketsOf(metered, catalog);
+        const buckets = unknownRows(uniqueBucketsOf(metered, catalog), uniqueBucketKey, known);
+        storedKeys = values.keys.concat(buckets.keys);
         const newUniqueValues = await insertUniqueValues(
           tx,
-          uniqueValuesOf(metered, catalog),
-          uniqueBuckets.length > 0 ? uniqueBucketsInsertStatement(uniqueBuckets) : undefined,
+          values.rows,
+          buckets.rows.length > 0 ? uniqueBucketsInsertStatement(buckets.rows) : undefined,
         );
         const deltas = foldDeltas(metered, catalog, newUniqueValues);
         // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
@@ -155,6 +164,7 @@ export async function storeBatches(
         return fresh;
       }),
     );
+    known?.rememberAll(storedKeys);
     if (fresh.length === valid.length)
       for (const outcome of outcomes) outcome.accepted = outcome.valid.length;
     else {

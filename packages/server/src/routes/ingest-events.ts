@@ -27,6 +27,7 @@ export function registerIngestEventsRoute(app: App, context: AppContext) {
     catalog: context.catalog,
     window: context.metering.eventWindow,
     debitCreditsForEvent: context.metering.debitCreditsForEvent,
+    storedUniqueKeys: context.metering.storedUniqueKeys,
     afterStore: context.metering.checks.invalidateUsage,
   });
   app.post(
