@@ -16,7 +16,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { demoCatalog } from '@tollgate/core';
 import pg from 'pg';
 import { closedLoop } from './lib/load.mjs';
-import { withCpuPerOperation } from './lib/machine.mjs';
+import { residentMegabytes, withCpuPerOperation } from './lib/machine.mjs';
 import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -175,6 +175,11 @@ async function rawPglite() {
   return (batches * batchSize) / seconds;
 }
 
+function printMemory(server) {
+  const megabytes = residentMegabytes(server.pid);
+  if (megabytes !== null) console.log(`server resident memory after the runs: ${format(megabytes)} MB`);
+}
+
 function report(label, connections, http, raw) {
   console.log(
     `${`${label}, ${connections} conns`.padEnd(20)} HTTP ${format(http.eventsPerSecond).padStart(8)} events/s  (p50 ${format(http.p50, 1)} ms, p99 ${format(http.p99, 1)} ms per batch, ${http.errors} errors)` +
@@ -205,6 +210,7 @@ try {
     for (const [level, connections] of connectionLevels.entries()) {
       results.push({ connections, http: await overHttp(server, connections, level) });
     }
+    printMemory(server);
   } finally {
     await server.stop();
   }
@@ -223,6 +229,7 @@ if (!process.env.SKIP_PGLITE) {
     for (const [level, connections] of connectionLevels.entries()) {
       results.push({ connections, http: await overHttp(server, connections, level) });
     }
+    printMemory(server);
   } finally {
     await server.stop();
   }

@@ -111,3 +111,13 @@ export async function withCpuPerOperation(serverPid, work, operationsPerRequest 
   const capacity = (availableParallelism() * 1e6) / total;
   return { ...result, cpu: { ...cpu, capacity: Number.isFinite(capacity) ? capacity : Number.NaN } };
 }
+
+/** A process's resident memory now, in MB, from /proc/<pid>/status; null where there is no /proc. */
+export function residentMegabytes(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+    return line ? Number(line[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
