@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { JOBS_LOCK_KEY, runScheduledJobs } from '../src/jobs/scheduler.js';
+import { renewSubscriptionPeriods } from '../src/subscriptions/renew-periods.js';
 import { sqlRows } from './metering/helpers.js';
 import { testDatabaseUrl } from './support/databases.js';
 import { describeEachDatabase, startHarness } from './support/harness.js';
@@ -87,6 +88,18 @@ describeEachDatabase('periodic jobs', (harness) => {
       expect(new Date(history[2]?.details.period_end as string).toISOString()).toBe(
         '2027-04-30T10:00:00.000Z',
       );
+      // Page by page, one subscription at a time: each is renewed once and none is skipped.
+      expect(
+        await renewSubscriptionPeriods(database.db, new Date('2027-04-30T10:00:00Z'), { pageSize: 1 }),
+      ).toEqual({ renewed: 2 });
+      expect(await subscriptionOf('renew_free')).toEqual([
+        '2027-04-01T00:00:00.000Z',
+        '2027-05-01T00:00:00.000Z',
+      ]);
+      expect(await subscriptionOf('renew_manual')).toEqual([
+        '2027-04-30T10:00:00.000Z',
+        '2027-05-31T10:00:00.000Z',
+      ]);
     } finally {
       h.clock.set(started);
     }

@@ -1,9 +1,10 @@
 import { type Catalog, planSubscriptionAllocation } from '@tollgate/core';
-import { and, asc, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
+import { subscriptionPages } from '../subscriptions/subscription-pages.js';
 import { expireDueLots } from './expire-due.js';
 import { grantCreditsOnce } from './grant.js';
 import { operationKeyOf, storedOperationKeys } from './idempotency.js';
@@ -62,26 +63,13 @@ export async function allocateSubscriptionCredits(
   let granted = 0;
   let alreadyGranted = 0;
   if (planCodes.length === 0) return { granted, already_granted: alreadyGranted };
-  let after: { organizationId: string; id: string } | undefined;
-  for (;;) {
-    const page = await db
-      .select()
-      .from(subscriptions)
-      .where(
-        and(
-          inArray(subscriptions.planCode, planCodes),
-          inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
-          lte(subscriptions.currentPeriodStart, now),
-          sql`${subscriptions.currentPeriodEnd} > ${now}`,
-          after === undefined
-            ? undefined
-            : sql`(${subscriptions.organizationId}, ${subscriptions.id}) > (${after.organizationId}, ${after.id})`,
-        ),
-      )
-      .orderBy(asc(subscriptions.organizationId), asc(subscriptions.id))
-      .limit(pageSize);
-    if (page.length === 0) break;
-    after = page[page.length - 1];
+  const live = and(
+    inArray(subscriptions.planCode, planCodes),
+    inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
+    lte(subscriptions.currentPeriodStart, now),
+    sql`${subscriptions.currentPeriodEnd} > ${now}`,
+  );
+  for await (const page of subscriptionPages(db, live, pageSize)) {
     const due = page.flatMap((subscription) => {
       const grant = planSubscriptionAllocation({
         subscription_id: subscription.id,
@@ -123,7 +111,6 @@ export async function allocateSubscriptionCredits(
         alreadyGranted += 1;
       }
     }
-    if (page.length < pageSize) break;
   }
   return { granted, already_granted: alreadyGranted };
 }

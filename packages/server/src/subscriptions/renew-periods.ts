@@ -1,8 +1,9 @@
 import { renewedPeriod } from '@tollgate/core';
-import { and, asc, eq, lte, ne, notInArray, sql } from 'drizzle-orm';
+import { and, eq, lte, ne, notInArray, sql } from 'drizzle-orm';
 import { subscriptions } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { queryRows } from '../metering/query-rows.js';
+import { subscriptionPages } from './subscription-pages.js';
 
 /** Subscriptions renewed per statement: a round's memory stays bounded however many fall due at once. */
 const RENEWAL_PAGE_SIZE = 500;
@@ -30,26 +31,13 @@ export async function renewSubscriptionPeriods(
 ): Promise<{ renewed: number }> {
   const pageSize = options.pageSize ?? RENEWAL_PAGE_SIZE;
   let renewed = 0;
-  let after: { organizationId: string; id: string } | undefined;
-  for (;;) {
-    const page = await db
-      .select()
-      .from(subscriptions)
-      .where(
-        and(
-          notInArray(subscriptions.status, ['canceled', 'expired']),
-          ne(subscriptions.source, 'stripe'),
-          eq(subscriptions.cancelAtPeriodEnd, false),
-          lte(subscriptions.currentPeriodEnd, now),
-          after === undefined
-            ? undefined
-            : sql`(${subscriptions.organizationId}, ${subscriptions.id}) > (${after.organizationId}, ${after.id})`,
-        ),
-      )
-      .orderBy(asc(subscriptions.organizationId), asc(subscriptions.id))
-      .limit(pageSize);
-    if (page.length === 0) break;
-    after = page[page.length - 1];
+  const due = and(
+    notInArray(subscriptions.status, ['canceled', 'expired']),
+    ne(subscriptions.source, 'stripe'),
+    eq(subscriptions.cancelAtPeriodEnd, false),
+    lte(subscriptions.currentPeriodEnd, now),
+  );
+  for await (const page of subscriptionPages(db, due, pageSize)) {
     const renewals: Renewal[] = page.flatMap((subscription) => {
       const period = renewedPeriod(subscription, now);
       return period
@@ -66,7 +54,6 @@ export async function renewSubscriptionPeriods(
         : [];
     });
     if (renewals.length > 0) renewed += (await applyRenewals(db, renewals, now)).length;
-    if (page.length < pageSize) break;
   }
   return { renewed };
 }
