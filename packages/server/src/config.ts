@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/stored-unique-keys.js';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -25,7 +26,12 @@ const environmentSchema = z.object({
   DEMO_DATA: booleanText.optional(),
   TRIAL_PLAN_EXECUTIONS: z.coerce.number().int().min(0).default(10),
   EVENT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(35),
-  UNIQUE_KEYS_REMEMBERED: z.coerce.number().int().min(0).max(100_000_000).default(200_000),
+  UNIQUE_KEYS_REMEMBERED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000_000)
+    .default(DEFAULT_UNIQUE_KEYS_REMEMBERED),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),

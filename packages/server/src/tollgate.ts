@@ -10,7 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
-import { StoredUniqueKeys } from './metering/stored-unique-keys.js';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/unique-buckets.js';
 
 export type TollgateOptions = {
@@ -79,7 +79,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
         checks,
-        storedUniqueKeys: new StoredUniqueKeys(Math.ceil((options.uniqueKeysRemembered ?? 200_000) / 2)),
+        storedUniqueKeys: new StoredUniqueKeys(
+          Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
+        ),
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });

@@ -72,7 +72,6 @@ describeEachDatabase('periodic jobs', (harness) => {
       ]);
 
       const history = await sqlRows<{
-        subscription_id: string;
         change: string;
         details: Record<string, string>;
       }>(

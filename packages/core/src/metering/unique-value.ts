@@ -13,13 +13,7 @@ export function uniquePropertyOf(catalog: Catalog, feature: string): string | un
  * text both JavaScript and PostgreSQL would give alike, so ingestion rejects them.
  */
 export function isCountableValue(value: unknown): boolean {
-  return (
-    value === undefined ||
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
-  );
+  return value === undefined || value === null || uniqueValueText(value) !== undefined;
 }
 
 /**

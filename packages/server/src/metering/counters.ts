@@ -107,8 +107,8 @@ export type UniqueValue = CounterKey & { value: string };
 
 /**
  * Stores distinct values of unique_count features; returns only the ones not seen before. Rows go in
- * in key order (sorted by PostgreSQL, which the eighth session found cheaper than the JavaScript sort
- * it replaced), so concurrent batches take the same keys in the same order. `thenWrite` rides in the
+ * in key order, so concurrent batches take the same keys in the same order; PostgreSQL sorts them,
+ * which costs less than sorting the rows' JSON in the server. `thenWrite` rides in the
  * same round trip as an unreferenced CTE (as in `upsertCounters`).
  */
 export async function insertUniqueValues(

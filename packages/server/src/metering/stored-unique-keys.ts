@@ -12,6 +12,9 @@ import type { UniqueBucket } from './unique-buckets.js';
  * Bounded by two generations of at most `generationSize` keys: when the current one fills, it becomes
  * the previous and the oldest is dropped; a key found in the previous generation moves to the current.
  */
+/** How many keys a process remembers unless told otherwise (`UNIQUE_KEYS_REMEMBERED`): ~25 MB at most. */
+export const DEFAULT_UNIQUE_KEYS_REMEMBERED = 200_000;
+
 export class StoredUniqueKeys {
   private current = new Set<string>();
   private previous = new Set<string>();

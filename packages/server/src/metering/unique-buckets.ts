@@ -5,6 +5,7 @@ import { fixedStatementSql } from '../db/fixed-statements.js';
 import { withTransaction } from '../db/transaction.js';
 import { countedValueOf, type MeteredEvent } from './counter-deltas.js';
 import { queryRows } from './query-rows.js';
+import { uniqueBucketKey } from './stored-unique-keys.js';
 
 /** The buckets history reads; a distinct value is stored once in each bucket it was seen in. */
 export type Granularity = 'hour' | 'day';
@@ -31,16 +32,15 @@ export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalo
     const value = countedValueOf(catalog, event);
     if (value === undefined) continue;
     for (const granularity of ['hour', 'day'] as const) {
-      const bucket = bucketOf(granularity, event.timestamp);
-      const key = `${event.organizationId}\u0000${event.feature}\u0000${granularity}\u0000${bucket.getTime()}\u0000${value}`;
-      if (!buckets.has(key))
-        buckets.set(key, {
-          organizationId: event.organizationId,
-          feature: event.feature,
-          granularity,
-          bucket,
-          value,
-        });
+      const bucket: UniqueBucket = {
+        organizationId: event.organizationId,
+        feature: event.feature,
+        granularity,
+        bucket: bucketOf(granularity, event.timestamp),
+        value,
+      };
+      const key = uniqueBucketKey(bucket);
+      if (!buckets.has(key)) buckets.set(key, bucket);
     }
   }
   return [...buckets.values()];
