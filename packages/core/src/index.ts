@@ -1,3 +1,4 @@
+export * from './billing/stripe-lookup-keys.js';
 export * from './billing-period.js';
 export * from './catalog/catalog.js';
 export * from './catalog/demo-catalog.js';

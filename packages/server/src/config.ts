@@ -34,6 +34,8 @@ const environmentSchema = z.object({
     .default(DEFAULT_UNIQUE_KEYS_REMEMBERED),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
+  STRIPE_API_URL: optionalText.pipe(z.string().url().optional()),
+  STRIPE_TEST_CLOCKS: booleanText.optional(),
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
   JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
@@ -60,6 +62,10 @@ export type Config = {
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
+  /** Another Stripe-compatible server (a standalone sandbox shared by several processes). */
+  stripeApiUrl: string | undefined;
+  /** Put every customer Tollgate creates on its own test clock (always on with the built-in sandbox). */
+  stripeTestClocks: boolean;
   /** How often periodic jobs (subscription renewal, credit expiry, subscription credit allocation) run. */
   jobsIntervalSeconds: number;
 };
@@ -75,6 +81,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   const env = result.data;
+  if (env.STRIPE_TEST_CLOCKS && env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY.startsWith('sk_test_')) {
+    throw new ConfigError('invalid environment:\n  - STRIPE_TEST_CLOCKS: test clocks need an sk_test_ key');
+  }
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'invalid environment:\n  - STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of your webhook endpoint, whsec_…)',
+    );
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -94,6 +108,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,
+    stripeApiUrl: env.STRIPE_API_URL,
+    stripeTestClocks: env.STRIPE_TEST_CLOCKS ?? false,
     jobsIntervalSeconds: env.JOBS_INTERVAL_SECONDS,
   };
 }

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startJobScheduler } from './jobs/scheduler.js';
 import { loggerOptions } from './logger.js';
-import { openPaymentsBackend } from './stripe/payments-backend.js';
+import { openPaymentsBackend, registerSandboxWebhookEndpoint } from './stripe/stripe-gateway.js';
 import { createTollgate } from './tollgate.js';
 
 const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
@@ -19,6 +19,9 @@ async function main() {
   const adminKey = resolveAdminKey(config.adminKey, dataDir);
   const payments = await openPaymentsBackend({
     stripeSecretKey: config.stripeSecretKey,
+    stripeWebhookSecret: config.stripeWebhookSecret,
+    stripeApiUrl: config.stripeApiUrl,
+    stripeTestClocks: config.stripeTestClocks,
     sandboxPort: config.stripeSandboxPort,
     sandboxDataDir: dataDir,
   });
@@ -34,6 +37,7 @@ async function main() {
     trialPlanExecutions: config.trialPlanExecutions,
     eventMaxAgeDays: config.eventMaxAgeDays,
     uniqueKeysRemembered: config.uniqueKeysRemembered,
+    stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
   });
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
@@ -51,6 +55,7 @@ async function main() {
     config.publicUrl ??
     `http://${displayHost(config.host)}:${typeof listeningPort === 'object' && listeningPort ? listeningPort.port : config.port}`;
   tollgate.context.publicUrl = publicUrl;
+  await registerSandboxWebhookEndpoint(payments.gateway, `${publicUrl}/v1/webhooks/stripe`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -72,9 +77,9 @@ async function main() {
     `              from ${adminKey.source}`,
     `  database  : ${database}`,
     `  catalog   : ${catalog.version} from ${catalogSource}`,
-    payments.kind === 'sandbox'
-      ? `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
-      : '  stripe    : Stripe API (STRIPE_SECRET_KEY)',
+    payments.gateway.mode === 'sandbox'
+      ? `  stripe    : sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
+      : `  stripe    : Stripe API, ${payments.gateway.mode} mode (STRIPE_SECRET_KEY)`,
     ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
     `  API docs  : ${publicUrl}/docs`,
     '',

@@ -12,6 +12,7 @@ import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/unique-buckets.js';
+import type { StripeGateway } from './stripe/stripe-gateway.js';
 
 export type TollgateOptions = {
   databaseUrl?: string | undefined;
@@ -30,6 +31,8 @@ export type TollgateOptions = {
   uniqueKeysRemembered?: number;
   /** The credit ledger's debit for credit events; see metering/credit-events.ts. */
   debitCreditsForEvent?: DebitCreditsForEvent;
+  /** Stripe or a sandbox; without it the billing endpoints answer 503 stripe_not_configured. */
+  stripe?: StripeGateway | null;
   logger?: FastifyServerOptions['logger'];
   now?: () => Date;
 };
@@ -71,6 +74,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       },
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
       trialPlanExecutions,
+      stripe: options.stripe ?? null,
       metering: {
         eventWindow: {
           ...DEFAULT_EVENT_WINDOW,

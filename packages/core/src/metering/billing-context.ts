@@ -1,7 +1,14 @@
 import { type BillingInterval, calendarMonthContaining } from '../billing-period.js';
 import { ALL_TIME, type Period, periodContaining } from '../periods.js';
 
-export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'canceled' | 'expired' | 'incomplete';
+export type SubscriptionStatus =
+  | 'trialing'
+  | 'active'
+  | 'past_due'
+  | 'unpaid'
+  | 'canceled'
+  | 'expired'
+  | 'incomplete';
 
 /** What metering needs to know about an organization's subscription. */
 export interface BillingContext {

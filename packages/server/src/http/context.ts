@@ -12,6 +12,7 @@ import type { Database } from '../db/client.js';
 import type { CheckService } from '../metering/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/credit-events.js';
 import type { StoredUniqueKeys } from '../metering/stored-unique-keys.js';
+import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {
@@ -30,6 +31,8 @@ export type AppContext = {
   };
   publicUrl: string;
   trialPlanExecutions: number;
+  /** Stripe (or a sandbox); null when billing is not configured, as in tests that need no payments. */
+  stripe: StripeGateway | null;
   metering: {
     /** How far back and ahead ingested events may be dated. */
     eventWindow: EventWindow;

@@ -11,6 +11,19 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
+export type BillingAddress = {
+  line1?: string | undefined;
+  line2?: string | undefined;
+  city?: string | undefined;
+  state?: string | undefined;
+  postal_code?: string | undefined;
+  country: string;
+};
+export type TaxIdInput = { type: string; value: string };
+
+/** What a subscription will become at its period end (a downgrade), as Stripe's schedule says. */
+export type ScheduledChange = { plan: string; interval: 'month' | 'year'; at: string };
+
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -22,7 +35,11 @@ export const organizations = pgTable('organizations', {
   /** A public/trial organization: each user gets their own trial allowance. */
   trialOrganization: boolean('trial_organization').notNull().default(false),
   stripeCustomerId: text('stripe_customer_id'),
-  taxExempt: text('tax_exempt').notNull().default('none'),
+  taxExempt: text('tax_exempt').$type<'none' | 'exempt' | 'reverse'>().notNull().default('none'),
+  billingAddress: jsonb('billing_address').$type<BillingAddress | null>(),
+  taxIds: jsonb('tax_ids').$type<TaxIdInput[]>().notNull().default([]),
+  /** Test mode: the Stripe test clock the customer was created on (migration 0009). */
+  stripeTestClockId: text('stripe_test_clock_id'),
   metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -92,6 +109,7 @@ export const subscriptionStatuses = [
   'trialing',
   'active',
   'past_due',
+  'unpaid',
   'canceled',
   'expired',
 ] as const;
@@ -116,6 +134,14 @@ export const subscriptions = pgTable(
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     canceledAt: timestamp('canceled_at', { withTimezone: true, mode: 'date' }),
     stripeSubscriptionId: text('stripe_subscription_id'),
+    /** Stripe's own status, which may say more than ours (incomplete_expired, paused). */
+    stripeStatus: text('stripe_status'),
+    stripePriceId: text('stripe_price_id'),
+    stripeScheduleId: text('stripe_schedule_id'),
+    scheduledChange: jsonb('scheduled_change').$type<ScheduledChange | null>(),
+    /** When the Stripe state last applied was current: an older event never overwrites it. */
+    stripeStateAt: timestamp('stripe_state_at', { withTimezone: true, mode: 'date' }),
+    endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
     catalogHash: text('catalog_hash').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

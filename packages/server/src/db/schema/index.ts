@@ -1,3 +1,4 @@
+export * from './billing.js';
 export * from './core.js';
 export * from './credits.js';
 export * from './metering.js';
