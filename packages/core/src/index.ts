@@ -1,4 +1,7 @@
+export * from './billing/plan-change.js';
 export * from './billing/stripe-lookup-keys.js';
+export * from './billing/stripe-subscription.js';
+export * from './billing/subscription-credits.js';
 export * from './billing-period.js';
 export * from './catalog/catalog.js';
 export * from './catalog/demo-catalog.js';

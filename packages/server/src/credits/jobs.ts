@@ -1,5 +1,5 @@
 import { type Catalog, planSubscriptionAllocation } from '@tollgate/core';
-import { and, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, gt, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
@@ -66,6 +66,8 @@ export async function allocateSubscriptionCredits(
   const live = and(
     inArray(subscriptions.planCode, planCodes),
     inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
+    // Stripe-billed subscriptions are granted per paid period, when their invoice is paid (billing/webhook-handlers).
+    ne(subscriptions.source, 'stripe'),
     lte(subscriptions.currentPeriodStart, now),
     sql`${subscriptions.currentPeriodEnd} > ${now}`,
   );

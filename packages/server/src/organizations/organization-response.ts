@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { iso, isoOrNull } from '../http/schemas.js';
+import { billingAddress, taxId } from './billing-identity.js';
 import type { OrganizationWithSubscription } from './service.js';
 
 export const subscriptionSummary = z.object({
@@ -23,6 +24,9 @@ export const organizationResponse = z.object({
   email: z.string().nullable(),
   trial_organization: z.boolean(),
   stripe_customer_id: z.string().nullable(),
+  billing_address: billingAddress.nullable(),
+  tax_exempt: z.enum(['none', 'exempt', 'reverse']),
+  tax_ids: z.array(taxId),
   metadata: z.record(z.string(), z.string()),
   plan: z.string().nullable(),
   subscription: subscriptionSummary.nullable(),
@@ -39,6 +43,9 @@ export function toOrganizationResponse(organization: OrganizationWithSubscriptio
     email: organization.email,
     trial_organization: organization.trialOrganization,
     stripe_customer_id: organization.stripeCustomerId,
+    billing_address: organization.billingAddress ?? null,
+    tax_exempt: organization.taxExempt,
+    tax_ids: organization.taxIds,
     metadata: organization.metadata,
     plan: subscription?.planCode ?? null,
     subscription: subscription

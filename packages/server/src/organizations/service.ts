@@ -1,7 +1,8 @@
 import type { BillingInterval, Catalog } from '@tollgate/core';
 import { and, asc, eq, gt, inArray, notInArray } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import { organizations, subscriptions } from '../db/schema/index.js';
+import { queueCustomerUpdate } from '../billing/stripe-calls.js';
+import { type BillingAddress, organizations, subscriptions, type TaxIdInput } from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../errors.js';
 import { assignPlan, liveSubscription, type SubscriptionRow } from '../subscriptions/assign-plan.js';
@@ -79,7 +80,13 @@ export type UpdateOrganizationInput = {
   metadata?: Record<string, string> | undefined;
   plan?: string | undefined;
   interval?: BillingInterval | undefined;
+  billingAddress?: BillingAddress | null | undefined;
+  taxExempt?: 'none' | 'exempt' | 'reverse' | undefined;
+  taxIds?: TaxIdInput[] | undefined;
 };
+
+/** Fields that the organization's Stripe customer mirrors: a change to one is pushed to Stripe. */
+const CUSTOMER_FIELDS = ['name', 'email', 'billingAddress', 'taxExempt', 'taxIds'] as const;
 
 export async function updateOrganization(
   db: DbOrTx,
@@ -102,11 +109,17 @@ export async function updateOrganization(
         ...(input.email !== undefined && { email: input.email }),
         ...(input.trialOrganization !== undefined && { trialOrganization: input.trialOrganization }),
         ...(input.metadata !== undefined && { metadata: input.metadata }),
+        ...(input.billingAddress !== undefined && { billingAddress: input.billingAddress }),
+        ...(input.taxExempt !== undefined && { taxExempt: input.taxExempt }),
+        ...(input.taxIds !== undefined && { taxIds: input.taxIds }),
         updatedAt: actor.now,
       })
       .where(eq(organizations.id, organizationId))
       .returning();
     if (!after) throw notFound('organization', organizationId);
+    if (CUSTOMER_FIELDS.some((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))) {
+      await queueCustomerUpdate(tx, after, actor.now);
+    }
     let subscription = await liveSubscription(tx, organizationId);
     // A plan or an interval alone may change; whichever is not named stays as it is.
     const targetPlan = input.plan ?? subscription?.planCode ?? catalog.defaultPlanCode;

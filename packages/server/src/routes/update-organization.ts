@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { requestActor } from '../http/request-actor.js';
 import { commonErrors, metadata, organizationParams } from '../http/schemas.js';
+import { billingAddress, taxId } from '../organizations/billing-identity.js';
 import { organizationResponse, toOrganizationResponse } from '../organizations/organization-response.js';
 import { updateOrganization } from '../organizations/service.js';
 
@@ -13,6 +14,9 @@ export const updateOrganizationBody = z
     metadata: metadata.optional().describe('Replaces the whole metadata object'),
     plan: z.string().min(1).optional().describe('Move the organization to this plan without payment'),
     interval: z.enum(['month', 'year']).optional(),
+    billing_address: billingAddress.nullable().optional().describe('Kept in sync with the Stripe customer'),
+    tax_exempt: z.enum(['none', 'exempt', 'reverse']).optional(),
+    tax_ids: z.array(taxId).max(10).optional().describe('Replaces the whole list'),
   })
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change');
 export type UpdateOrganizationBody = z.infer<typeof updateOrganizationBody>;
@@ -42,6 +46,9 @@ export function registerUpdateOrganizationRoute(app: App, context: AppContext) {
           metadata: body.metadata,
           plan: body.plan,
           interval: body.interval,
+          billingAddress: body.billing_address,
+          taxExempt: body.tax_exempt,
+          taxIds: body.tax_ids,
         },
         requestActor(request, context),
       );

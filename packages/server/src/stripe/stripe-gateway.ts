@@ -1,5 +1,6 @@
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import Stripe from 'stripe';
+import { CatalogPrices } from '../billing/catalog-prices.js';
 
 /** How Tollgate reaches Stripe: the official SDK, pointed at real Stripe or a Stripe-compatible sandbox. */
 export type StripeGateway = {
@@ -10,7 +11,17 @@ export type StripeGateway = {
   webhookSecret: string | null;
   /** Each customer Tollgate creates gets its own test clock, so time can be advanced per organization. */
   testClocks: boolean;
+  /** Catalog prices by lookup key, remembered briefly. */
+  prices: CatalogPrices;
 };
+
+/** A gateway around an SDK client; `mode` and the secret are what the deployment configured. */
+export function stripeGateway(
+  stripe: Stripe,
+  options: Pick<StripeGateway, 'mode' | 'webhookSecret' | 'testClocks'>,
+): StripeGateway {
+  return { stripe, ...options, prices: new CatalogPrices(stripe) };
+}
 
 export type PaymentsBackend = {
   gateway: StripeGateway;
@@ -55,24 +66,22 @@ export async function openPaymentsBackend(options: PaymentsBackendOptions): Prom
     const live =
       options.stripeSecretKey.startsWith('sk_live_') || options.stripeSecretKey.startsWith('rk_live_');
     return {
-      gateway: {
-        stripe: stripeClientFor(options.stripeSecretKey, options.stripeApiUrl),
+      gateway: stripeGateway(stripeClientFor(options.stripeSecretKey, options.stripeApiUrl), {
         mode: live ? 'live' : 'test',
         webhookSecret: options.stripeWebhookSecret ?? null,
         testClocks: !live && options.stripeTestClocks,
-      },
+      }),
       sandboxUrl: null,
       close: async () => {},
     };
   }
   if (options.stripeApiUrl) {
     return {
-      gateway: {
-        stripe: stripeClientFor(SANDBOX_SECRET_KEY, options.stripeApiUrl),
+      gateway: stripeGateway(stripeClientFor(SANDBOX_SECRET_KEY, options.stripeApiUrl), {
         mode: 'sandbox',
         webhookSecret: options.stripeWebhookSecret ?? null,
         testClocks: true,
-      },
+      }),
       sandboxUrl: options.stripeApiUrl,
       close: async () => {},
     };
@@ -82,12 +91,11 @@ export async function openPaymentsBackend(options: PaymentsBackendOptions): Prom
     dataDir: options.sandboxDataDir,
   });
   return {
-    gateway: {
-      stripe: stripeClientFor(SANDBOX_SECRET_KEY, sandbox.url),
+    gateway: stripeGateway(stripeClientFor(SANDBOX_SECRET_KEY, sandbox.url), {
       mode: 'sandbox',
       webhookSecret: options.stripeWebhookSecret ?? null,
       testClocks: true,
-    },
+    }),
     sandboxUrl: sandbox.url,
     close: () => sandbox.close(),
   };

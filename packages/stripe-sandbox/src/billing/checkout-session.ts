@@ -33,6 +33,7 @@ export interface CheckoutRequest {
   automatic_tax?: { enabled: boolean };
   tax_id_collection?: { enabled: boolean };
   payment_method_types?: string[];
+  allowed_payment_method_types?: string[];
   allow_promotion_codes?: boolean;
   billing_address_collection?: 'auto' | 'required';
   expires_at?: number;
@@ -117,7 +118,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     adaptive_pricing: null,
     after_expiration: null,
     allow_promotion_codes: request.allow_promotion_codes ?? null,
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: request.allowed_payment_method_types ?? null,
     amount_subtotal: subtotal,
     amount_total: subtotal + tax,
     automatic_tax: {
@@ -186,7 +187,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     payment_method_collection: request.mode === 'subscription' ? 'always' : null,
     payment_method_configuration_details: null,
     payment_method_options: {},
-    payment_method_types: request.payment_method_types ?? ['card'],
+    payment_method_types: request.allowed_payment_method_types ?? request.payment_method_types ?? ['card'],
     payment_status: request.mode === 'setup' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     phone_number_collection: { enabled: false },

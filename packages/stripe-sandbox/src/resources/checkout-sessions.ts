@@ -46,7 +46,9 @@ const createSpec: Record<string, Spec> = {
   payment_intent_data: obj({ metadata: metadata(), description: str(), setup_future_usage: str() }),
   automatic_tax: obj({ enabled: required(bool()) }),
   tax_id_collection: obj({ enabled: required(bool()), required: str() }),
-  payment_method_types: arr(oneOf(['card', 'us_bank_account', 'link', 'sepa_debit'])),
+  payment_method_types: arr(oneOf(['card', 'us_bank_account', 'link', 'sepa_debit', 'ideal'])),
+  // API 2026-10-28 names the list allowed_payment_method_types (SDK v23); the older name still works.
+  allowed_payment_method_types: arr(oneOf(['card', 'us_bank_account', 'link', 'sepa_debit', 'ideal'])),
   allow_promotion_codes: bool(),
   billing_address_collection: oneOf(['auto', 'required']),
   customer_update: obj({

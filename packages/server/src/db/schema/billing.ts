@@ -44,7 +44,6 @@ export type InvoiceLine = {
   currency: string;
   quantity: number | null;
   price_id: string | null;
-  lookup_key: string | null;
   proration: boolean;
   period_start: string | null;
   period_end: string | null;

@@ -1,0 +1,132 @@
+import { type PaidPlanLine, subscriptionCreditsForPaidInvoice } from '@tollgate/core';
+import type Stripe from 'stripe';
+import { grantCreditsOnce } from '../../credits/grant.js';
+import { upsertInvoice } from '../../invoices/invoice-rows.js';
+import { queueNotification } from '../../notifications/queue-notification.js';
+import { subscriptionByStripeId } from '../../subscriptions/stripe-subscription-rows.js';
+import { applyStripeSubscription } from '../apply-stripe-subscription.js';
+import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '../invoice-mirror.js';
+import { planOfPrice } from '../price-plans.js';
+import {
+  idOf,
+  ignored,
+  organizationOfCustomer,
+  processed,
+  type WebhookInput,
+  type WebhookOutcome,
+} from './handler.js';
+
+/** invoice.created|finalized|voided|marked_uncollectible: the invoice is mirrored. */
+export async function onInvoiceChanged(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
+  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  if (!organizationId || !input.object.id) return ignored(organizationId);
+  await upsertInvoice(
+    input.tx,
+    toInvoiceRow(organizationId, input.object, new Date(input.event.created * 1000), input.now),
+  );
+  return processed(organizationId);
+}
+
+/**
+ * invoice.paid|payment_succeeded: mirrored, and a subscription invoice grants the plan's credits for
+ * the period it paid (each grant keyed by subscription, period and plan, so both events grant once).
+ */
+export async function onInvoicePaid(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
+  const outcome = await onInvoiceChanged(input);
+  const organizationId = outcome.organizationId;
+  const stripeSubscriptionId = subscriptionOfInvoice(input.object);
+  if (outcome.status === 'ignored' || !organizationId || !stripeSubscriptionId) return outcome;
+  let row = await subscriptionByStripeId(input.tx, organizationId, stripeSubscriptionId);
+  if (!row) {
+    // The invoice arrived before any subscription event: apply the subscription first.
+    const subscription = await input.gateway.stripe.subscriptions.retrieve(stripeSubscriptionId);
+    await applyStripeSubscription(input.tx, {
+      gateway: input.gateway,
+      catalog: input.context.catalog,
+      organizationId,
+      subscription,
+      stateAt: new Date(input.event.created * 1000),
+      actor: 'stripe',
+      now: input.now,
+    });
+    row = await subscriptionByStripeId(input.tx, organizationId, stripeSubscriptionId);
+    if (!row) return outcome;
+  }
+  const lines: PaidPlanLine[] = [];
+  for (const line of input.object.lines.data) {
+    const priceId = priceOfLine(line);
+    if (!priceId || !line.period) continue;
+    const price = await input.gateway.prices.byId(priceId);
+    if (price.recurring?.usage_type === 'metered') continue;
+    const plan = planOfPrice(input.context.catalog, price);
+    if (!plan) continue;
+    lines.push({
+      plan: plan.plan,
+      period: { start: new Date(line.period.start * 1000), end: new Date(line.period.end * 1000) },
+      proration: isProration(line),
+      amount: line.amount,
+    });
+  }
+  const grants = subscriptionCreditsForPaidInvoice({
+    catalog: input.context.catalog,
+    subscriptionId: row.id,
+    lines,
+    now: input.now,
+  });
+  for (const grant of grants) {
+    await grantCreditsOnce(input.tx, input.context.catalog, {
+      organization_id: organizationId,
+      amount: grant.amount,
+      source: 'subscription',
+      expires_at: grant.expiresAt,
+      granted_at: grant.grantedAt,
+      idempotency_key: grant.idempotencyKey,
+      note: `${grant.plan} subscription credits`,
+      now: input.now,
+      actor: 'stripe',
+      kind: 'allocation',
+    });
+  }
+  return outcome;
+}
+
+/** invoice.payment_failed: mirrored, and the organization is told (the subscription's own event moves it to past_due). */
+export async function onInvoicePaymentFailed(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
+  const outcome = await onInvoiceChanged(input);
+  if (outcome.status === 'ignored' || !outcome.organizationId) return outcome;
+  await queueNotification(input.tx, {
+    organizationId: outcome.organizationId,
+    kind: 'invoice.payment_failed',
+    payload: {
+      invoice: input.object.id,
+      amount_due: input.object.amount_due,
+      currency: input.object.currency,
+      hosted_invoice_url: input.object.hosted_invoice_url ?? null,
+      next_payment_attempt: input.object.next_payment_attempt
+        ? new Date(input.object.next_payment_attempt * 1000).toISOString()
+        : null,
+    },
+    now: input.now,
+  });
+  return outcome;
+}
+
+/** invoice.upcoming: a preview (no id), so nothing is mirrored; the organization is told what is coming. */
+export async function onInvoiceUpcoming(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
+  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  if (!organizationId) return ignored();
+  await queueNotification(input.tx, {
+    organizationId,
+    kind: 'invoice.upcoming',
+    payload: {
+      amount_due: input.object.amount_due,
+      currency: input.object.currency,
+      period_end: input.object.period_end ? new Date(input.object.period_end * 1000).toISOString() : null,
+      next_payment_attempt: input.object.next_payment_attempt
+        ? new Date(input.object.next_payment_attempt * 1000).toISOString()
+        : null,
+    },
+    now: input.now,
+  });
+  return processed(organizationId);
+}

@@ -1,0 +1,42 @@
+import type Stripe from 'stripe';
+import { queueNotification } from '../../notifications/queue-notification.js';
+import {
+  idOf,
+  ignored,
+  organizationOfCustomer,
+  processed,
+  type WebhookInput,
+  type WebhookOutcome,
+} from './handler.js';
+import { grantPurchasedPack } from './purchases.js';
+
+/** payment_intent.succeeded: a credit pack paid (also one paid by ACH after Checkout completed). */
+export async function onPaymentSucceeded(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {
+  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  if (!organizationId) return ignored();
+  const granted = await grantPurchasedPack(input.tx, input.context, {
+    organizationId,
+    metadata: input.object.metadata,
+    now: input.now,
+  });
+  return granted ? processed(organizationId) : ignored(organizationId);
+}
+
+/** payment_intent.payment_failed: the organization is told; a subscription's failure also moves it to past_due by its own events. */
+export async function onPaymentFailed(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {
+  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  if (!organizationId) return ignored();
+  await queueNotification(input.tx, {
+    organizationId,
+    kind: 'payment.failed',
+    payload: {
+      payment_intent: input.object.id,
+      amount: input.object.amount,
+      currency: input.object.currency,
+      decline_code: input.object.last_payment_error?.decline_code ?? null,
+      message: input.object.last_payment_error?.message ?? null,
+    },
+    now: input.now,
+  });
+  return processed(organizationId);
+}

@@ -1,0 +1,155 @@
+import type { AddressInfo } from 'node:net';
+import {
+  type Catalog,
+  creditPackPriceLookupKey,
+  planPriceLookupKey,
+  STRIPE_METADATA,
+} from '@tollgate/core';
+import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
+import { eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe } from 'vitest';
+import {
+  registerSandboxWebhookEndpoint,
+  SANDBOX_SECRET_KEY,
+  type StripeGateway,
+  stripeClientFor,
+  stripeGateway,
+} from '../../src/stripe/stripe-gateway.js';
+import { organizations } from '../../src/db/schema/index.js';
+import { type DatabaseTarget, databaseTargets } from './databases.js';
+import { type Harness, type HarnessOptions, startHarness } from './harness.js';
+
+export type BillingHarness = Harness & {
+  sandbox: StripeSandbox;
+  stripe: Stripe;
+  gateway: StripeGateway;
+  /** Polls until `probe` returns a value (not undefined/false); fails after `timeoutMs`. */
+  eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs?: number): Promise<T>;
+  /** Pays an open Checkout Session as the sandbox's hosted page would, with a test card token. */
+  payCheckout(sessionId: string, paymentMethod?: string): Promise<void>;
+  /** Moves the organization's Stripe test clock forward and waits for the sandbox to finish. */
+  advanceClock(organizationId: string, days: number): Promise<void>;
+};
+
+/**
+ * Creates the catalog's plan and pack prices by lookup key through the SDK, as `stripe sync` does
+ * for the real catalog (the sync itself is tested on its own).
+ */
+export async function createCatalogPrices(stripe: Stripe, catalog: Catalog): Promise<void> {
+  for (const plan of catalog.plans()) {
+    if (plan.prices.monthly.amount === 0) continue;
+    const product = await stripe.products.create({ name: plan.name, metadata: { [STRIPE_METADATA.plan]: plan.code } });
+    const intervals = [
+      ['month', plan.prices.monthly.amount],
+      ['year', plan.prices.yearly?.amount],
+    ] as const;
+    for (const [interval, amount] of intervals) {
+      if (amount === undefined) continue;
+      await stripe.prices.create({
+        product: product.id,
+        currency: catalog.currency,
+        unit_amount: amount,
+        recurring: { interval },
+        lookup_key: planPriceLookupKey(plan.code, interval),
+        metadata: { [STRIPE_METADATA.plan]: plan.code, [STRIPE_METADATA.interval]: interval },
+      });
+    }
+  }
+  for (const [code, pack] of Object.entries(catalog.definition.credit_packs)) {
+    const product = await stripe.products.create({ name: pack.name, metadata: { [STRIPE_METADATA.creditPack]: code } });
+    await stripe.prices.create({
+      product: product.id,
+      currency: catalog.currency,
+      unit_amount: pack.price.amount,
+      lookup_key: creditPackPriceLookupKey(code),
+      metadata: { [STRIPE_METADATA.creditPack]: code },
+    });
+  }
+}
+
+/** A Tollgate listening on a port, with its own in-memory sandbox delivering webhooks to it. */
+export async function startBillingHarness(target: DatabaseTarget, options: HarnessOptions = {}) {
+  const sandbox = await startStripeSandbox({ port: 0, dataDir: null, webhookRetryDelaysMs: [100, 300, 1000, 2000] });
+  const stripe = stripeClientFor(SANDBOX_SECRET_KEY, sandbox.url);
+  const gateway = stripeGateway(stripe, { mode: 'sandbox', webhookSecret: null, testClocks: true });
+  const started = await startHarness(target, {
+    startAt: new Date().toISOString(),
+    ...options,
+    tollgate: { ...options.tollgate, stripe: gateway },
+  });
+  const { harness } = started;
+  // Billing follows the wall clock, as Stripe's does; test clocks move Stripe's side.
+  harness.clock.set(new Date());
+  const wallClock = setInterval(() => harness.clock.set(new Date()), 20);
+  await harness.tollgate.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (harness.tollgate.app.server.address() as AddressInfo).port;
+  harness.tollgate.context.publicUrl = `http://127.0.0.1:${port}`;
+  await registerSandboxWebhookEndpoint(gateway, `http://127.0.0.1:${port}/v1/webhooks/stripe`);
+  await createCatalogPrices(stripe, harness.tollgate.context.catalog);
+  const billing: BillingHarness = Object.assign(harness, {
+    sandbox,
+    stripe,
+    gateway,
+    async eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value as T;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async payCheckout(sessionId: string, paymentMethod = 'pm_card_visa') {
+      await stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${sessionId}/complete`, {
+        payment_method: paymentMethod,
+        address: { country: 'US', postal_code: '94107', line1: '1 Market St', city: 'San Francisco', state: 'CA' },
+      });
+    },
+    async advanceClock(organizationId: string, days: number) {
+      const [row] = await harness.tollgate.database.db
+        .select({ clockId: organizations.stripeTestClockId })
+        .from(organizations)
+        .where(eq(organizations.id, organizationId));
+      const clockId = row?.clockId;
+      if (!clockId) throw new Error(`organization ${organizationId} has no test clock`);
+      const clock = await stripe.testHelpers.testClocks.retrieve(clockId);
+      await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: clock.frozen_time + days * 86_400 });
+      await billing.eventually(
+        async () => (await stripe.testHelpers.testClocks.retrieve(clockId)).status === 'ready',
+        'the test clock to be ready',
+      );
+    },
+  });
+  return {
+    harness: billing,
+    async stop() {
+      clearInterval(wallClock);
+      await started.stop();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Runs the block once per database with a billing harness; read `harness()` inside tests and hooks. */
+export function describeBillingEachDatabase(
+  title: string,
+  body: (harness: () => BillingHarness) => void,
+  options: HarnessOptions = {},
+) {
+  for (const target of databaseTargets) {
+    describe(`${title} [${target.name}]`, () => {
+      let started: Awaited<ReturnType<typeof startBillingHarness>> | undefined;
+      beforeAll(async () => {
+        started = await startBillingHarness(target, options);
+      }, 60_000);
+      afterAll(async () => {
+        await started?.stop();
+      });
+      body(() => {
+        if (!started) throw new Error('the billing harness has not started');
+        return started.harness;
+      });
+    });
+  }
+}
