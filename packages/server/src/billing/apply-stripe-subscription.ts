@@ -106,6 +106,8 @@ export async function applyStripeSubscription(
     subscription: Stripe.Subscription;
     /** When the given object was current: the event's `created`. */
     stateAt: Date;
+    /** The object was just read from Stripe: it is current, whatever `stateAt` says. */
+    fresh?: boolean;
     actor: string;
     now: Date;
   },
@@ -120,8 +122,10 @@ export async function applyStripeSubscription(
   let subscription = input.subscription;
   let stateAt = input.stateAt;
   if (known?.stripeStateAt && input.stateAt.getTime() <= known.stripeStateAt.getTime()) {
-    subscription = await gateway.stripe.subscriptions.retrieve(input.subscription.id);
-    stateAt = known.stripeStateAt;
+    if (!input.fresh) {
+      subscription = await gateway.stripe.subscriptions.retrieve(input.subscription.id);
+      stateAt = known.stripeStateAt;
+    }
   }
   const snapshot = await snapshotOf(gateway, catalog, subscription, known);
   const decision = decideStripeSubscription({

@@ -1,8 +1,22 @@
 import { expect, it } from 'vitest';
-import { describeBillingEachDatabase } from '../support/billing-harness.js';
+import { type BillingHarness, describeBillingEachDatabase } from '../support/billing-harness.js';
+
+async function subscriptionWhen(h: BillingHarness, organizationId: string, holds: (body: any) => boolean, what: string) {
+  return h.eventually(async () => {
+    const response = await h.request('GET', `/v1/organizations/${organizationId}/subscription`);
+    return holds(response.body) ? response.body : undefined;
+  }, what);
+}
+
+async function balanceWhen(h: BillingHarness, organizationId: string, balance: string) {
+  return h.eventually(async () => {
+    const response = await h.request('GET', `/v1/organizations/${organizationId}/credits`);
+    return response.body.balance === balance ? response.body : undefined;
+  }, `a credit balance of ${balance}`);
+}
 
 describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness) => {
-  it('takes an organization from free through Checkout to a trial, then active with its credits', async () => {
+  it('goes free → trial → active with credits → upgrade with a prorated invoice → cancelled → back on free', async () => {
     const h = harness();
     expect((await h.request('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme' } })).status).toBe(201);
     const checkout = await h.request('POST', '/v1/organizations/acme/checkout', {
@@ -10,37 +24,73 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
     });
     expect(checkout.status).toBe(201);
     expect(checkout.body.url).toMatch(/^http/);
-    const session = await h.stripe.checkout.sessions.retrieve(checkout.body.id, { expand: ['line_items'] });
+    const session = await h.stripe.checkout.sessions.retrieve(checkout.body.id);
     expect(session.client_reference_id).toBe('acme');
     expect(session.mode).toBe('subscription');
     expect(session.automatic_tax.enabled).toBe(true);
 
     await h.payCheckout(checkout.body.id);
-    const trialing = await h.eventually(async () => {
-      const response = await h.request('GET', '/v1/organizations/acme/subscription');
-      return response.body.status === 'trialing' ? response.body : undefined;
-    }, 'the subscription to be trialing');
+    const trialing = await subscriptionWhen(h, 'acme', (body) => body.status === 'trialing', 'a trial');
     expect(trialing).toMatchObject({ plan: 'standard', interval: 'month', source: 'stripe', cancel_at_period_end: false });
     expect(trialing.stripe_subscription_id).toMatch(/^sub_/);
     expect(trialing.stripe_customer_id).toMatch(/^cus_/);
+    expect(new Date(trialing.trial_end).getTime()).toBeGreaterThan(Date.now() + 13 * 86_400_000);
     // A trial is not a paid period: no subscription credits yet.
     expect((await h.request('GET', '/v1/organizations/acme/credits')).body.balance).toBe('0');
+    // A second Checkout for a paying organization is refused: plan changes go through PUT.
+    const again = await h.request('POST', '/v1/organizations/acme/checkout', { body: { plan: 'enterprise' } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('use_plan_change');
 
     await h.advanceClock('acme', 15);
-    const active = await h.eventually(async () => {
-      const response = await h.request('GET', '/v1/organizations/acme/subscription');
-      return response.body.status === 'active' ? response.body : undefined;
-    }, 'the subscription to become active');
+    const active = await subscriptionWhen(h, 'acme', (body) => body.status === 'active', 'the end of the trial');
     expect(active.plan).toBe('standard');
-    const credits = await h.eventually(async () => {
-      const response = await h.request('GET', '/v1/organizations/acme/credits');
-      return response.body.balance === '10000' ? response.body : undefined;
-    }, '10,000 subscription credits');
-    expect(credits.balance).toBe('10000');
+    await balanceWhen(h, 'acme', '10000');
+
+    await h.advanceClock('acme', 10);
+    const upgrade = await h.request('PUT', '/v1/organizations/acme/subscription', {
+      body: { plan: 'enterprise', interval: 'month' },
+    });
+    expect(upgrade.status).toBe(200);
+    expect(upgrade.body.change).toEqual({ timing: 'now', direction: 'upgrade' });
+    expect(upgrade.body.subscription).toMatchObject({ plan: 'enterprise', status: 'active' });
+    // The period did not restart: usage of the period carries on.
+    expect(upgrade.body.subscription.current_period_start).toBe(active.current_period_start);
+    const prorated = await h.eventually(async () => {
+      const list = await h.request('GET', '/v1/organizations/acme/invoices');
+      return list.body.data.find(
+        (invoice: any) => invoice.billing_reason === 'subscription_update' && invoice.status === 'paid',
+      );
+    }, 'the prorated invoice');
+    expect(prorated.lines.some((line: any) => line.proration && line.amount < 0)).toBe(true);
+    expect(prorated.lines.some((line: any) => line.proration && line.amount > 0)).toBe(true);
+    expect(prorated.amount_paid).toBeGreaterThan(0);
+    expect(prorated.amount_paid).toBeLessThan(49_900 - 9_900);
+    const single = await h.request('GET', `/v1/organizations/acme/invoices/${prorated.id}`);
+    expect(single.status).toBe(200);
+    expect(single.body.hosted_invoice_url).toMatch(/^http/);
+    expect(single.body.invoice_pdf).toMatch(/^http/);
+    // The upgrade tops up the period's credits to enterprise's allowance.
+    await balanceWhen(h, 'acme', '100000');
+
+    const cancel = await h.request('DELETE', '/v1/organizations/acme/subscription', { body: { at_period_end: true } });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ plan: 'enterprise', status: 'active', cancel_at_period_end: true });
+
+    await h.advanceClock('acme', 25);
+    const free = await subscriptionWhen(h, 'acme', (body) => body.source === 'default', 'the return to the free plan');
+    expect(free).toMatchObject({ plan: 'free', status: 'active', stripe_subscription_id: null });
+    const denied = await h.request('POST', '/v1/check', {
+      body: { organization_id: 'acme', feature: 'sso' },
+    });
+    expect(denied.body.allowed).toBe(false);
 
     const history = await h.request('GET', '/v1/organizations/acme/subscription/history');
-    const changes = history.body.data.map((entry: { change: string }) => entry.change);
-    expect(changes).toContain('created');
-    expect(changes).toContain('status_changed');
+    const changes = history.body.data.map((entry: { change: string }) => entry.change).reverse();
+    expect(changes).toEqual(
+      expect.arrayContaining(['created', 'status_changed', 'plan_changed', 'cancel_scheduled', 'ended']),
+    );
+    const ended = history.body.data.find((entry: any) => entry.change === 'ended');
+    expect(ended.to_status).toBe('expired');
   });
 });

@@ -6,7 +6,6 @@ import {
   STRIPE_METADATA,
 } from '@tollgate/core';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
-import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe } from 'vitest';
 import {
@@ -16,7 +15,6 @@ import {
   stripeClientFor,
   stripeGateway,
 } from '../../src/stripe/stripe-gateway.js';
-import { organizations } from '../../src/db/schema/index.js';
 import { type DatabaseTarget, databaseTargets } from './databases.js';
 import { type Harness, type HarnessOptions, startHarness } from './harness.js';
 
@@ -107,18 +105,12 @@ export async function startBillingHarness(target: DatabaseTarget, options: Harne
       });
     },
     async advanceClock(organizationId: string, days: number) {
-      const [row] = await harness.tollgate.database.db
-        .select({ clockId: organizations.stripeTestClockId })
-        .from(organizations)
-        .where(eq(organizations.id, organizationId));
-      const clockId = row?.clockId;
-      if (!clockId) throw new Error(`organization ${organizationId} has no test clock`);
-      const clock = await stripe.testHelpers.testClocks.retrieve(clockId);
-      await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: clock.frozen_time + days * 86_400 });
-      await billing.eventually(
-        async () => (await stripe.testHelpers.testClocks.retrieve(clockId)).status === 'ready',
-        'the test clock to be ready',
-      );
+      const response = await billing.request('POST', `/v1/sandbox/organizations/${organizationId}/advance`, {
+        body: { days },
+      });
+      if (response.status !== 200 || response.body.status !== 'ready') {
+        throw new Error(`advancing the test clock failed: ${JSON.stringify(response.body)}`);
+      }
     },
   });
   return {

@@ -1,0 +1,275 @@
+import {
+  type BillingInterval,
+  decidePlanChange,
+  overagePriceLookupKey,
+  type PlanAndInterval,
+  planPriceLookupKey,
+} from '@tollgate/core';
+import type Stripe from 'stripe';
+import { withTransaction } from '../db/transaction.js';
+import { AppError, conflict } from '../errors.js';
+import type { AppContext } from '../http/context.js';
+import { getOrganization } from '../organizations/service.js';
+import { callStripe, requireStripe } from '../stripe/stripe-errors.js';
+import type { StripeGateway } from '../stripe/stripe-gateway.js';
+import type { SubscriptionRow } from '../subscriptions/assign-plan.js';
+import { applyStripeSubscription } from './apply-stripe-subscription.js';
+import { planItemOf } from './price-plans.js';
+
+/** The organization's live Stripe subscription, or 409 when it pays nothing through Stripe. */
+export async function liveStripeSubscription(
+  context: AppContext,
+  organizationId: string,
+): Promise<SubscriptionRow> {
+  const organization = await getOrganization(context.db, organizationId);
+  const live = organization.subscription;
+  if (!live?.stripeSubscriptionId || live.source !== 'stripe') {
+    throw conflict(
+      'no_stripe_subscription',
+      `organization "${organizationId}" has no Stripe subscription; start one with POST …/checkout`,
+    );
+  }
+  return live;
+}
+
+/** The subscription items for a plan: its licensed price and one metered price per overage feature. */
+async function planItems(gateway: StripeGateway, context: AppContext, target: PlanAndInterval) {
+  const plan = context.catalog.plan(target.plan);
+  if (!plan)
+    throw new AppError('unknown_plan', 400, `plan "${target.plan}" is not in the catalog`, { field: 'plan' });
+  const overageKeys = Object.entries(plan.features).flatMap(([feature, grant]) =>
+    typeof grant === 'object' && grant.overage
+      ? [overagePriceLookupKey(plan.code, feature, target.interval)]
+      : [],
+  );
+  const planKey = planPriceLookupKey(plan.code, target.interval);
+  const prices = await gateway.prices.prices([planKey, ...overageKeys]);
+  const planPrice = prices.get(planKey) ?? (await gateway.prices.require(planKey));
+  return {
+    planPrice,
+    meteredPrices: overageKeys.flatMap((key) => {
+      const price = prices.get(key);
+      return price ? [price] : [];
+    }),
+  };
+}
+
+/** Items of `subscription` replaced by the target plan's: existing items are deleted, the new ones added. */
+function replacementItems(
+  subscription: Stripe.Subscription,
+  items: { planPrice: Stripe.Price; meteredPrices: Stripe.Price[] },
+): Stripe.SubscriptionUpdateParams.Item[] {
+  const planItem = planItemOf(subscription);
+  const wanted = new Set(items.meteredPrices.map((price) => price.id));
+  return [
+    { ...(planItem && { id: planItem.id }), price: items.planPrice.id, quantity: 1 },
+    ...subscription.items.data
+      .filter((item) => item.id !== planItem?.id && !wanted.has(item.price.id))
+      .map((item) => ({ id: item.id, deleted: true })),
+    ...items.meteredPrices
+      .filter((price) => !subscription.items.data.some((item) => item.price.id === price.id))
+      .map((price) => ({ price: price.id })),
+  ];
+}
+
+/** A schedule Tollgate set up for a downgrade is released before any other change. */
+async function releaseSchedule(gateway: StripeGateway, subscription: Stripe.Subscription): Promise<void> {
+  const schedule = subscription.schedule;
+  if (!schedule) return;
+  await gateway.stripe.subscriptionSchedules.release(typeof schedule === 'string' ? schedule : schedule.id);
+}
+
+async function applyFresh(
+  context: AppContext,
+  gateway: StripeGateway,
+  organizationId: string,
+  subscriptionId: string,
+  actor: string,
+) {
+  const fresh = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+  // Stripe's time now (the customer's test clock, when on one): an event from before it is stale.
+  const clockId = fresh.test_clock
+    ? typeof fresh.test_clock === 'string'
+      ? fresh.test_clock
+      : fresh.test_clock.id
+    : null;
+  const stripeNow = clockId
+    ? (await gateway.stripe.testHelpers.testClocks.retrieve(clockId)).frozen_time
+    : Math.floor(Date.now() / 1000);
+  await withTransaction(context.db, (tx) =>
+    applyStripeSubscription(tx, {
+      gateway,
+      catalog: context.catalog,
+      organizationId,
+      subscription: fresh,
+      stateAt: new Date(stripeNow * 1000),
+      fresh: true,
+      actor,
+      now: context.now(),
+    }),
+  );
+  context.metering.checks.invalidateBilling([organizationId]);
+}
+
+export type PlanChangeResult = { timing: 'now' | 'period_end'; direction: string };
+
+/**
+ * Moves a Stripe subscription to another plan: more per year applies now with proration (Stripe
+ * invoices the difference at once); less waits for the period end through a subscription schedule,
+ * shown as `scheduled_change`. Tollgate applies the outcome from Stripe's answer, and the webhooks
+ * that follow find it already applied.
+ */
+export async function changePlan(
+  context: AppContext,
+  organizationId: string,
+  target: PlanAndInterval,
+  actor: string,
+): Promise<PlanChangeResult> {
+  const gateway = requireStripe(context);
+  const live = await liveStripeSubscription(context, organizationId);
+  const decision = decidePlanChange(
+    context.catalog,
+    { plan: live.planCode, interval: live.interval },
+    target,
+  );
+  if (!decision.ok) {
+    const status = decision.code === 'no_change' || decision.code === 'legacy_plan' ? 409 : 400;
+    throw new AppError(
+      decision.code,
+      status,
+      decision.message,
+      status === 400 ? { field: 'plan' } : undefined,
+    );
+  }
+  const subscriptionId = live.stripeSubscriptionId as string;
+  await callStripe(async () => {
+    const items = await planItems(gateway, context, target);
+    let subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+    await releaseSchedule(gateway, subscription);
+    if (decision.timing === 'now') {
+      await gateway.stripe.subscriptions.update(subscriptionId, {
+        items: replacementItems(subscription, items),
+        proration_behavior: 'always_invoice',
+        cancel_at_period_end: false,
+      });
+      return;
+    }
+    subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+    const current = planItemOf(subscription);
+    if (!current)
+      throw new AppError('stripe_error', 502, `Stripe subscription ${subscriptionId} has no plan item`);
+    const schedule = await gateway.stripe.subscriptionSchedules.create({ from_subscription: subscriptionId });
+    await gateway.stripe.subscriptionSchedules.update(schedule.id, {
+      end_behavior: 'release',
+      proration_behavior: 'none',
+      phases: [
+        {
+          items: subscription.items.data.map((item) => ({
+            price: item.price.id,
+            ...(item.price.recurring?.usage_type === 'metered' ? {} : { quantity: item.quantity ?? 1 }),
+          })),
+          start_date: current.current_period_start,
+          end_date: current.current_period_end,
+        },
+        {
+          items: [
+            { price: items.planPrice.id, quantity: 1 },
+            ...items.meteredPrices.map((price) => ({ price: price.id })),
+          ],
+          duration: { interval: target.interval as BillingInterval, interval_count: 1 },
+        },
+      ],
+    });
+  });
+  await applyFresh(context, gateway, organizationId, subscriptionId, actor);
+  return { timing: decision.timing, direction: decision.direction };
+}
+
+/** Cancels at the period end (the default: the customer keeps what they paid for) or at once. */
+export async function cancelSubscription(
+  context: AppContext,
+  organizationId: string,
+  atPeriodEnd: boolean,
+  actor: string,
+): Promise<void> {
+  const gateway = requireStripe(context);
+  const live = await liveStripeSubscription(context, organizationId);
+  const subscriptionId = live.stripeSubscriptionId as string;
+  await callStripe(async () => {
+    const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+    // A pending downgrade and a cancellation cannot both stand: cancelling withdraws the downgrade.
+    await releaseSchedule(gateway, subscription);
+    if (atPeriodEnd)
+      await gateway.stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+    else await gateway.stripe.subscriptions.cancel(subscriptionId, { invoice_now: true, prorate: true });
+  });
+  await applyFresh(context, gateway, organizationId, subscriptionId, actor);
+}
+
+export type PlanChangePreview = {
+  timing: 'now' | 'period_end';
+  amount_due: number;
+  currency: string;
+  subtotal: number;
+  tax: number;
+  total: number;
+  lines: {
+    description: string | null;
+    amount: number;
+    proration: boolean;
+    period_start: string;
+    period_end: string;
+  }[];
+};
+
+/** Stripe's own prorated preview of a plan change: what would be invoiced now, or at the renewal. */
+export async function previewPlanChange(
+  context: AppContext,
+  organizationId: string,
+  target: PlanAndInterval,
+): Promise<PlanChangePreview> {
+  const gateway = requireStripe(context);
+  const live = await liveStripeSubscription(context, organizationId);
+  const decision = decidePlanChange(
+    context.catalog,
+    { plan: live.planCode, interval: live.interval },
+    target,
+  );
+  if (!decision.ok) {
+    const status = decision.code === 'no_change' || decision.code === 'legacy_plan' ? 409 : 400;
+    throw new AppError(
+      decision.code,
+      status,
+      decision.message,
+      status === 400 ? { field: 'plan' } : undefined,
+    );
+  }
+  const subscriptionId = live.stripeSubscriptionId as string;
+  const invoice = await callStripe(async () => {
+    const items = await planItems(gateway, context, target);
+    const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+    return gateway.stripe.invoices.createPreview({
+      subscription: subscriptionId,
+      subscription_details: {
+        items: replacementItems(subscription, items),
+        proration_behavior: decision.timing === 'now' ? 'always_invoice' : 'none',
+      },
+    });
+  });
+  const tax = (invoice.total_taxes ?? []).reduce((total, entry) => total + entry.amount, 0);
+  return {
+    timing: decision.timing,
+    amount_due: invoice.amount_due,
+    currency: invoice.currency,
+    subtotal: invoice.subtotal,
+    tax,
+    total: invoice.total,
+    lines: invoice.lines.data.map((line) => ({
+      description: line.description,
+      amount: line.amount,
+      proration: Boolean(line.parent?.subscription_item_details?.proration ?? false),
+      period_start: new Date(line.period.start * 1000).toISOString(),
+      period_end: new Date(line.period.end * 1000).toISOString(),
+    })),
+  };
+}
