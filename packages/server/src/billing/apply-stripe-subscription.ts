@@ -86,6 +86,18 @@ export async function snapshotOf(
   };
 }
 
+/**
+ * Stripe's time now for a subscription: its test clock's, when it is on one. A state read from Stripe
+ * is current as of this instant, so any event created up to it is older than what was applied.
+ */
+export async function stripeNowFor(gateway: StripeGateway, subscription: Stripe.Subscription): Promise<Date> {
+  const clockId = idOf(subscription.test_clock);
+  const seconds = clockId
+    ? (await gateway.stripe.testHelpers.testClocks.retrieve(clockId)).frozen_time
+    : Math.floor(Date.now() / 1000);
+  return fromUnix(seconds);
+}
+
 export type AppliedSubscription = {
   decision: StripeSubscriptionDecision['kind'];
   subscriptionId: string | null;
@@ -106,8 +118,6 @@ export async function applyStripeSubscription(
     subscription: Stripe.Subscription;
     /** When the given object was current: the event's `created`. */
     stateAt: Date;
-    /** The object was just read from Stripe: it is current, whatever `stateAt` says. */
-    fresh?: boolean;
     actor: string;
     now: Date;
   },
@@ -122,10 +132,8 @@ export async function applyStripeSubscription(
   let subscription = input.subscription;
   let stateAt = input.stateAt;
   if (known?.stripeStateAt && input.stateAt.getTime() <= known.stripeStateAt.getTime()) {
-    if (!input.fresh) {
-      subscription = await gateway.stripe.subscriptions.retrieve(input.subscription.id);
-      stateAt = known.stripeStateAt;
-    }
+    subscription = await gateway.stripe.subscriptions.retrieve(input.subscription.id);
+    stateAt = await stripeNowFor(gateway, subscription);
   }
   const snapshot = await snapshotOf(gateway, catalog, subscription, known);
   const decision = decideStripeSubscription({

@@ -13,7 +13,7 @@ import { getOrganization } from '../organizations/service.js';
 import { callStripe, requireStripe } from '../stripe/stripe-errors.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { SubscriptionRow } from '../subscriptions/assign-plan.js';
-import { applyStripeSubscription } from './apply-stripe-subscription.js';
+import { applyStripeSubscription, stripeNowFor } from './apply-stripe-subscription.js';
 import { planItemOf } from './price-plans.js';
 
 /** The organization's live Stripe subscription, or 409 when it pays nothing through Stripe. */
@@ -87,23 +87,15 @@ async function applyFresh(
   actor: string,
 ) {
   const fresh = await gateway.stripe.subscriptions.retrieve(subscriptionId);
-  // Stripe's time now (the customer's test clock, when on one): an event from before it is stale.
-  const clockId = fresh.test_clock
-    ? typeof fresh.test_clock === 'string'
-      ? fresh.test_clock
-      : fresh.test_clock.id
-    : null;
-  const stripeNow = clockId
-    ? (await gateway.stripe.testHelpers.testClocks.retrieve(clockId)).frozen_time
-    : Math.floor(Date.now() / 1000);
+  // Read now, so it is current as of Stripe's present; if a webhook applied something newer meanwhile, it is re-read.
+  const stateAt = await stripeNowFor(gateway, fresh);
   await withTransaction(context.db, (tx) =>
     applyStripeSubscription(tx, {
       gateway,
       catalog: context.catalog,
       organizationId,
       subscription: fresh,
-      stateAt: new Date(stripeNow * 1000),
-      fresh: true,
+      stateAt,
       actor,
       now: context.now(),
     }),

@@ -1,5 +1,5 @@
 import type { HistoryEntry, StripeSubscriptionFields, TollgateSubscriptionState } from '@tollgate/core';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
 import { subscriptionHistory, subscriptions } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
@@ -100,7 +100,12 @@ export async function updateStripeSubscription(
 ): Promise<void> {
   await tx
     .update(subscriptions)
-    .set({ ...columnsOf(input.fields), stripeStateAt: input.stateAt, updatedAt: input.now })
+    .set({
+      ...columnsOf(input.fields),
+      // Never backwards: a state re-read from Stripe may carry an earlier stamp than one already applied.
+      stripeStateAt: sql`greatest(${subscriptions.stripeStateAt}, ${input.stateAt.toISOString()}::timestamptz)`,
+      updatedAt: input.now,
+    })
     .where(and(eq(subscriptions.organizationId, row.organizationId), eq(subscriptions.id, row.id)));
 }
 

@@ -1,7 +1,12 @@
 import { expect, it } from 'vitest';
 import { type BillingHarness, describeBillingEachDatabase } from '../support/billing-harness.js';
 
-async function subscriptionWhen(h: BillingHarness, organizationId: string, holds: (body: any) => boolean, what: string) {
+async function subscriptionWhen(
+  h: BillingHarness,
+  organizationId: string,
+  holds: (body: any) => boolean,
+  what: string,
+) {
   return h.eventually(async () => {
     const response = await h.request('GET', `/v1/organizations/${organizationId}/subscription`);
     return holds(response.body) ? response.body : undefined;
@@ -18,7 +23,9 @@ async function balanceWhen(h: BillingHarness, organizationId: string, balance: s
 describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness) => {
   it('goes free → trial → active with credits → upgrade with a prorated invoice → cancelled → back on free', async () => {
     const h = harness();
-    expect((await h.request('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme' } })).status).toBe(201);
+    expect(
+      (await h.request('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme' } })).status,
+    ).toBe(201);
     const checkout = await h.request('POST', '/v1/organizations/acme/checkout', {
       body: { plan: 'standard', interval: 'month' },
     });
@@ -31,19 +38,31 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
 
     await h.payCheckout(checkout.body.id);
     const trialing = await subscriptionWhen(h, 'acme', (body) => body.status === 'trialing', 'a trial');
-    expect(trialing).toMatchObject({ plan: 'standard', interval: 'month', source: 'stripe', cancel_at_period_end: false });
+    expect(trialing).toMatchObject({
+      plan: 'standard',
+      interval: 'month',
+      source: 'stripe',
+      cancel_at_period_end: false,
+    });
     expect(trialing.stripe_subscription_id).toMatch(/^sub_/);
     expect(trialing.stripe_customer_id).toMatch(/^cus_/);
     expect(new Date(trialing.trial_end).getTime()).toBeGreaterThan(Date.now() + 13 * 86_400_000);
     // A trial is not a paid period: no subscription credits yet.
     expect((await h.request('GET', '/v1/organizations/acme/credits')).body.balance).toBe('0');
     // A second Checkout for a paying organization is refused: plan changes go through PUT.
-    const again = await h.request('POST', '/v1/organizations/acme/checkout', { body: { plan: 'enterprise' } });
+    const again = await h.request('POST', '/v1/organizations/acme/checkout', {
+      body: { plan: 'enterprise' },
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('use_plan_change');
 
     await h.advanceClock('acme', 15);
-    const active = await subscriptionWhen(h, 'acme', (body) => body.status === 'active', 'the end of the trial');
+    const active = await subscriptionWhen(
+      h,
+      'acme',
+      (body) => body.status === 'active',
+      'the end of the trial',
+    );
     expect(active.plan).toBe('standard');
     await balanceWhen(h, 'acme', '10000');
 
@@ -73,12 +92,19 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
     // The upgrade tops up the period's credits to enterprise's allowance.
     await balanceWhen(h, 'acme', '100000');
 
-    const cancel = await h.request('DELETE', '/v1/organizations/acme/subscription', { body: { at_period_end: true } });
+    const cancel = await h.request('DELETE', '/v1/organizations/acme/subscription', {
+      body: { at_period_end: true },
+    });
     expect(cancel.status).toBe(200);
     expect(cancel.body).toMatchObject({ plan: 'enterprise', status: 'active', cancel_at_period_end: true });
 
     await h.advanceClock('acme', 25);
-    const free = await subscriptionWhen(h, 'acme', (body) => body.source === 'default', 'the return to the free plan');
+    const free = await subscriptionWhen(
+      h,
+      'acme',
+      (body) => body.source === 'default',
+      'the return to the free plan',
+    );
     expect(free).toMatchObject({ plan: 'free', status: 'active', stripe_subscription_id: null });
     const denied = await h.request('POST', '/v1/check', {
       body: { organization_id: 'acme', feature: 'sso' },

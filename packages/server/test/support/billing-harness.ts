@@ -1,10 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import {
-  type Catalog,
-  creditPackPriceLookupKey,
-  planPriceLookupKey,
-  STRIPE_METADATA,
-} from '@tollgate/core';
+import { type Catalog, creditPackPriceLookupKey, planPriceLookupKey, STRIPE_METADATA } from '@tollgate/core';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -37,7 +32,10 @@ export type BillingHarness = Harness & {
 export async function createCatalogPrices(stripe: Stripe, catalog: Catalog): Promise<void> {
   for (const plan of catalog.plans()) {
     if (plan.prices.monthly.amount === 0) continue;
-    const product = await stripe.products.create({ name: plan.name, metadata: { [STRIPE_METADATA.plan]: plan.code } });
+    const product = await stripe.products.create({
+      name: plan.name,
+      metadata: { [STRIPE_METADATA.plan]: plan.code },
+    });
     const intervals = [
       ['month', plan.prices.monthly.amount],
       ['year', plan.prices.yearly?.amount],
@@ -55,7 +53,10 @@ export async function createCatalogPrices(stripe: Stripe, catalog: Catalog): Pro
     }
   }
   for (const [code, pack] of Object.entries(catalog.definition.credit_packs)) {
-    const product = await stripe.products.create({ name: pack.name, metadata: { [STRIPE_METADATA.creditPack]: code } });
+    const product = await stripe.products.create({
+      name: pack.name,
+      metadata: { [STRIPE_METADATA.creditPack]: code },
+    });
     await stripe.prices.create({
       product: product.id,
       currency: catalog.currency,
@@ -68,7 +69,11 @@ export async function createCatalogPrices(stripe: Stripe, catalog: Catalog): Pro
 
 /** A Tollgate listening on a port, with its own in-memory sandbox delivering webhooks to it. */
 export async function startBillingHarness(target: DatabaseTarget, options: HarnessOptions = {}) {
-  const sandbox = await startStripeSandbox({ port: 0, dataDir: null, webhookRetryDelaysMs: [100, 300, 1000, 2000] });
+  const sandbox = await startStripeSandbox({
+    port: 0,
+    dataDir: null,
+    webhookRetryDelaysMs: [100, 300, 1000, 2000],
+  });
   const stripe = stripeClientFor(SANDBOX_SECRET_KEY, sandbox.url);
   const gateway = stripeGateway(stripe, { mode: 'sandbox', webhookSecret: null, testClocks: true });
   const started = await startHarness(target, {
@@ -101,7 +106,13 @@ export async function startBillingHarness(target: DatabaseTarget, options: Harne
     async payCheckout(sessionId: string, paymentMethod = 'pm_card_visa') {
       await stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${sessionId}/complete`, {
         payment_method: paymentMethod,
-        address: { country: 'US', postal_code: '94107', line1: '1 Market St', city: 'San Francisco', state: 'CA' },
+        address: {
+          country: 'US',
+          postal_code: '94107',
+          line1: '1 Market St',
+          city: 'San Francisco',
+          state: 'CA',
+        },
       });
     },
     async advanceClock(organizationId: string, days: number) {
