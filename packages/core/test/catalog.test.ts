@@ -74,3 +74,18 @@ describe('catalog', () => {
     expect(() => Catalog.parse(catalog)).toThrowError(/tiers\[1\]\.up_to: (tiers must ascend|the last tier)/);
   });
 });
+
+describe('catalog lookups by a caller-given name', () => {
+  it('never return inherited properties (plan "toString", feature "constructor", pack "__proto__")', () => {
+    const catalog = Catalog.from(demoCatalog);
+    for (const name of ['toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty']) {
+      expect(catalog.plan(name)).toBeUndefined();
+      expect(catalog.feature(name)).toBeUndefined();
+      expect(catalog.planFeature('standard', name)).toBeUndefined();
+      expect(catalog.planFeature(name, 'api_calls')).toBeUndefined();
+      expect(catalog.creditPack(name)).toBeUndefined();
+      expect(catalog.creditEvent(name)).toBeUndefined();
+    }
+    expect(catalog.plan('standard')?.code).toBe('standard');
+  });
+});

@@ -54,19 +54,19 @@ describeBillingEachDatabase('A renewal whose card fails', (harness) => {
       .filter((entry: { change: string }) => entry.change === 'status_changed')
       .map((entry: { to_status: string }) => entry.to_status)
       .reverse();
-      console.log(
-        JSON.stringify(
-          history.body.data.map((e: any) => [
-            e.change,
-            e.from_status,
-            e.to_status,
-            e.details.stripe_status,
-            e.details.current_period_start,
-          ]),
-          null,
-          0,
-        ),
-      );
+    console.log(
+      JSON.stringify(
+        history.body.data.map((e: any) => [
+          e.change,
+          e.from_status,
+          e.to_status,
+          e.details.stripe_status,
+          e.details.current_period_start,
+        ]),
+        null,
+        0,
+      ),
+    );
     // Stripe’s order: the trial ends (active), the renewal invoice fails an hour later, the retry pays.
     expect(statuses).toEqual(['active', 'past_due', 'active']);
   });

@@ -19,10 +19,9 @@ export async function grantPurchasedPack(
   const packCode = metadata[STRIPE_METADATA.creditPack];
   if (!purchaseId || !packCode) return false;
   if (metadata[STRIPE_METADATA.organization] !== input.organizationId) return false;
-  if (!Object.hasOwn(context.catalog.definition.credit_packs, packCode)) {
+  const pack = context.catalog.creditPack(packCode);
+  if (!pack)
     throw new Error(`credit pack "${packCode}" of purchase ${purchaseId} is no longer in the catalog`);
-  }
-  const pack = context.catalog.definition.credit_packs[packCode] as { credits: number; name: string };
   const quantity = Number.parseInt(metadata[STRIPE_METADATA.quantity] ?? '1', 10);
   if (!Number.isSafeInteger(quantity) || quantity < 1)
     throw new Error(`purchase ${purchaseId} has a bad quantity`);
