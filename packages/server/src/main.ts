@@ -2,11 +2,13 @@
 import path from 'node:path';
 import { CatalogError } from '@tollgate/core';
 import { resolveAdminKey } from './admin-key.js';
+import { stripeCallHandlers } from './billing/stripe-calls.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startJobScheduler } from './jobs/scheduler.js';
 import { loggerOptions } from './logger.js';
+import { startStripeOutboxWorker } from './stripe/outbox-worker.js';
 import { openPaymentsBackend, registerSandboxWebhookEndpoint } from './stripe/stripe-gateway.js';
 import { createTollgate } from './tollgate.js';
 
@@ -48,6 +50,14 @@ async function main() {
     intervalMs: config.jobsIntervalSeconds * 1000,
     logger: tollgate.app.log,
   });
+  const stripeOutbox = startStripeOutboxWorker({
+    db: tollgate.context.db,
+    gateway: payments.gateway,
+    handlers: stripeCallHandlers,
+    now: () => new Date(),
+    intervalMs: 2_000,
+    logger: tollgate.app.log,
+  });
   const address = await tollgate.app.listen({ port: config.port, host: config.host });
   const listeningPort = tollgate.app.server.address();
   // With PORT=0 the operating system picks the port; print the one actually bound.
@@ -63,6 +73,7 @@ async function main() {
     stopping = true;
     tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await jobs.stop();
+    await stripeOutbox.stop();
     await tollgate.close();
     await payments.close();
     process.exit(0);

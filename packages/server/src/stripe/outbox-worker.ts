@@ -1,0 +1,36 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../db/client.js';
+import { deliverStripeOutbox, type StripeCallHandler } from './outbox.js';
+import type { StripeGateway } from './stripe-gateway.js';
+
+/** Delivers queued Stripe calls every `intervalMs` until stopped; every process may run one (rows are claimed). */
+export function startStripeOutboxWorker(options: {
+  db: Database;
+  gateway: StripeGateway;
+  handlers: Readonly<Record<string, StripeCallHandler>>;
+  now: () => Date;
+  intervalMs: number;
+  logger: FastifyBaseLogger;
+}): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const round = () => {
+    if (running) return;
+    running = deliverStripeOutbox(options.db, options.gateway, options.handlers, options.now())
+      .then((result) => {
+        if (result.failed > 0)
+          options.logger.warn({ stripe_outbox: result }, 'queued Stripe calls failed; they will be retried');
+      })
+      .catch((error: unknown) => options.logger.error({ err: error }, 'the Stripe outbox round failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(round, options.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect, it } from 'vitest';
+import { stripeCallHandlers } from '../../src/billing/stripe-calls.js';
+import { deliverStripeOutbox } from '../../src/stripe/outbox.js';
+import { SANDBOX_SECRET_KEY, stripeClientFor, stripeGateway } from '../../src/stripe/stripe-gateway.js';
+import { describeBillingEachDatabase } from '../support/billing-harness.js';
+
+describeBillingEachDatabase('The Stripe customer', (harness) => {
+  it('is created at the first Checkout with the organization id, address, tax status and tax ids', async () => {
+    const h = harness();
+    await h.request('POST', '/v1/organizations', {
+      body: { id: 'taxed', name: 'Taxed GmbH', email: 'billing@taxed.example' },
+    });
+    const patched = await h.request('PATCH', '/v1/organizations/taxed', {
+      body: {
+        billing_address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' },
+        tax_exempt: 'reverse',
+        tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }],
+      },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      tax_exempt: 'reverse',
+      billing_address: { country: 'DE' },
+      stripe_customer_id: null,
+    });
+    const checkout = await h.request('POST', '/v1/organizations/taxed/checkout', {
+      body: { credit_pack: 'credits_1k' },
+    });
+    expect(checkout.status).toBe(201);
+    const { stripe_customer_id: customerId } = (await h.request('GET', '/v1/organizations/taxed')).body;
+    const customer = await h.stripe.customers.retrieve(customerId);
+    if (customer.deleted) throw new Error('customer deleted');
+    expect(customer.metadata.tollgate_organization_id).toBe('taxed');
+    expect(customer).toMatchObject({
+      name: 'Taxed GmbH',
+      email: 'billing@taxed.example',
+      tax_exempt: 'reverse',
+    });
+    expect(customer.address?.country).toBe('DE');
+    const taxIds = await h.stripe.customers.listTaxIds(customerId);
+    expect(taxIds.data.map((taxId) => taxId.value)).toEqual(['DE123456789']);
+    // The second Checkout reuses the customer.
+    await h.request('POST', '/v1/organizations/taxed/checkout', { body: { credit_pack: 'credits_1k' } });
+    expect((await h.request('GET', '/v1/organizations/taxed')).body.stripe_customer_id).toBe(customerId);
+  });
+
+  it('follows later changes through the outbox: delayed by an outage, delivered once it ends', async () => {
+    const h = harness();
+    await h.request('POST', '/v1/organizations', { body: { id: 'moving', name: 'Moving Co' } });
+    await h.request('POST', '/v1/organizations/moving/portal', { body: {} });
+    const customerId = (await h.request('GET', '/v1/organizations/moving')).body.stripe_customer_id as string;
+    await h.request('PATCH', '/v1/organizations/moving', {
+      body: { name: 'Moved Co', tax_exempt: 'exempt', tax_ids: [{ type: 'us_ein', value: '12-3456789' }] },
+    });
+    const down = createServer((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', () => resolve()));
+    const downGateway = stripeGateway(
+      stripeClientFor(SANDBOX_SECRET_KEY, `http://127.0.0.1:${(down.address() as AddressInfo).port}`),
+      {
+        mode: 'sandbox',
+        webhookSecret: null,
+        testClocks: true,
+      },
+    );
+    const now = new Date();
+    try {
+      expect(await deliverStripeOutbox(h.tollgate.context.db, downGateway, stripeCallHandlers, now)).toEqual({
+        delivered: 0,
+        failed: 1,
+      });
+    } finally {
+      down.closeAllConnections();
+      await new Promise<void>((resolve) => down.close(() => resolve()));
+    }
+    const unchanged = await h.stripe.customers.retrieve(customerId);
+    expect(!unchanged.deleted && unchanged.name).toBe('Moving Co');
+    // Not due again until its backoff has passed; then delivered, once.
+    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, now)).toEqual({
+      delivered: 0,
+      failed: 0,
+    });
+    const later = new Date(now.getTime() + 60_000);
+    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, later)).toEqual({
+      delivered: 1,
+      failed: 0,
+    });
+    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, later)).toEqual({
+      delivered: 0,
+      failed: 0,
+    });
+    const updated = await h.stripe.customers.retrieve(customerId);
+    expect(!updated.deleted && updated).toMatchObject({ name: 'Moved Co', tax_exempt: 'exempt' });
+    expect((await h.stripe.customers.listTaxIds(customerId)).data.map((taxId) => taxId.value)).toEqual([
+      '12-3456789',
+    ]);
+  });
+
+  it('rejects a bad address, tax status or tax id, naming the field', async () => {
+    const h = harness();
+    await h.request('POST', '/v1/organizations', { body: { id: 'strict', name: 'Strict' } });
+    for (const [body, field] of [
+      [{ billing_address: { country: 'germany' } }, 'body.billing_address.country'],
+      [{ tax_exempt: 'sometimes' }, 'body.tax_exempt'],
+      [{ tax_ids: [{ type: 'vat', value: 'x' }] }, 'body.tax_ids.0.type'],
+      [{ tax_ids: [{ type: 'eu_vat', value: 'DE\u0000' }] }, 'body.tax_ids.0.value'],
+    ] as const) {
+      const response = await h.request('PATCH', '/v1/organizations/strict', { body });
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.error.fields[0].field).toBe(field);
+    }
+  });
+});
