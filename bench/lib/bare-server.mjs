@@ -11,5 +11,7 @@ app.post('/v1/check', async () => ({
   remaining: 999,
   cap: 'soft',
 }));
+// The baseline for the webhook benchmark: the same path and body size, answered without verification or work.
+app.post('/v1/webhooks/stripe', async () => ({ received: true, event: 'evt_bare', outcome: 'processed' }));
 await app.listen({ port: Number(process.argv[2] ?? 4520), host: '127.0.0.1' });
 process.stdout.write('Tollgate is running (bare baseline)\n');

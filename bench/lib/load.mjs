@@ -85,15 +85,18 @@ function summary(latencies, errors, elapsedMs, extra = {}) {
 
 /**
  * Closed loop: `connections` workers each send the next request as soon as the previous answered.
- * `makeBody(i)` builds request i; `check(response)` may throw to count an error.
+ * `makeBody(i)` builds request i, `makeHeaders(i, body)` any headers of its own (a signature);
+ * `check(response)` may throw to count an error. It stops after `durationMs`, or `total` requests.
  */
 export async function closedLoop({
   url,
   method = 'POST',
   headers = {},
   makeBody,
+  makeHeaders,
   connections,
   durationMs,
+  total = Number.POSITIVE_INFINITY,
   check,
 }) {
   const target = new URL(url);
@@ -107,9 +110,11 @@ export async function closedLoop({
     Array.from({ length: connections }, async () => {
       let connection = new Connection(target);
       pool.push(connection);
-      while (performance.now() < deadline) {
-        const body = makeBody ? makeBody(index++) : undefined;
-        const requestHeaders = body ? { 'content-type': 'application/json', ...headers } : headers;
+      while (performance.now() < deadline && index < total) {
+        const requestIndex = index++;
+        const body = makeBody ? makeBody(requestIndex) : undefined;
+        const own = makeHeaders ? makeHeaders(requestIndex, body) : {};
+        const requestHeaders = body ? { 'content-type': 'application/json', ...headers, ...own } : { ...headers, ...own };
         const bytes = requestBytes(target, method, requestHeaders, body);
         const sentAt = performance.now();
         try {

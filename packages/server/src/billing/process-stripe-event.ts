@@ -2,7 +2,11 @@ import type Stripe from 'stripe';
 import { withTransaction } from '../db/transaction.js';
 import type { AppContext } from '../http/context.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
-import { lockStripeEvent, markStripeEvent, storeStripeEvent } from '../stripe/webhooks/event-store.js';
+import {
+  claimStripeEvent,
+  markStripeEvent,
+  recordFailedStripeEvent,
+} from '../stripe/webhooks/event-store.js';
 import { webhookHandlers } from './webhook-handlers/index.js';
 
 export type StripeEventResult =
@@ -10,24 +14,22 @@ export type StripeEventResult =
   | { outcome: 'duplicate' };
 
 /**
- * Applies a verified Stripe event once: stored by id first (so a failure stays listed), then applied
- * in one transaction with its row locked and marked, so a redelivery, even a concurrent one, changes
- * nothing. A handler's failure is recorded and rethrown: the caller answers 5xx and Stripe retries.
+ * Applies a verified Stripe event once: its id is stored first, in the transaction that applies it
+ * and marks it done (one commit per event), so a redelivery, even a concurrent one, changes nothing.
+ * A handler's failure rolls all of that back, is recorded as a failed event for the operator, and is
+ * rethrown: the caller answers 5xx and Stripe retries.
  */
 export async function processStripeEvent(
   context: AppContext,
   gateway: StripeGateway,
   event: Stripe.Event,
 ): Promise<StripeEventResult> {
-  const receivedAt = context.now();
-  await storeStripeEvent(context.db, event, receivedAt);
   try {
     const result = await withTransaction(context.db, async (tx): Promise<StripeEventResult> => {
-      const stored = await lockStripeEvent(tx, event.id);
-      if (stored && (stored.status === 'processed' || stored.status === 'ignored'))
-        return { outcome: 'duplicate' };
-      const handler = webhookHandlers.get(event.type);
       const now = context.now();
+      const stored = await claimStripeEvent(tx, event, now);
+      if (stored === 'processed' || stored === 'ignored') return { outcome: 'duplicate' };
+      const handler = webhookHandlers.get(event.type);
       const outcome = handler
         ? await handler({ tx, context, gateway, event, object: event.data.object, now })
         : { status: 'ignored' as const, organizationId: null };
@@ -43,11 +45,8 @@ export async function processStripeEvent(
     }
     return result;
   } catch (error) {
-    await markStripeEvent(context.db, event.id, {
-      status: 'failed',
-      error: error instanceof Error ? error.message.slice(0, 1000) : String(error).slice(0, 1000),
-      now: context.now(),
-    });
+    const message = error instanceof Error ? error.message : String(error);
+    await recordFailedStripeEvent(context.db, event, message.slice(0, 1000), context.now());
     throw error;
   }
 }

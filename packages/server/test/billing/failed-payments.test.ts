@@ -67,7 +67,9 @@ describeBillingEachDatabase('A renewal whose card fails', (harness) => {
         0,
       ),
     );
-    // Stripe’s order: the trial ends (active), the renewal invoice fails an hour later, the retry pays.
-    expect(statuses).toEqual(['active', 'past_due', 'active']);
+    // Stripe's order is active (trial over), past_due an hour later, active after the retry; events
+    // arrive in any order, so the first may be applied already past_due, but never back and forth.
+    expect(statuses.slice(-2)).toEqual(['past_due', 'active']);
+    expect(statuses.filter((status: string) => status === 'past_due')).toHaveLength(1);
   });
 });

@@ -145,7 +145,7 @@ export function describeBillingEachDatabase(
       let started: Awaited<ReturnType<typeof startBillingHarness>> | undefined;
       beforeAll(async () => {
         started = await startBillingHarness(target, options);
-      }, 60_000);
+      }, 120_000);
       afterAll(async () => {
         await started?.stop();
       });

@@ -5,28 +5,59 @@ import type { DbOrTx } from '../../db/transaction.js';
 
 export type StoredStripeEvent = typeof stripeEvents.$inferSelect;
 
-/** Stores a verified event by its id before anything is applied; a redelivery finds the row already there. */
-export async function storeStripeEvent(db: DbOrTx, event: Stripe.Event, now: Date): Promise<void> {
+const rowOf = (event: Stripe.Event, status: StripeEventStatus, now: Date) => {
   const object = event.data.object as { id?: unknown };
-  await db
+  return {
+    id: event.id,
+    type: event.type,
+    objectId: typeof object.id === 'string' ? object.id : null,
+    created: new Date(event.created * 1000),
+    livemode: event.livemode,
+    status,
+    payload: event as unknown as Record<string, unknown>,
+    receivedAt: now,
+  };
+};
+
+/**
+ * Stores a verified event by its id, first thing in the transaction that applies it. A new event
+ * answers null; an event already stored answers its status, with its row locked, so two deliveries
+ * of one event never both apply it (the second waits, then finds it processed).
+ */
+export async function claimStripeEvent(
+  tx: DbOrTx,
+  event: Stripe.Event,
+  now: Date,
+): Promise<StripeEventStatus | null> {
+  const inserted = await tx
     .insert(stripeEvents)
-    .values({
-      id: event.id,
-      type: event.type,
-      objectId: typeof object.id === 'string' ? object.id : null,
-      created: new Date(event.created * 1000),
-      livemode: event.livemode,
-      status: 'received',
-      payload: event as unknown as Record<string, unknown>,
-      receivedAt: now,
-    })
-    .onConflictDoNothing();
+    .values(rowOf(event, 'received', now))
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  if (inserted.length > 0) return null;
+  const [row] = await tx
+    .select({ status: stripeEvents.status })
+    .from(stripeEvents)
+    .where(eq(stripeEvents.id, event.id))
+    .for('update');
+  return row?.status ?? null;
 }
 
-/** Locks the event's row for the transaction that applies it, so two deliveries never apply it twice. */
-export async function lockStripeEvent(tx: DbOrTx, eventId: string): Promise<StoredStripeEvent | undefined> {
-  const [row] = await tx.select().from(stripeEvents).where(eq(stripeEvents.id, eventId)).for('update');
-  return row;
+/** Records an event whose application failed (its transaction rolled back), for the operator and Stripe's retry. */
+export async function recordFailedStripeEvent(
+  db: DbOrTx,
+  event: Stripe.Event,
+  error: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insert(stripeEvents)
+    .values({ ...rowOf(event, 'failed', now), attempts: 1, lastError: error })
+    .onConflictDoUpdate({
+      target: stripeEvents.id,
+      set: { status: 'failed', attempts: sql`${stripeEvents.attempts} + 1`, lastError: error },
+      setWhere: sql`${stripeEvents.status} not in ('processed', 'ignored')`,
+    });
 }
 
 export async function markStripeEvent(
