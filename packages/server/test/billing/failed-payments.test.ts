@@ -54,19 +54,6 @@ describeBillingEachDatabase('A renewal whose card fails', (harness) => {
       .filter((entry: { change: string }) => entry.change === 'status_changed')
       .map((entry: { to_status: string }) => entry.to_status)
       .reverse();
-    console.log(
-      JSON.stringify(
-        history.body.data.map((e: any) => [
-          e.change,
-          e.from_status,
-          e.to_status,
-          e.details.stripe_status,
-          e.details.current_period_start,
-        ]),
-        null,
-        0,
-      ),
-    );
     // Stripe's order is active (trial over), past_due an hour later, active after the retry; events
     // arrive in any order, so the first may be applied already past_due, but never back and forth.
     expect(statuses.slice(-2)).toEqual(['past_due', 'active']);
