@@ -88,9 +88,11 @@ async function main() {
     `              from ${adminKey.source}`,
     `  database  : ${database}`,
     `  catalog   : ${catalog.version} from ${catalogSource}`,
-    payments.gateway.mode === 'sandbox'
-      ? `  stripe    : sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`
-      : `  stripe    : Stripe API, ${payments.gateway.mode} mode (STRIPE_SECRET_KEY)`,
+    payments.gateway.mode !== 'sandbox'
+      ? `  stripe    : Stripe API, ${payments.gateway.mode} mode (STRIPE_SECRET_KEY)`
+      : config.stripeApiUrl
+        ? `  stripe    : sandbox at ${payments.sandboxUrl} (STRIPE_API_URL)`
+        : `  stripe    : built-in sandbox at ${payments.sandboxUrl} (set STRIPE_SECRET_KEY for real Stripe)`,
     ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
     `  API docs  : ${publicUrl}/docs`,
     '',
