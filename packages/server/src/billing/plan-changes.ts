@@ -103,21 +103,8 @@ async function applyFresh(
   context.metering.checks.invalidateBilling([organizationId]);
 }
 
-export type PlanChangeResult = { timing: 'now' | 'period_end'; direction: string };
-
-/**
- * Moves a Stripe subscription to another plan: more per year applies now with proration (Stripe
- * invoices the difference at once); less waits for the period end through a subscription schedule,
- * shown as `scheduled_change`. Tollgate applies the outcome from Stripe's answer, and the webhooks
- * that follow find it already applied.
- */
-export async function changePlan(
-  context: AppContext,
-  organizationId: string,
-  target: PlanAndInterval,
-  actor: string,
-): Promise<PlanChangeResult> {
-  const gateway = requireStripe(context);
+/** The organization's Stripe subscription and what moving it to `target` means; refusals as 400/409. */
+async function plannedChange(context: AppContext, organizationId: string, target: PlanAndInterval) {
   const live = await liveStripeSubscription(context, organizationId);
   const decision = decidePlanChange(
     context.catalog,
@@ -133,7 +120,25 @@ export async function changePlan(
       status === 400 ? { field: 'plan' } : undefined,
     );
   }
-  const subscriptionId = live.stripeSubscriptionId as string;
+  return { subscriptionId: live.stripeSubscriptionId as string, decision };
+}
+
+export type PlanChangeResult = { timing: 'now' | 'period_end'; direction: string };
+
+/**
+ * Moves a Stripe subscription to another plan: more per year applies now with proration (Stripe
+ * invoices the difference at once); less waits for the period end through a subscription schedule,
+ * shown as `scheduled_change`. Tollgate applies the outcome from Stripe's answer, and the webhooks
+ * that follow find it already applied.
+ */
+export async function changePlan(
+  context: AppContext,
+  organizationId: string,
+  target: PlanAndInterval,
+  actor: string,
+): Promise<PlanChangeResult> {
+  const gateway = requireStripe(context);
+  const { subscriptionId, decision } = await plannedChange(context, organizationId, target);
   await callStripe(async () => {
     const items = await planItems(gateway, context, target);
     let subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
@@ -221,22 +226,7 @@ export async function previewPlanChange(
   target: PlanAndInterval,
 ): Promise<PlanChangePreview> {
   const gateway = requireStripe(context);
-  const live = await liveStripeSubscription(context, organizationId);
-  const decision = decidePlanChange(
-    context.catalog,
-    { plan: live.planCode, interval: live.interval },
-    target,
-  );
-  if (!decision.ok) {
-    const status = decision.code === 'no_change' || decision.code === 'legacy_plan' ? 409 : 400;
-    throw new AppError(
-      decision.code,
-      status,
-      decision.message,
-      status === 400 ? { field: 'plan' } : undefined,
-    );
-  }
-  const subscriptionId = live.stripeSubscriptionId as string;
+  const { subscriptionId, decision } = await plannedChange(context, organizationId, target);
   const invoice = await callStripe(async () => {
     const items = await planItems(gateway, context, target);
     const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);

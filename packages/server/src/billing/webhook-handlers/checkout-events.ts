@@ -1,8 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { organizations } from '../../db/schema/index.js';
-import { applyStripeSubscription } from '../apply-stripe-subscription.js';
 import {
+  applySubscriptionById,
   idOf,
   ignored,
   organizationById,
@@ -35,16 +35,7 @@ export async function onCheckoutCompleted(
   if (session.mode === 'subscription') {
     const subscriptionId = idOf(session.subscription);
     if (!subscriptionId) return ignored(organizationId);
-    const subscription = await input.gateway.stripe.subscriptions.retrieve(subscriptionId);
-    await applyStripeSubscription(input.tx, {
-      gateway: input.gateway,
-      catalog: input.context.catalog,
-      organizationId,
-      subscription,
-      stateAt: new Date(input.event.created * 1000),
-      actor: 'stripe',
-      now: input.now,
-    });
+    await applySubscriptionById(input, organizationId, subscriptionId);
     return processed(organizationId);
   }
   if (session.mode === 'payment' && session.payment_status === 'paid') {

@@ -3,7 +3,9 @@ import type Stripe from 'stripe';
 import { organizations } from '../../db/schema/index.js';
 import type { DbOrTx } from '../../db/transaction.js';
 import type { AppContext } from '../../http/context.js';
+import { queueNotification } from '../../notifications/queue-notification.js';
 import type { StripeGateway } from '../../stripe/stripe-gateway.js';
+import { applyStripeSubscription } from '../apply-stripe-subscription.js';
 
 export type WebhookInput<T = unknown> = {
   tx: DbOrTx;
@@ -46,4 +48,32 @@ export async function organizationById(db: DbOrTx, organizationId: string | null
   if (!organizationId) return undefined;
   const [row] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
   return row;
+}
+
+/** Reads the subscription from Stripe and applies it for the organization (stamped with the event's time). */
+export async function applySubscriptionById(
+  input: WebhookInput,
+  organizationId: string,
+  subscriptionId: string,
+) {
+  const subscription = await input.gateway.stripe.subscriptions.retrieve(subscriptionId);
+  await applyStripeSubscription(input.tx, {
+    gateway: input.gateway,
+    catalog: input.context.catalog,
+    organizationId,
+    subscription,
+    stateAt: new Date(input.event.created * 1000),
+    actor: 'stripe',
+    now: input.now,
+  });
+}
+
+/** Queues what the organization is told about this event, in the event's transaction. */
+export async function notify(
+  input: WebhookInput,
+  organizationId: string,
+  kind: string,
+  payload: Record<string, unknown>,
+) {
+  await queueNotification(input.tx, { organizationId, kind, payload, now: input.now });
 }

@@ -2,14 +2,14 @@ import { type PaidPlanLine, subscriptionCreditsForPaidInvoice } from '@tollgate/
 import type Stripe from 'stripe';
 import { grantCreditsOnce } from '../../credits/grant.js';
 import { upsertInvoice } from '../../invoices/invoice-rows.js';
-import { queueNotification } from '../../notifications/queue-notification.js';
 import { subscriptionByStripeId } from '../../subscriptions/stripe-subscription-rows.js';
-import { applyStripeSubscription } from '../apply-stripe-subscription.js';
 import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '../invoice-mirror.js';
 import { planOfPrice } from '../price-plans.js';
 import {
+  applySubscriptionById,
   idOf,
   ignored,
+  notify,
   organizationOfCustomer,
   processed,
   type WebhookInput,
@@ -39,16 +39,7 @@ export async function onInvoicePaid(input: WebhookInput<Stripe.Invoice>): Promis
   let row = await subscriptionByStripeId(input.tx, organizationId, stripeSubscriptionId);
   if (!row) {
     // The invoice arrived before any subscription event: apply the subscription first.
-    const subscription = await input.gateway.stripe.subscriptions.retrieve(stripeSubscriptionId);
-    await applyStripeSubscription(input.tx, {
-      gateway: input.gateway,
-      catalog: input.context.catalog,
-      organizationId,
-      subscription,
-      stateAt: new Date(input.event.created * 1000),
-      actor: 'stripe',
-      now: input.now,
-    });
+    await applySubscriptionById(input, organizationId, stripeSubscriptionId);
     row = await subscriptionByStripeId(input.tx, organizationId, stripeSubscriptionId);
     if (!row) return outcome;
   }
@@ -94,19 +85,14 @@ export async function onInvoicePaid(input: WebhookInput<Stripe.Invoice>): Promis
 export async function onInvoicePaymentFailed(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
   const outcome = await onInvoiceChanged(input);
   if (outcome.status === 'ignored' || !outcome.organizationId) return outcome;
-  await queueNotification(input.tx, {
-    organizationId: outcome.organizationId,
-    kind: 'invoice.payment_failed',
-    payload: {
-      invoice: input.object.id,
-      amount_due: input.object.amount_due,
-      currency: input.object.currency,
-      hosted_invoice_url: input.object.hosted_invoice_url ?? null,
-      next_payment_attempt: input.object.next_payment_attempt
-        ? new Date(input.object.next_payment_attempt * 1000).toISOString()
-        : null,
-    },
-    now: input.now,
+  await notify(input, outcome.organizationId, 'invoice.payment_failed', {
+    invoice: input.object.id,
+    amount_due: input.object.amount_due,
+    currency: input.object.currency,
+    hosted_invoice_url: input.object.hosted_invoice_url ?? null,
+    next_payment_attempt: input.object.next_payment_attempt
+      ? new Date(input.object.next_payment_attempt * 1000).toISOString()
+      : null,
   });
   return outcome;
 }
@@ -115,18 +101,13 @@ export async function onInvoicePaymentFailed(input: WebhookInput<Stripe.Invoice>
 export async function onInvoiceUpcoming(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
   const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
   if (!organizationId) return ignored();
-  await queueNotification(input.tx, {
-    organizationId,
-    kind: 'invoice.upcoming',
-    payload: {
-      amount_due: input.object.amount_due,
-      currency: input.object.currency,
-      period_end: input.object.period_end ? new Date(input.object.period_end * 1000).toISOString() : null,
-      next_payment_attempt: input.object.next_payment_attempt
-        ? new Date(input.object.next_payment_attempt * 1000).toISOString()
-        : null,
-    },
-    now: input.now,
+  await notify(input, organizationId, 'invoice.upcoming', {
+    amount_due: input.object.amount_due,
+    currency: input.object.currency,
+    period_end: input.object.period_end ? new Date(input.object.period_end * 1000).toISOString() : null,
+    next_payment_attempt: input.object.next_payment_attempt
+      ? new Date(input.object.next_payment_attempt * 1000).toISOString()
+      : null,
   });
   return processed(organizationId);
 }

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { queueNotification } from '../../notifications/queue-notification.js';
 import {
   idOf,
   ignored,
+  notify,
   organizationOfCustomer,
   processed,
   type WebhookInput,
@@ -26,17 +26,12 @@ export async function onPaymentSucceeded(input: WebhookInput<Stripe.PaymentInten
 export async function onPaymentFailed(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {
   const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
   if (!organizationId) return ignored();
-  await queueNotification(input.tx, {
-    organizationId,
-    kind: 'payment.failed',
-    payload: {
-      payment_intent: input.object.id,
-      amount: input.object.amount,
-      currency: input.object.currency,
-      decline_code: input.object.last_payment_error?.decline_code ?? null,
-      message: input.object.last_payment_error?.message ?? null,
-    },
-    now: input.now,
+  await notify(input, organizationId, 'payment.failed', {
+    payment_intent: input.object.id,
+    amount: input.object.amount,
+    currency: input.object.currency,
+    decline_code: input.object.last_payment_error?.decline_code ?? null,
+    message: input.object.last_payment_error?.message ?? null,
   });
   return processed(organizationId);
 }

@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { queueNotification } from '../../notifications/queue-notification.js';
 import { applyStripeSubscription } from '../apply-stripe-subscription.js';
 import {
   idOf,
   ignored,
+  notify,
   organizationOfCustomer,
   processed,
   type WebhookInput,
@@ -32,14 +32,9 @@ export async function onSubscriptionChanged(
 export async function onTrialWillEnd(input: WebhookInput<Stripe.Subscription>): Promise<WebhookOutcome> {
   const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
   if (!organizationId) return ignored();
-  await queueNotification(input.tx, {
-    organizationId,
-    kind: 'subscription.trial_will_end',
-    payload: {
-      stripe_subscription_id: input.object.id,
-      trial_end: input.object.trial_end ? new Date(input.object.trial_end * 1000).toISOString() : null,
-    },
-    now: input.now,
+  await notify(input, organizationId, 'subscription.trial_will_end', {
+    stripe_subscription_id: input.object.id,
+    trial_end: input.object.trial_end ? new Date(input.object.trial_end * 1000).toISOString() : null,
   });
   return processed(organizationId);
 }
