@@ -14,7 +14,8 @@ import {
   summarizeCatalogChanges,
 } from '../src/index.js';
 
-const demo = () => structuredClone(demoCatalog) as CatalogInput & Record<string, any>;
+// Edited freely by each test, then validated by Catalog.from like any catalog file.
+const demo = (): any => structuredClone(demoCatalog);
 const desiredFor = (input: CatalogInput) => desiredStripeCatalog(Catalog.from(input));
 const EMPTY: FoundStripeCatalog = { products: [], prices: [], meters: [], portalConfiguration: null };
 
