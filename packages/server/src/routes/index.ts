@@ -21,6 +21,7 @@ import { registerListOrganizationsRoute } from './list-organizations.js';
 import { registerListPlansRoute } from './list-plans.js';
 import { registerListProjectsRoute } from './list-projects.js';
 import { registerListUsageAlertsRoute } from './list-usage-alerts.js';
+import { registerMigrateSubscriptionRoute } from './migrate-subscription.js';
 import { registerRefundCreditsRoute } from './refund-credits.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
@@ -55,4 +56,5 @@ export function registerRoutes(app: App, context: AppContext) {
   registerRefundCreditsRoute(app, context);
   registerGetUserTrialRoute(app, context);
   registerUpdateCreditSettingsRoute(app, context);
+  registerMigrateSubscriptionRoute(app, context);
 }

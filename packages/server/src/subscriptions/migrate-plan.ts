@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import {
+  type BillingInterval,
+  type Catalog,
+  overagePriceLookupKey,
+  planPriceLookupKey,
+  STRIPE_METADATA,
+} from '@tollgate/core';
+import type Stripe from 'stripe';
+import { recordAudit } from '../audit/record.js';
+import { withTransaction } from '../db/transaction.js';
+import { AppError, badRequest, conflict } from '../errors.js';
+import type { AppContext } from '../http/context.js';
+import { type Actor, getOrganization } from '../organizations/service.js';
+import { stripePriceIdFor } from '../stripe/catalog/stripe-catalog-ids.js';
+import { assignPlan, type SubscriptionRow } from './assign-plan.js';
+
+export type MigratePlanInput = {
+  organizationId: string;
+  plan?: string | undefined;
+  interval?: BillingInterval | undefined;
+};
+
+export type MigratePlanOutcome = {
+  /** `migrated`: done now. `pending`: Stripe's subscription was changed and its webhook applies the plan. */
+  status: 'migrated' | 'pending';
+  fromPlan: string;
+  plan: string;
+  interval: BillingInterval;
+  source: SubscriptionRow['source'];
+  stripeSubscriptionId: string | null;
+  stripePriceId: string | null;
+};
+
+type Target = { planCode: string; interval: BillingInterval; retired: boolean };
+
+/**
+ * Where the organization goes: the plan asked for, else its own plan's current version while the
+ * catalog still has it, else the default plan; the interval it has unless another is asked for.
+ */
+function migrationTarget(catalog: Catalog, current: SubscriptionRow, input: MigratePlanInput): Target {
+  const retired = catalog.plan(current.planCode) === undefined;
+  const planCode = input.plan ?? (retired ? catalog.defaultPlanCode : current.planCode);
+  const plan = catalog.plan(planCode);
+  if (!plan) {
+    const known = catalog
+      .plans()
+      .map((candidate) => candidate.code)
+      .join(', ');
+    throw badRequest('unknown_plan', `plan "${planCode}" is not in the catalog (plans: ${known})`, {
+      field: 'plan',
+    });
+  }
+  const interval = input.interval ?? current.interval;
+  if (interval === 'year' && !plan.prices.yearly) {
+    throw badRequest('unknown_price', `plan "${planCode}" has no yearly price`, { field: 'interval' });
+  }
+  return { planCode, interval, retired };
+}
+
+const nothingToMigrate = (organizationId: string) =>
+  conflict(
+    'nothing_to_migrate',
+    `organization "${organizationId}" is already on the current version of that plan and interval`,
+  );
+
+const stripeFailure = (error: unknown) => {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'StripeConnectionError' || type === 'StripeAPIError' || type === 'StripeRateLimitError'
+    ? new AppError('stripe_unavailable', 503, 'Stripe could not be reached; try again')
+    : new AppError('stripe_error', 502, `Stripe refused the change: ${(error as Error).message}`);
+};
+
+/** The Stripe price of the plan item (not an overage item) of a Stripe subscription. */
+function planItemOf(subscription: Stripe.Subscription): Stripe.SubscriptionItem | undefined {
+  const items = subscription.items.data;
+  return (
+    items.find(
+      (item) => item.price.metadata[STRIPE_METADATA.plan] && !item.price.metadata[STRIPE_METADATA.feature],
+    ) ?? items.find((item) => item.price.recurring?.usage_type !== 'metered')
+  );
+}
+
+/**
+ * A Stripe subscriber moves by changing Stripe's subscription, without proration: the new price
+ * from now on, its overage prices in place of the old ones. Tollgate's subscription follows when
+ * Stripe's webhook arrives, as for any other change of a Stripe subscription.
+ */
+async function migrateStripeSubscription(
+  context: AppContext,
+  current: SubscriptionRow,
+  target: Target,
+): Promise<{ stripeSubscriptionId: string; stripePriceId: string }> {
+  const gateway = context.stripe;
+  if (!gateway || !current.stripeSubscriptionId) {
+    throw new AppError(
+      'stripe_not_configured',
+      503,
+      'this subscription is billed by Stripe, which is not configured',
+    );
+  }
+  const lookupKey = planPriceLookupKey(target.planCode, target.interval);
+  const priceId = await stripePriceIdFor(context, lookupKey).catch((error: unknown) => {
+    throw stripeFailure(error);
+  });
+  if (!priceId) {
+    throw conflict(
+      'plan_not_billable',
+      `no Stripe price has lookup key ${lookupKey}: a free plan is reached by cancelling the subscription, a paid one after \`tollgate stripe sync\``,
+    );
+  }
+  if (!target.retired && current.stripePriceId === priceId) throw nothingToMigrate(current.organizationId);
+  const overagePrices: string[] = [];
+  for (const featureCode of Object.keys(context.catalog.plan(target.planCode)?.features ?? {})) {
+    const overage = await stripePriceIdFor(
+      context,
+      overagePriceLookupKey(target.planCode, featureCode, target.interval),
+    ).catch((error: unknown) => {
+      throw stripeFailure(error);
+    });
+    if (overage) overagePrices.push(overage);
+  }
+  try {
+    const subscription = await gateway.stripe.subscriptions.retrieve(current.stripeSubscriptionId);
+    const planItem = planItemOf(subscription);
+    if (!planItem) throw conflict('no_plan_item', `Stripe subscription ${subscription.id} has no plan item`);
+    const oldOverageItems = subscription.items.data.filter(
+      (item) => item.id !== planItem.id && item.price.metadata[STRIPE_METADATA.feature],
+    );
+    const items: Stripe.SubscriptionUpdateParams.Item[] = [
+      { id: planItem.id, price: priceId },
+      ...oldOverageItems.map((item) => ({ id: item.id, deleted: true })),
+      ...overagePrices.map((price) => ({ price })),
+    ];
+    const key = createHash('sha256')
+      .update(`${subscription.id}\u0000${planItem.price.id}\u0000${priceId}`)
+      .digest('hex')
+      .slice(0, 40);
+    await gateway.stripe.subscriptions.update(
+      subscription.id,
+      { items, proration_behavior: 'none' },
+      { idempotencyKey: `tollgate_migrate_${key}` },
+    );
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw stripeFailure(error);
+  }
+  return { stripeSubscriptionId: current.stripeSubscriptionId, stripePriceId: priceId };
+}
+
+/** POST /v1/organizations/{id}/subscription/migrate: moves an organization to a catalog plan's current version. */
+export async function migratePlan(
+  context: AppContext,
+  input: MigratePlanInput,
+  actor: Actor,
+): Promise<MigratePlanOutcome> {
+  const { subscription: current } = await getOrganization(context.db, input.organizationId);
+  if (!current) {
+    throw conflict('no_subscription', `organization "${input.organizationId}" has no live subscription`);
+  }
+  const target = migrationTarget(context.catalog, current, input);
+  const audit = (after: Record<string, unknown>, tx = context.db) =>
+    recordAudit(tx, {
+      actor: actor.actor,
+      action: 'subscription.migrated',
+      targetType: 'subscription',
+      targetId: current.id,
+      organizationId: input.organizationId,
+      before: { plan: current.planCode, interval: current.interval, catalog_hash: current.catalogHash },
+      after,
+      requestId: actor.requestId,
+    });
+  if (current.source === 'stripe') {
+    const moved = await migrateStripeSubscription(context, current, target);
+    await audit({ plan: target.planCode, interval: target.interval, stripe_price_id: moved.stripePriceId });
+    return {
+      status: 'pending',
+      fromPlan: current.planCode,
+      plan: target.planCode,
+      interval: target.interval,
+      source: current.source,
+      ...moved,
+    };
+  }
+  const unchanged =
+    !target.retired &&
+    target.planCode === current.planCode &&
+    target.interval === current.interval &&
+    current.catalogHash === context.catalog.hash;
+  if (unchanged) throw nothingToMigrate(input.organizationId);
+  const migrated = await withTransaction(context.db, async (tx) => {
+    const created = await assignPlan(tx, context.catalog, {
+      organizationId: input.organizationId,
+      planCode: target.planCode,
+      interval: target.interval,
+      source:
+        current.source === 'default' && target.planCode === context.catalog.defaultPlanCode
+          ? 'default'
+          : 'manual',
+      actor: actor.actor,
+      now: actor.now,
+    });
+    await audit(
+      { plan: created.planCode, interval: created.interval, catalog_hash: created.catalogHash },
+      tx,
+    );
+    return created;
+  });
+  context.metering.checks.invalidateBilling([input.organizationId]);
+  return {
+    status: 'migrated',
+    fromPlan: current.planCode,
+    plan: migrated.planCode,
+    interval: migrated.interval,
+    source: migrated.source,
+    stripeSubscriptionId: null,
+    stripePriceId: null,
+  };
+}
