@@ -124,13 +124,15 @@ async function migrateStripeSubscription(
     const subscription = await gateway.stripe.subscriptions.retrieve(current.stripeSubscriptionId);
     const planItem = planItemOf(subscription);
     if (!planItem) throw conflict('no_plan_item', `Stripe subscription ${subscription.id} has no plan item`);
-    const oldOverageItems = subscription.items.data.filter(
+    const overageItems = subscription.items.data.filter(
       (item) => item.id !== planItem.id && item.price.metadata[STRIPE_METADATA.feature],
     );
+    // Overage items the target plan prices the same stay; the others give way to the target's.
+    const kept = new Set(overageItems.map((item) => item.price.id).filter((id) => overagePrices.includes(id)));
     const items: Stripe.SubscriptionUpdateParams.Item[] = [
       { id: planItem.id, price: priceId },
-      ...oldOverageItems.map((item) => ({ id: item.id, deleted: true })),
-      ...overagePrices.map((price) => ({ price })),
+      ...overageItems.filter((item) => !kept.has(item.price.id)).map((item) => ({ id: item.id, deleted: true })),
+      ...overagePrices.filter((price) => !kept.has(price)).map((price) => ({ price })),
     ];
     const key = createHash('sha256')
       .update(`${subscription.id}\u0000${planItem.price.id}\u0000${priceId}`)
