@@ -128,10 +128,14 @@ async function migrateStripeSubscription(
       (item) => item.id !== planItem.id && item.price.metadata[STRIPE_METADATA.feature],
     );
     // Overage items the target plan prices the same stay; the others give way to the target's.
-    const kept = new Set(overageItems.map((item) => item.price.id).filter((id) => overagePrices.includes(id)));
+    const kept = new Set(
+      overageItems.map((item) => item.price.id).filter((id) => overagePrices.includes(id)),
+    );
     const items: Stripe.SubscriptionUpdateParams.Item[] = [
       { id: planItem.id, price: priceId },
-      ...overageItems.filter((item) => !kept.has(item.price.id)).map((item) => ({ id: item.id, deleted: true })),
+      ...overageItems
+        .filter((item) => !kept.has(item.price.id))
+        .map((item) => ({ id: item.id, deleted: true })),
       ...overagePrices.filter((price) => !kept.has(price)).map((price) => ({ price })),
     ];
     const key = createHash('sha256')
