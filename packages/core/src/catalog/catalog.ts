@@ -69,7 +69,7 @@ export class Catalog {
   }
 
   plan(planCode: string): Plan | undefined {
-    const definition = this.definition.plans[planCode];
+    const definition = ownEntry(this.definition.plans, planCode);
     return definition ? { ...definition, code: planCode } : undefined;
   }
 
@@ -81,11 +81,12 @@ export class Catalog {
   }
 
   feature(featureCode: string) {
-    return this.definition.features[featureCode];
+    return ownEntry(this.definition.features, featureCode);
   }
 
   planFeature(planCode: string, featureCode: string): PlanFeature | undefined {
-    return this.definition.plans[planCode]?.features[featureCode];
+    const plan = ownEntry(this.definition.plans, planCode);
+    return plan && ownEntry(plan.features, featureCode);
   }
 
   /** The feature an ingested event name counts toward, if any. */
@@ -94,12 +95,17 @@ export class Catalog {
   }
 
   creditEvent(eventName: string) {
-    return this.definition.credit_events[eventName];
+    return ownEntry(this.definition.credit_events, eventName);
   }
 
   creditPack(packCode: string) {
-    return this.definition.credit_packs[packCode];
+    return ownEntry(this.definition.credit_packs, packCode);
   }
+}
+
+/** A record's own entry: names given by users ("constructor", "__proto__") never reach Object.prototype. */
+function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** JSON with object keys sorted, so equal definitions hash equally whatever their key order. */

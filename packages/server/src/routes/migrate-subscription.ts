@@ -7,8 +7,7 @@ import { migratePlan } from '../subscriptions/migrate-plan.js';
 export const migrateSubscriptionBody = z.strictObject({
   plan: z
     .string()
-    .min(1)
-    .max(63)
+    .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a plan code: lower snake_case, at most 63 characters')
     .optional()
     .describe(
       'A catalog plan; by default the current version of the organization’s plan, or the default plan if it was retired',

@@ -82,6 +82,11 @@ describeEachDatabase(
       expect(unknownPlan.status).toBe(400);
       expect(unknownPlan.body.error.code).toBe('unknown_plan');
       expect(unknownPlan.body.error.message).toContain('plan "platinum"');
+      const inherited = await migrate('retired_errors', { plan: 'constructor' });
+      expect(inherited.status).toBe(400);
+      expect(inherited.body.error.code).toBe('unknown_plan');
+      expect((await migrate('retired_errors', { plan: 'pro\u0000' })).status).toBe(400);
+      expect((await migrate('retired_errors', { plan: '\ud800' })).status).toBe(400);
       expect((await migrate('retired_errors', { interval: 'week' })).status).toBe(400);
       expect((await migrate('retired_errors', { plan: 'standard', extra: true })).status).toBe(400);
       expect((await migrate('nobody_here')).status).toBe(404);
