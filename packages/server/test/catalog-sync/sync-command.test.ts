@@ -4,10 +4,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoCatalog } from '@tollgate/core';
+import { Catalog, demoCatalog } from '@tollgate/core';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscriptions } from '../../src/db/schema/index.js';
+import { readSyncedCatalog } from '../../src/stripe/catalog/synced-catalog-store.js';
+import { createTollgate } from '../../src/tollgate.js';
+import { createScratchDatabase, testDatabaseUrl } from '../support/databases.js';
+import { TEST_ADMIN_KEY } from '../support/harness.js';
 import { startServerProcess } from '../support/server-process.js';
 
 const cliScript = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -151,6 +156,56 @@ describe('the server at start', { timeout: 180_000 }, () => {
       );
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);
+    }
+  });
+});
+
+describe.skipIf(!testDatabaseUrl)('stripe sync with DATABASE_URL', { timeout: 120_000 }, () => {
+  it('stores the ids it ended with and lists the organizations on retired plans', async () => {
+    const scratch = await createScratchDatabase();
+    const sandbox = await startStripeSandbox({ port: 0, dataDir: null });
+    const open = () =>
+      createTollgate({
+        databaseUrl: scratch.url,
+        catalog: Catalog.from(demoCatalog),
+        adminKey: TEST_ADMIN_KEY,
+      });
+    try {
+      const before = await open();
+      try {
+        const created = await before.app.inject({
+          method: 'POST',
+          url: '/v1/organizations',
+          headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+          payload: { id: 'on_legacy', name: 'On legacy', plan: 'standard' },
+        });
+        expect(created.statusCode).toBe(201);
+        // As if an earlier catalog had sold "legacy_team" and the current one dropped it.
+        await before.context.db.update(subscriptions).set({ planCode: 'legacy_team' });
+      } finally {
+        await before.close();
+      }
+      const run = await runCli(['stripe', 'sync'], {
+        STRIPE_API_URL: sandbox.url,
+        DATABASE_URL: scratch.url,
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        '  retired: plan "legacy_team" is no longer in the catalog; 1 organization is still on it: on_legacy',
+      );
+      const after = await open();
+      try {
+        const stored = await readSyncedCatalog(after.context.db, 'sandbox');
+        const stripe = new Stripe('sk_test_cli', { host: '127.0.0.1', port: sandbox.port, protocol: 'http' });
+        const [monthly] = (await stripe.prices.list({ lookup_keys: ['tollgate_standard_month'] })).data;
+        expect(stored.get('tollgate_standard_month')).toBe(monthly?.id);
+        expect(stored.get('portal_configuration')).toMatch(/^bpc_/);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await sandbox.close();
+      await scratch.drop();
     }
   });
 });
