@@ -102,7 +102,13 @@ export async function readStripeCatalog(stripe: Stripe): Promise<FoundStripeCata
     listAll(stripe.billing.meters.list({ limit: 100 })),
     // Stripe leaves tiers out of price lists unless they are expanded.
     listAll(stripe.prices.list({ limit: 100, expand: ['data.tiers'] })),
-    listAll(stripe.billingPortal.configurations.list({ limit: 100 })),
+    // Stripe includes the portal's products only when asked to.
+    listAll(
+      stripe.billingPortal.configurations.list({
+        limit: 100,
+        expand: ['data.features.subscription_update.products'],
+      }),
+    ),
   ]);
   const ourMeters: FoundMeter[] = meters
     .filter((meter) => meter.event_name.startsWith(LOOKUP_KEY_PREFIX))
