@@ -1,6 +1,7 @@
 export * from './billing/payment-methods.js';
 export * from './billing/stripe-catalog.js';
 export * from './billing/stripe-catalog-plan.js';
+export * from './billing/stripe-catalog-report.js';
 export * from './billing/stripe-lookup-keys.js';
 export * from './billing/stripe-price-shape.js';
 export * from './billing-period.js';
