@@ -21,6 +21,18 @@ describe('catalog', () => {
     expect(catalog.featureForEvent('ai_inference')).toBeUndefined();
   });
 
+  it('finds only its own plans, features, packs and events, never inherited properties', () => {
+    const catalog = Catalog.from(demoCatalog);
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(catalog.plan(name)).toBeUndefined();
+      expect(catalog.feature(name)).toBeUndefined();
+      expect(catalog.planFeature('standard', name)).toBeUndefined();
+      expect(catalog.creditPack(name)).toBeUndefined();
+      expect(catalog.creditEvent(name)).toBeUndefined();
+    }
+    expect(catalog.plan('standard')?.code).toBe('standard');
+  });
+
   it('hashes equal definitions equally, whatever their key order', () => {
     const reordered = Object.fromEntries(Object.entries(demoCatalog).reverse());
     expect(Catalog.parse(reordered).hash).toBe(Catalog.from(demoCatalog).hash);

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startJobScheduler } from './jobs/scheduler.js';
 import { loggerOptions } from './logger.js';
+import { syncCatalogAtStart } from './stripe/catalog/sync-at-start.js';
 import { startStripeOutboxWorker } from './stripe/outbox-worker.js';
 import { openPaymentsBackend, registerSandboxWebhookEndpoint } from './stripe/stripe-gateway.js';
 import { createTollgate } from './tollgate.js';
@@ -42,6 +43,7 @@ async function main() {
     stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
   });
+  await syncCatalogAtStart(tollgate.context, tollgate.app.log);
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
   const jobs = startJobScheduler({
     database: tollgate.database,

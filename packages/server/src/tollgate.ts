@@ -12,6 +12,7 @@ import { createCheckService } from './metering/check-service.js';
 import type { DebitCreditsForEvent } from './metering/credit-events.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/unique-buckets.js';
+import { SyncedStripeIds } from './stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from './stripe/stripe-gateway.js';
 
 export type TollgateOptions = {
@@ -59,6 +60,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     const apiKeys = await createApiKeyLookup(database);
     const checks = await createCheckService(database, options.catalog, { trialPlanExecutions });
     await recordCatalogVersion(database.db, options.catalog, now());
+    const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
+    await stripeCatalogIds.reload();
     const context: AppContext = {
       db: database.db,
       databaseKind: database.kind,
@@ -87,6 +90,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
           Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
         ),
       },
+      stripeCatalogIds,
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
     return {

@@ -104,8 +104,16 @@ describeEachDatabase('projects, users and seats', (harness) => {
       'enterprise',
     ]);
     expect(plans.body.credit_packs).toEqual([
-      expect.objectContaining({ code: 'credits_1k', credits: 1000, price: { amount: 1000 } }),
-      expect.objectContaining({ code: 'credits_10k', credits: 10000, price: { amount: 8000 } }),
+      expect.objectContaining({
+        code: 'credits_1k',
+        credits: 1000,
+        price: { amount: 1000, stripe_price_id: null },
+      }),
+      expect.objectContaining({
+        code: 'credits_10k',
+        credits: 10000,
+        price: { amount: 8000, stripe_price_id: null },
+      }),
     ]);
     expect(plans.body.catalog_version).toBe('demo-1');
     const stored = await harness().tollgate.database.db.execute(

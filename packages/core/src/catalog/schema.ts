@@ -124,6 +124,67 @@ const creditEvent = z.strictObject({
   description: z.string().default(''),
 });
 
+/** Payment method types Checkout accepts (Stripe's list); card and us_bank_account are always offered. */
+export const checkoutPaymentMethods = [
+  'acss_debit',
+  'affirm',
+  'afterpay_clearpay',
+  'alipay',
+  'amazon_pay',
+  'au_becs_debit',
+  'bacs_debit',
+  'bancontact',
+  'blik',
+  'boleto',
+  'card',
+  'cashapp',
+  'customer_balance',
+  'eps',
+  'fpx',
+  'grabpay',
+  'ideal',
+  'klarna',
+  'konbini',
+  'link',
+  'mobilepay',
+  'multibanco',
+  'oxxo',
+  'p24',
+  'pay_by_bank',
+  'paynow',
+  'paypal',
+  'pix',
+  'promptpay',
+  'revolut_pay',
+  'sepa_debit',
+  'swish',
+  'twint',
+  'us_bank_account',
+  'wechat_pay',
+  'zip',
+] as const;
+export type CheckoutPaymentMethod = (typeof checkoutPaymentMethods)[number];
+
+/** How plans are sold through Stripe. */
+const billingSettings = z
+  .strictObject({
+    /** Offered at Checkout besides card and us_bank_account (ACH), which are always offered. */
+    payment_methods: z
+      .array(z.enum(checkoutPaymentMethods))
+      .max(checkoutPaymentMethods.length)
+      .default([])
+      .refine((methods) => new Set(methods).size === methods.length, 'must not repeat a payment method'),
+    /** Stripe Tax on Checkout and subscriptions; prices are created tax-exclusive when on. */
+    automatic_tax: z.boolean().default(true),
+    /**
+     * Subscribers keep the price and limits they signed up with (grandfathered) unless this is true,
+     * in which case they move to the plan's current version at their next renewal.
+     */
+    migrate_at_renewal: z.boolean().default(false),
+  })
+  .prefault({});
+export type BillingSettings = z.infer<typeof billingSettings>;
+
 export const catalogSchema = z
   .strictObject({
     version: z.string().min(1).max(64).optional(),
@@ -148,6 +209,7 @@ export const catalogSchema = z
         default_grace_percent: z.number().min(0).max(1000).default(10),
       })
       .prefault({}),
+    billing: billingSettings,
     upgrade_url: z.string().url().optional(),
   })
   .superRefine((catalog, context) => {
@@ -203,6 +265,13 @@ export const catalogSchema = z
           message: 'unique_count needs unique_property',
         });
       }
+    }
+    if (catalog.currency !== 'usd' && catalog.billing.payment_methods.includes('us_bank_account')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['billing', 'payment_methods'],
+        message: 'us_bank_account (ACH) takes US dollars only; the catalog currency is not usd',
+      });
     }
     if (!catalog.credits.whole_credits) return;
     for (const [eventName, event] of Object.entries(catalog.credit_events)) {

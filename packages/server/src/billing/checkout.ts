@@ -1,8 +1,7 @@
 import {
   type BillingInterval,
+  checkoutPaymentMethodTypes,
   creditPackPriceLookupKey,
-  overagePriceLookupKey,
-  planPriceLookupKey,
   STRIPE_METADATA,
   subscriptionCheckoutRefusal,
 } from '@tollgate/core';
@@ -13,7 +12,9 @@ import { subscriptions } from '../db/schema/index.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import type { AppContext } from '../http/context.js';
 import { getOrganization } from '../organizations/service.js';
+import { stripePriceIdFor } from '../stripe/catalog/stripe-catalog-ids.js';
 import { callStripe, requireStripe } from '../stripe/stripe-errors.js';
+import { planPriceIds } from './plan-prices.js';
 import { ensureStripeCustomer } from './stripe-customers.js';
 
 export type CheckoutRequest =
@@ -21,12 +22,6 @@ export type CheckoutRequest =
   | { kind: 'credit_pack'; creditPack: string; quantity: number; successUrl: string; cancelUrl: string };
 
 export type CheckoutResult = { id: string; url: string; expires_at: string };
-
-/** Card and US bank accounts always; the catalog may add others. */
-const PAYMENT_METHOD_TYPES: Stripe.Checkout.SessionCreateParams.AllowedPaymentMethodType[] = [
-  'card',
-  'us_bank_account',
-];
 
 /** Starts a Stripe Checkout for a plan (subscription mode) or a credit pack (payment mode). */
 export async function createCheckout(
@@ -41,11 +36,12 @@ export async function createCheckout(
     client_reference_id: organizationId,
     success_url: request.successUrl,
     cancel_url: request.cancelUrl,
-    automatic_tax: { enabled: true },
+    automatic_tax: { enabled: context.catalog.definition.billing.automatic_tax },
     tax_id_collection: { enabled: true },
     billing_address_collection: 'required' as const,
     customer_update: { address: 'auto' as const, name: 'auto' as const },
-    allowed_payment_method_types: PAYMENT_METHOD_TYPES,
+    // Card, and US bank accounts for USD catalogs, always; the catalog may add others.
+    allowed_payment_method_types: checkoutPaymentMethodTypes(context.catalog),
   };
   let params: Stripe.Checkout.SessionCreateParams;
   if (request.kind === 'subscription') {
@@ -64,16 +60,9 @@ export async function createCheckout(
       live ? { plan: live.planCode, status: live.status, source: live.source } : null,
     );
     if (refusal) throw conflict(refusal.code, refusal.message);
-    const overageKeys = Object.entries(plan.features).flatMap(([feature, grant]) =>
-      typeof grant === 'object' && grant.overage
-        ? [overagePriceLookupKey(plan.code, feature, request.interval)]
-        : [],
+    const prices = await callStripe(() =>
+      planPriceIds(context, { plan: plan.code, interval: request.interval }),
     );
-    const lookupKeys = [planPriceLookupKey(plan.code, request.interval), ...overageKeys];
-    const prices = await callStripe(() => gateway.prices.prices(lookupKeys));
-    const planPrice =
-      prices.get(lookupKeys[0] as string) ??
-      (await callStripe(() => gateway.prices.require(lookupKeys[0] as string)));
     const metadata = {
       [STRIPE_METADATA.organization]: organizationId,
       [STRIPE_METADATA.plan]: plan.code,
@@ -83,14 +72,8 @@ export async function createCheckout(
     params = {
       ...base,
       mode: 'subscription',
-      line_items: [
-        { price: planPrice.id, quantity: 1 },
-        // Overage is billed in arrears from meter events; a plan synced without its meters still sells.
-        ...overageKeys.flatMap((key) => {
-          const metered = prices.get(key);
-          return metered ? [{ price: metered.id }] : [];
-        }),
-      ],
+      // Overage is billed in arrears from meter events, by the metered prices (no quantity).
+      line_items: [{ price: prices.plan, quantity: 1 }, ...prices.metered.map((price) => ({ price }))],
       subscription_data: { metadata, ...(trialDays > 0 && { trial_period_days: trialDays }) },
       metadata,
     };
@@ -101,9 +84,15 @@ export async function createCheckout(
         field: 'credit_pack',
       });
     }
-    const price = await callStripe(() =>
-      gateway.prices.require(creditPackPriceLookupKey(request.creditPack)),
-    );
+    const lookupKey = creditPackPriceLookupKey(request.creditPack);
+    const price = await callStripe(() => stripePriceIdFor(context, lookupKey));
+    if (!price) {
+      throw new AppError(
+        'catalog_not_synced',
+        503,
+        `Stripe has no price with lookup key "${lookupKey}"; run \`npm run tollgate -- stripe sync\``,
+      );
+    }
     // One purchase id names the purchase on the session and its payment, so either event grants it once.
     const metadata = {
       [STRIPE_METADATA.organization]: organizationId,
@@ -114,7 +103,7 @@ export async function createCheckout(
     params = {
       ...base,
       mode: 'payment',
-      line_items: [{ price: price.id, quantity: request.quantity }],
+      line_items: [{ price, quantity: request.quantity }],
       payment_intent_data: { metadata },
       metadata,
     };

@@ -1,10 +1,4 @@
-import {
-  type BillingInterval,
-  decidePlanChange,
-  overagePriceLookupKey,
-  type PlanAndInterval,
-  planPriceLookupKey,
-} from '@tollgate/core';
+import { type BillingInterval, decidePlanChange, type PlanAndInterval } from '@tollgate/core';
 import type Stripe from 'stripe';
 import { withTransaction } from '../db/transaction.js';
 import { AppError, conflict } from '../errors.js';
@@ -14,6 +8,7 @@ import { callStripe, requireStripe } from '../stripe/stripe-errors.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { SubscriptionRow } from '../subscriptions/assign-plan.js';
 import { applyStripeSubscription, stripeNowFor } from './apply-stripe-subscription.js';
+import { type PlanPriceIds, planPriceIds } from './plan-prices.js';
 import { planItemOf } from './price-plans.js';
 
 /** The organization's live Stripe subscription, or 409 when it pays nothing through Stripe. */
@@ -32,43 +27,21 @@ export async function liveStripeSubscription(
   return live;
 }
 
-/** The subscription items for a plan: its licensed price and one metered price per overage feature. */
-async function planItems(gateway: StripeGateway, context: AppContext, target: PlanAndInterval) {
-  const plan = context.catalog.plan(target.plan);
-  if (!plan)
-    throw new AppError('unknown_plan', 400, `plan "${target.plan}" is not in the catalog`, { field: 'plan' });
-  const overageKeys = Object.entries(plan.features).flatMap(([feature, grant]) =>
-    typeof grant === 'object' && grant.overage
-      ? [overagePriceLookupKey(plan.code, feature, target.interval)]
-      : [],
-  );
-  const planKey = planPriceLookupKey(plan.code, target.interval);
-  const prices = await gateway.prices.prices([planKey, ...overageKeys]);
-  const planPrice = prices.get(planKey) ?? (await gateway.prices.require(planKey));
-  return {
-    planPrice,
-    meteredPrices: overageKeys.flatMap((key) => {
-      const price = prices.get(key);
-      return price ? [price] : [];
-    }),
-  };
-}
-
 /** Items of `subscription` replaced by the target plan's: existing items are deleted, the new ones added. */
 function replacementItems(
   subscription: Stripe.Subscription,
-  items: { planPrice: Stripe.Price; meteredPrices: Stripe.Price[] },
+  prices: PlanPriceIds,
 ): Stripe.SubscriptionUpdateParams.Item[] {
   const planItem = planItemOf(subscription);
-  const wanted = new Set(items.meteredPrices.map((price) => price.id));
+  const wanted = new Set(prices.metered);
   return [
-    { ...(planItem && { id: planItem.id }), price: items.planPrice.id, quantity: 1 },
+    { ...(planItem && { id: planItem.id }), price: prices.plan, quantity: 1 },
     ...subscription.items.data
       .filter((item) => item.id !== planItem?.id && !wanted.has(item.price.id))
       .map((item) => ({ id: item.id, deleted: true })),
-    ...items.meteredPrices
-      .filter((price) => !subscription.items.data.some((item) => item.price.id === price.id))
-      .map((price) => ({ price: price.id })),
+    ...prices.metered
+      .filter((price) => !subscription.items.data.some((item) => item.price.id === price))
+      .map((price) => ({ price })),
   ];
 }
 
@@ -140,7 +113,7 @@ export async function changePlan(
   const gateway = requireStripe(context);
   const { subscriptionId, decision } = await plannedChange(context, organizationId, target);
   await callStripe(async () => {
-    const items = await planItems(gateway, context, target);
+    const items = await planPriceIds(context, target);
     let subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
     await releaseSchedule(gateway, subscription);
     if (decision.timing === 'now') {
@@ -169,10 +142,7 @@ export async function changePlan(
           end_date: current.current_period_end,
         },
         {
-          items: [
-            { price: items.planPrice.id, quantity: 1 },
-            ...items.meteredPrices.map((price) => ({ price: price.id })),
-          ],
+          items: [{ price: items.plan, quantity: 1 }, ...items.metered.map((price) => ({ price }))],
           duration: { interval: target.interval as BillingInterval, interval_count: 1 },
         },
       ],
@@ -228,7 +198,7 @@ export async function previewPlanChange(
   const gateway = requireStripe(context);
   const { subscriptionId, decision } = await plannedChange(context, organizationId, target);
   const invoice = await callStripe(async () => {
-    const items = await planItems(gateway, context, target);
+    const items = await planPriceIds(context, target);
     const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
     return gateway.stripe.invoices.createPreview({
       subscription: subscriptionId,

@@ -12,6 +12,7 @@ import type { Database } from '../db/client.js';
 import type { CheckService } from '../metering/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/credit-events.js';
 import type { StoredUniqueKeys } from '../metering/stored-unique-keys.js';
+import type { SyncedStripeIds } from '../stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
@@ -43,6 +44,8 @@ export type AppContext = {
     /** unique_count rows this process saw committed, not sent again by ingestion. */
     storedUniqueKeys: StoredUniqueKeys;
   };
+  /** The Stripe ids of the last catalog sync, in memory for GET /v1/plans. */
+  stripeCatalogIds: SyncedStripeIds;
 };
 
 export type App = FastifyInstance<

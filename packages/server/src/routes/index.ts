@@ -31,6 +31,7 @@ import { registerListProjectsRoute } from './list-projects.js';
 import { registerListStripeEventsRoute } from './list-stripe-events.js';
 import { registerListSubscriptionHistoryRoute } from './list-subscription-history.js';
 import { registerListUsageAlertsRoute } from './list-usage-alerts.js';
+import { registerMigrateSubscriptionRoute } from './migrate-subscription.js';
 import { registerPreviewSubscriptionChangeRoute } from './preview-subscription-change.js';
 import { registerRefundCreditsRoute } from './refund-credits.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
@@ -81,4 +82,5 @@ export function registerRoutes(app: App, context: AppContext) {
   registerSyncInvoicesRoute(app, context);
   registerListStripeEventsRoute(app, context);
   registerAdvanceTestClockRoute(app, context);
+  registerMigrateSubscriptionRoute(app, context);
 }

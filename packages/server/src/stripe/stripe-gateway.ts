@@ -1,6 +1,6 @@
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import Stripe from 'stripe';
-import { CatalogPrices } from '../billing/catalog-prices.js';
+import { StripePriceCache } from '../billing/catalog-prices.js';
 
 /** How Tollgate reaches Stripe: the official SDK, pointed at real Stripe or a Stripe-compatible sandbox. */
 export type StripeGateway = {
@@ -11,8 +11,8 @@ export type StripeGateway = {
   webhookSecret: string | null;
   /** Each customer Tollgate creates gets its own test clock, so time can be advanced per organization. */
   testClocks: boolean;
-  /** Catalog prices by lookup key, remembered briefly. */
-  prices: CatalogPrices;
+  /** Prices read by id (invoice lines name a price, not a plan). */
+  prices: StripePriceCache;
 };
 
 /** A gateway around an SDK client; `mode` and the secret are what the deployment configured. */
@@ -20,7 +20,7 @@ export function stripeGateway(
   stripe: Stripe,
   options: Pick<StripeGateway, 'mode' | 'webhookSecret' | 'testClocks'>,
 ): StripeGateway {
-  return { stripe, ...options, prices: new CatalogPrices(stripe) };
+  return { stripe, ...options, prices: new StripePriceCache(stripe) };
 }
 
 export type PaymentsBackend = {

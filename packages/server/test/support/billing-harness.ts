@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { type Catalog, creditPackPriceLookupKey, planPriceLookupKey, STRIPE_METADATA } from '@tollgate/core';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { syncAndStoreStripeCatalog } from '../../src/stripe/catalog/sync-stripe-catalog.js';
 import {
   registerSandboxWebhookEndpoint,
   SANDBOX_SECRET_KEY,
@@ -24,48 +24,6 @@ export type BillingHarness = Harness & {
   /** Moves the organization's Stripe test clock forward and waits for the sandbox to finish. */
   advanceClock(organizationId: string, days: number): Promise<void>;
 };
-
-/**
- * Creates the catalog's plan and pack prices by lookup key through the SDK, as `stripe sync` does
- * for the real catalog (the sync itself is tested on its own).
- */
-export async function createCatalogPrices(stripe: Stripe, catalog: Catalog): Promise<void> {
-  for (const plan of catalog.plans()) {
-    if (plan.prices.monthly.amount === 0) continue;
-    const product = await stripe.products.create({
-      name: plan.name,
-      metadata: { [STRIPE_METADATA.plan]: plan.code },
-    });
-    const intervals = [
-      ['month', plan.prices.monthly.amount],
-      ['year', plan.prices.yearly?.amount],
-    ] as const;
-    for (const [interval, amount] of intervals) {
-      if (amount === undefined) continue;
-      await stripe.prices.create({
-        product: product.id,
-        currency: catalog.currency,
-        unit_amount: amount,
-        recurring: { interval },
-        lookup_key: planPriceLookupKey(plan.code, interval),
-        metadata: { [STRIPE_METADATA.plan]: plan.code, [STRIPE_METADATA.interval]: interval },
-      });
-    }
-  }
-  for (const [code, pack] of Object.entries(catalog.definition.credit_packs)) {
-    const product = await stripe.products.create({
-      name: pack.name,
-      metadata: { [STRIPE_METADATA.creditPack]: code },
-    });
-    await stripe.prices.create({
-      product: product.id,
-      currency: catalog.currency,
-      unit_amount: pack.price.amount,
-      lookup_key: creditPackPriceLookupKey(code),
-      metadata: { [STRIPE_METADATA.creditPack]: code },
-    });
-  }
-}
 
 /** A Tollgate listening on a port, with its own in-memory sandbox delivering webhooks to it. */
 export async function startBillingHarness(target: DatabaseTarget, options: HarnessOptions = {}) {
@@ -89,7 +47,10 @@ export async function startBillingHarness(target: DatabaseTarget, options: Harne
   const port = (harness.tollgate.app.server.address() as AddressInfo).port;
   harness.tollgate.context.publicUrl = `http://127.0.0.1:${port}`;
   await registerSandboxWebhookEndpoint(gateway, `http://127.0.0.1:${port}/v1/webhooks/stripe`);
-  await createCatalogPrices(stripe, harness.tollgate.context.catalog);
+  const context = harness.tollgate.context;
+  // The catalog in the sandbox, as `stripe sync` (and a server start in sandbox mode) makes it.
+  await syncAndStoreStripeCatalog(context.db, gateway, context.catalog, context.now);
+  await context.stripeCatalogIds.reload();
   const billing: BillingHarness = Object.assign(harness, {
     sandbox,
     stripe,

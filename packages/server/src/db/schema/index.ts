@@ -3,3 +3,4 @@ export * from './core.js';
 export * from './credits.js';
 export * from './metering.js';
 export * from './notifications.js';
+export * from './stripe-catalog.js';
