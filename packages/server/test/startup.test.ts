@@ -206,3 +206,37 @@ describe('the server process', { timeout: 180_000 }, () => {
     });
   });
 });
+
+describe('the server process with its built-in Stripe sandbox', { timeout: 180_000 }, () => {
+  it('syncs the catalog and registers its webhook endpoint at start, so a paid Checkout reaches it', async () => {
+    const server = await startServerProcess({ DATA_DIR: temporaryDirectory(), DEMO_DATA: 'no' });
+    try {
+      const sandboxUrl = /built-in sandbox at (\S+)/.exec(server.output())?.[1] as string;
+      const stripe = stripeAt(sandboxUrl);
+      const endpoints = await stripe.webhookEndpoints.list();
+      expect(endpoints.data.map((endpoint) => endpoint.url)).toEqual([`${server.url}/v1/webhooks/stripe`]);
+      expect(
+        (await call(`${server.url}/v1/plans`, server.adminKey, 'GET')).body.plans.find(
+          (plan: { code: string }) => plan.code === 'standard',
+        ).prices.monthly.stripe_price_id,
+      ).toMatch(/^price_/);
+      await call(`${server.url}/v1/organizations`, server.adminKey, 'POST', { id: 'paying', name: 'Paying' });
+      const checkout = await call(`${server.url}/v1/organizations/paying/checkout`, server.adminKey, 'POST', {
+        plan: 'standard',
+      });
+      expect(checkout.status).toBe(201);
+      await stripe.rawRequest('POST', `/v1/test_helpers/checkout/sessions/${checkout.body.id}/complete`, {
+        payment_method: 'pm_card_visa',
+      });
+      let status = '';
+      for (let attempt = 0; attempt < 200 && status !== 'trialing'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await call(`${server.url}/v1/organizations/paying/subscription`, server.adminKey, 'GET'))
+          .body.status;
+      }
+      expect(status).toBe('trialing');
+    } finally {
+      await server.stop();
+    }
+  });
+});
