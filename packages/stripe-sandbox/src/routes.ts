@@ -15,6 +15,7 @@ import { registerPaymentIntents } from './resources/payment-intents.js';
 import { registerPaymentMethods } from './resources/payment-methods.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
+import { registerSubscriptionSchedules } from './resources/subscription-schedules.js';
 import { registerSubscriptions } from './resources/subscriptions.js';
 import { registerTaxCalculations, registerTaxRates } from './resources/tax-calculations.js';
 import { registerTaxIds } from './resources/tax-ids.js';
@@ -38,6 +39,7 @@ export function buildRouter(): Router {
   registerInvoiceItems(router);
   registerInvoicePayments(router);
   registerSubscriptions(router);
+  registerSubscriptionSchedules(router);
   registerCheckoutSessions(router);
   registerTestClocks(router);
   registerBillingPortal(router);

@@ -55,6 +55,14 @@ export function changeSubscription(
   ) {
     throw errors.stateConflict('A canceled subscription can only update its metadata.');
   }
+  if (
+    subscription.schedule &&
+    (change.cancel_at_period_end !== undefined || change.cancel_at !== undefined)
+  ) {
+    throw errors.stateConflict(
+      `The subscription is managed by the subscription schedule \`${subscription.schedule as string}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+    );
+  }
   const clockId = clockOfSubscription(subscription);
   const now = change.proration_date ?? sandbox.now(clockId);
   const before = structuredClone(subscription);

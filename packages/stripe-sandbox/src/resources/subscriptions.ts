@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
+import { cancelScheduleOfEndedSubscription } from '../billing/subscription-schedules.js';
 import type { Subscription } from '../billing/subscription-state.js';
 import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
 import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
@@ -119,6 +120,7 @@ export function registerSubscriptions(router: Router): void {
       'subscription',
     );
     cancelSubscriptionNow(sandbox, subscription, input.invoice_now ?? false);
+    cancelScheduleOfEndedSubscription(sandbox, subscription);
     return subscription;
   });
   router.api('GET', '/v1/subscriptions', ({ sandbox, body }) => {
