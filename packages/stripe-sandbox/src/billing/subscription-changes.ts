@@ -2,6 +2,7 @@ import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
 import { errors } from '../http/errors.js';
 import { mergeMetadata } from '../resources/common.js';
+import { resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice } from './invoices.js';
@@ -162,8 +163,17 @@ export function changeSubscription(
       reason: subscription.cancellation_details?.reason ?? null,
     };
   }
-  if (change.default_payment_method !== undefined)
-    subscription.default_payment_method = change.default_payment_method;
+  if (change.default_payment_method !== undefined) {
+    subscription.default_payment_method =
+      change.default_payment_method === null
+        ? null
+        : resolveCustomerPaymentMethod(
+            sandbox,
+            change.default_payment_method,
+            subscription.customer as string,
+            'default_payment_method',
+          ).id;
+  }
   if (change.metadata !== undefined)
     subscription.metadata = mergeMetadata(subscription.metadata, change.metadata);
   if (change.description !== undefined) subscription.description = change.description;

@@ -1,9 +1,11 @@
 import type Stripe from 'stripe';
 import { errors } from '../http/errors.js';
+import { behaviorOf, resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } from './invoices.js';
+import { paymentMethodFor } from './payments.js';
 import { addInterval } from './periods.js';
 import { buildItem } from './subscription-items.js';
 import { licensedLines } from './subscription-lines.js';
@@ -36,6 +38,32 @@ export function nextPeriodEnd(price: Price, start: number): number {
 }
 
 /**
+ * `payment_behavior: error_if_incomplete`: when the first invoice could not be paid, Stripe answers 402
+ * (or 400 without any payment method) and creates nothing, so the outcome is decided before writing.
+ */
+function refuseUnpayableStart(
+  sandbox: Sandbox,
+  customerId: string,
+  preferred: string | null,
+  prices: Price[],
+): void {
+  const chargesNow = prices.some(
+    (price) => price.recurring?.usage_type !== 'metered' && (price.unit_amount ?? 1) !== 0,
+  );
+  if (!chargesNow) return;
+  const method = paymentMethodFor(sandbox, customerId, preferred);
+  if (!method) {
+    throw errors.invalidRequest(
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method.',
+    );
+  }
+  const behavior = behaviorOf(sandbox, method);
+  if (behavior?.behavior !== 'succeed') {
+    throw errors.cardDeclined('Your card was declined.', behavior?.declineCode ?? 'generic_decline');
+  }
+}
+
+/**
  * Creates a subscription and its first invoice. With a trial it starts `trialing` behind a zero invoice;
  * otherwise it starts `incomplete` and becomes `active` once the first invoice is paid.
  */
@@ -56,9 +84,20 @@ export function createSubscription(
     sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`),
   );
   const firstPrice = prices[0] as Price;
+  const defaultPaymentMethod = request.defaultPaymentMethod
+    ? resolveCustomerPaymentMethod(
+        sandbox,
+        request.defaultPaymentMethod,
+        customer.id,
+        'default_payment_method',
+      ).id
+    : null;
   const trialDays = request.trialPeriodDays ?? null;
   const trialEnd = request.trialEnd ?? (trialDays ? now + trialDays * 86_400 : null);
   const periodEnd = trialEnd ?? nextPeriodEnd(firstPrice, now);
+  if (request.paymentBehavior === 'error_if_incomplete' && trialEnd === null) {
+    refuseUnpayableStart(sandbox, customer.id, defaultPaymentMethod, prices);
+  }
   const id = newId('sub');
   const subscription: Subscription = {
     id,
@@ -85,7 +124,7 @@ export function createSubscription(
     customer: customer.id,
     customer_account: null,
     days_until_due: null,
-    default_payment_method: request.defaultPaymentMethod ?? null,
+    default_payment_method: defaultPaymentMethod,
     default_source: null,
     default_tax_rates: [],
     description: request.description ?? null,
@@ -152,10 +191,7 @@ export function createSubscription(
   sandbox.store.put('subscriptions', subscription);
   finalizeInvoice(sandbox, invoice);
   if (request.paymentBehavior !== 'default_incomplete' || invoice.amount_due === 0) {
-    const paid = attemptInvoicePayment(sandbox, invoice, request.defaultPaymentMethod);
-    if (!paid && request.paymentBehavior === 'error_if_incomplete') {
-      throw errors.cardDeclined('Your card was declined.', 'generic_decline');
-    }
+    attemptInvoicePayment(sandbox, invoice, defaultPaymentMethod);
   }
   return { subscription: sandbox.store.get<Subscription>('subscriptions', id) as Subscription, invoice };
 }
