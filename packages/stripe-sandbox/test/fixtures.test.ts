@@ -42,6 +42,10 @@ const accepted: Record<string, Record<string, string>> = {
   },
 };
 
+if (!haveFixtures) {
+  console.warn(`[stripe-sandbox] fixture comparison SKIPPED: ${fixturesPath} not found`);
+}
+
 const title = haveFixtures
   ? "objects match Stripe's examples in fixtures3.json"
   : `fixture comparison skipped: ${fixturesPath} not found`;
