@@ -1,5 +1,5 @@
-import { roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';

@@ -1,5 +1,5 @@
-import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
@@ -55,9 +55,9 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
   const period = { start: first.current_period_start, end: first.current_period_end };
   const now = request.subscription_details?.proration_date ?? sandbox.now(clockOfSubscription(subscription));
   const behavior = request.subscription_details?.proration_behavior ?? 'create_prorations';
-  const fraction = Decimal.max(
+  const fraction = Fraction.max(
     0,
-    Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))),
+    Fraction.min(1, Fraction.of(period.end - now).div(Math.max(1, period.end - period.start))),
   );
   const prorations: DraftLine[] = [];
   for (const [index, change] of (request.subscription_details?.items ?? []).entries()) {

@@ -1,4 +1,4 @@
-import { isDecimalText } from '@tollgate/core';
+import { Fraction } from '../arithmetic/fraction.js';
 import { errors, StripeError } from '../http/errors.js';
 import type { Meter } from '../resources/billing-meters.js';
 import type { Sandbox } from '../sandbox.js';
@@ -36,7 +36,7 @@ export function recordMeterEvent(sandbox: Sandbox, input: MeterEventInput, param
   sandbox.store.require('customers', customerId, 'customer', `${param}payload[${customerKey}]`);
   const value = input.payload[valueKey] ?? (meter.default_aggregation.formula === 'count' ? '1' : undefined);
   if (value === undefined) throw errors.missingParameter(`${param}payload[${valueKey}]`);
-  if (!isDecimalText(value))
+  if (!Fraction.isDecimalText(value))
     throw errors.invalidValue(`${param}payload[${valueKey}]`, `Invalid number: ${value}`);
 
   const now = sandbox.now(sandbox.clockOfCustomer(customerId));

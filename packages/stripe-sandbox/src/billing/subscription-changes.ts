@@ -1,5 +1,5 @@
-import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import { mergeMetadata } from '../resources/common.js';
 import { resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
@@ -72,9 +72,9 @@ export function changeSubscription(
   const period = first
     ? { start: first.current_period_start, end: first.current_period_end }
     : { start: now, end: now };
-  const fraction = Decimal.max(
+  const fraction = Fraction.max(
     0,
-    Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))),
+    Fraction.min(1, Fraction.of(period.end - now).div(Math.max(1, period.end - period.start))),
   );
   const prorate = behavior !== 'none' && subscription.status !== 'trialing' && fraction.gt(0);
   const date = new Date(now * 1000).toISOString().slice(0, 10);

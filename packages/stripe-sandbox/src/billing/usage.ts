@@ -1,5 +1,5 @@
-import { Decimal } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction } from '../arithmetic/fraction.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 
@@ -21,7 +21,7 @@ export function meterUsage(
   customerId: string,
   start: number,
   end: number,
-): Decimal {
+): Fraction {
   const events = sandbox.store
     .all<StoredMeterEvent>('_meter_events')
     .filter(
@@ -33,12 +33,12 @@ export function meterUsage(
     );
   switch (meter.default_aggregation.formula) {
     case 'count':
-      return new Decimal(events.length);
+      return Fraction.of(events.length);
     case 'last': {
       const latest = [...events].sort((a, b) => a.timestamp - b.timestamp).at(-1);
-      return latest ? new Decimal(latest.value) : new Decimal(0);
+      return latest ? Fraction.of(latest.value) : Fraction.of(0);
     }
     default:
-      return events.reduce((total, event) => total.plus(event.value), new Decimal(0));
+      return events.reduce((total, event) => total.plus(event.value), Fraction.of(0));
   }
 }
