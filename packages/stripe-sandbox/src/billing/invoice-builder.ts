@@ -34,6 +34,9 @@ export interface InvoiceDraft {
   description?: string | null;
   metadata?: Record<string, string>;
   currency?: string;
+  /** `send_invoice`: the customer pays by the due date (hosted page); nothing is charged automatically. */
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  dueDate?: number | null;
 }
 
 /** Builds the invoice object (not stored): lines, tax from the customer's address, totals. */
@@ -137,7 +140,7 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
     },
     automatically_finalizes_at: draft.autoFinalizeAt ?? null,
     billing_reason: draft.billingReason,
-    collection_method: 'charge_automatically',
+    collection_method: draft.collectionMethod ?? 'charge_automatically',
     created: sandbox.now(clockId),
     currency,
     custom_fields: null,
@@ -155,7 +158,7 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
     default_tax_rates: [],
     description: draft.description ?? null,
     discounts: [],
-    due_date: null,
+    due_date: draft.dueDate ?? null,
     effective_at: null,
     ending_balance: null,
     footer: null,

@@ -110,13 +110,24 @@ export function attemptInvoicePayment(
   const retryIndex = invoice.attempt_count - 1;
   const delay = delays[retryIndex];
   invoice.next_payment_attempt =
-    delay === undefined || invoice.billing_reason === 'subscription_create'
+    delay === undefined ||
+    invoice.billing_reason === 'subscription_create' ||
+    invoice.collection_method === 'send_invoice'
       ? null
       : sandbox.now(clockId) + Math.round(delay * 86_400);
   save(sandbox, invoice);
   sandbox.emit('invoice.payment_failed', invoice, { clockId });
   onInvoiceFailed(sandbox, invoice, invoice.next_payment_attempt === null);
   return false;
+}
+
+/** `send_invoice`: finalizes a draft and tells the customer (`invoice.sent`); Stripe e-mails the hosted page. */
+export function sendInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
+  if (invoice.status === 'draft') finalizeInvoice(sandbox, invoice);
+  if (invoice.status === 'open') {
+    sandbox.emit('invoice.sent', invoice, { clockId: invoice.test_clock as string | null });
+  }
+  return invoice;
 }
 
 export function voidInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
