@@ -15,6 +15,7 @@ import { registerPaymentIntents } from './resources/payment-intents.js';
 import { registerPaymentMethods } from './resources/payment-methods.js';
 import { registerPrices } from './resources/prices.js';
 import { registerProducts } from './resources/products.js';
+import { registerRefunds } from './resources/refunds.js';
 import { registerSubscriptionSchedules } from './resources/subscription-schedules.js';
 import { registerSubscriptions } from './resources/subscriptions.js';
 import { registerTaxCalculations, registerTaxRates } from './resources/tax-calculations.js';
@@ -35,6 +36,7 @@ export function buildRouter(): Router {
   registerMeterEvents(router);
   registerPaymentMethods(router);
   registerPaymentIntents(router);
+  registerRefunds(router);
   registerInvoices(router);
   registerInvoiceItems(router);
   registerInvoicePayments(router);
