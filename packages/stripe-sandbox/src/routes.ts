@@ -10,6 +10,7 @@ import { registerEvents } from './resources/events.js';
 import { registerInvoiceItems } from './resources/invoice-items.js';
 import { registerInvoicePayments } from './resources/invoice-payments.js';
 import { registerInvoices } from './resources/invoices.js';
+import { registerMeterEventAdjustments } from './resources/meter-event-adjustments.js';
 import { registerMeterEvents } from './resources/meter-events.js';
 import { registerPaymentIntents } from './resources/payment-intents.js';
 import { registerPaymentMethods } from './resources/payment-methods.js';
@@ -34,6 +35,7 @@ export function buildRouter(): Router {
   registerEvents(router);
   registerBillingMeters(router);
   registerMeterEvents(router);
+  registerMeterEventAdjustments(router);
   registerPaymentMethods(router);
   registerPaymentIntents(router);
   registerRefunds(router);

@@ -12,6 +12,8 @@ export interface StoredMeterEvent {
   value: string;
   timestamp: number;
   received_at: number;
+  /** Set by a meter event adjustment of type `cancel`: the event no longer counts anywhere. */
+  canceled?: boolean;
 }
 
 /** Aggregates a customer's events for a meter over [start, end) with the meter's formula. */
@@ -27,6 +29,7 @@ export function meterUsage(
     .filter(
       (event) =>
         event.event_name === meter.event_name &&
+        !event.canceled &&
         event.customer === customerId &&
         event.timestamp >= start &&
         event.timestamp < end,
