@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
+import { useUpOnceDiscounts } from './discounts.js';
 import { buildInvoice, type Invoice, type InvoiceDraft } from './invoice-builder.js';
 import { onInvoiceFailed, onInvoicePaid } from './invoice-outcomes.js';
 import { recordInvoicePayment } from './invoice-payments.js';
@@ -18,6 +19,7 @@ type Customer = Wire<Stripe.Customer>;
 export function createInvoice(sandbox: Sandbox, draft: InvoiceDraft): Invoice {
   const invoice = buildInvoice(sandbox, draft);
   sandbox.store.insert('invoices', invoice);
+  useUpOnceDiscounts(sandbox, draft.subscription, invoice.discounts as string[]);
   sandbox.emit('invoice.created', invoice, { clockId: invoice.test_clock as string | null });
   return invoice;
 }

@@ -1,12 +1,16 @@
 import type Stripe from 'stripe';
+import { roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import { behaviorOf, resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
+import { type DiscountRequest, resolveDiscount } from './coupons.js';
+import { grantDiscount } from './discounts.js';
 import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { paymentMethodFor } from './payments.js';
 import { addInterval } from './periods.js';
+import { amountForQuantity } from './rating.js';
 import { buildItem } from './subscription-items.js';
 import { licensedLines } from './subscription-lines.js';
 import type { Subscription } from './subscription-state.js';
@@ -28,6 +32,7 @@ export interface SubscriptionRequest {
     | 'error_if_incomplete'
     | 'pending_if_incomplete';
   description?: string | null;
+  discounts?: DiscountRequest[];
 }
 
 /** The end of the period that starts at `start` for a recurring price. */
@@ -35,6 +40,14 @@ export function nextPeriodEnd(price: Price, start: number): number {
   const recurring = price.recurring;
   if (!recurring) throw errors.invalidValue('items', `The price ${price.id} is not recurring.`);
   return addInterval(start, recurring.interval, recurring.interval_count);
+}
+
+/** What the licensed items cost for one period, for a promotion code's minimum amount. */
+function firstInvoiceAmount(prices: Price[], request: SubscriptionRequest): number {
+  return prices.reduce((sum, price, index) => {
+    if (price.recurring?.usage_type === 'metered') return sum;
+    return sum + roundMinorUnits(amountForQuantity(price, request.items[index]?.quantity ?? 1));
+  }, 0);
 }
 
 /**
@@ -95,6 +108,19 @@ export function createSubscription(
   const trialDays = request.trialPeriodDays ?? null;
   const trialEnd = request.trialEnd ?? (trialDays ? now + trialDays * 86_400 : null);
   const periodEnd = trialEnd ?? nextPeriodEnd(firstPrice, now);
+  const discounts = (request.discounts ?? []).map((discount, index) =>
+    resolveDiscount(
+      sandbox,
+      discount,
+      {
+        customer: customer.id,
+        currency: firstPrice.currency,
+        amount: firstInvoiceAmount(prices, request),
+        now,
+      },
+      `discounts[${index}]`,
+    ),
+  );
   if (request.paymentBehavior === 'error_if_incomplete' && trialEnd === null) {
     refuseUnpayableStart(sandbox, customer.id, defaultPaymentMethod, prices);
   }
@@ -174,6 +200,9 @@ export function createSubscription(
       clockId,
       item.metadata,
     ),
+  );
+  subscription.discounts = discounts.map(
+    (resolved) => grantDiscount(sandbox, resolved, { customer: customer.id, subscription: id }, now).id,
   );
   sandbox.store.insert('subscriptions', subscription);
   sandbox.emit('customer.subscription.created', subscription, { clockId });

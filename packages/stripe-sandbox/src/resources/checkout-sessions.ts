@@ -48,6 +48,7 @@ const createSpec: Record<string, Spec> = {
   tax_id_collection: obj({ enabled: required(bool()), required: str() }),
   payment_method_types: arr(oneOf(['card', 'us_bank_account', 'link', 'sepa_debit'])),
   allow_promotion_codes: bool(),
+  discounts: arr(obj({ coupon: str(), promotion_code: str() })),
   billing_address_collection: oneOf(['auto', 'required']),
   customer_update: obj({
     address: oneOf(['auto', 'never']),
@@ -154,8 +155,10 @@ export function registerCheckoutSessions(router: Router): void {
       name?: string;
       address?: Partial<Stripe.Address>;
       tax_id?: { type: string; value: string };
+      promotion_code?: string;
     }>(
       {
+        promotion_code: str(),
         payment_method: str(),
         email: str(),
         name: str(),
@@ -170,6 +173,7 @@ export function registerCheckoutSessions(router: Router): void {
       name: input.name,
       address: input.address ?? undefined,
       taxId: input.tax_id,
+      promotionCode: input.promotion_code,
     };
     return completeCheckout(sandbox, load(sandbox, params.id as string), completion);
   });

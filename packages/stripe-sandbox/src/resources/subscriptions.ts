@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import type { DiscountRequest } from '../billing/coupons.js';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
 import { cancelScheduleOfEndedSubscription } from '../billing/subscription-schedules.js';
@@ -42,6 +43,7 @@ const createSpec: Record<string, Spec> = {
   description: str(),
   collection_method: oneOf(['charge_automatically']),
   proration_behavior: prorationBehavior,
+  discounts: arr(obj({ coupon: str(), promotion_code: str() })),
   // Accepted with no effect: the sandbox always keeps the card and charges off session.
   payment_settings: any(),
   off_session: bool(),
@@ -79,6 +81,7 @@ interface CreateInput {
   cancel_at_period_end?: boolean;
   payment_behavior?: SubscriptionRequest['paymentBehavior'];
   description?: string;
+  discounts?: DiscountRequest[];
 }
 
 export function registerSubscriptions(router: Router): void {
@@ -95,6 +98,7 @@ export function registerSubscriptions(router: Router): void {
       cancelAtPeriodEnd: input.cancel_at_period_end ?? false,
       paymentBehavior: input.payment_behavior ?? 'allow_incomplete',
       description: input.description ?? null,
+      discounts: input.discounts,
     }).subscription;
   });
   registerSearchRoute(router, '/v1/subscriptions', 'subscriptions');
