@@ -6,6 +6,7 @@ import { registerBillingMeters } from './resources/billing-meters.js';
 import { registerBillingPortal } from './resources/billing-portal.js';
 import { registerCheckoutSessions } from './resources/checkout-sessions.js';
 import { registerCoupons } from './resources/coupons.js';
+import { registerCreditNotes } from './resources/credit-notes.js';
 import { registerCustomers } from './resources/customers.js';
 import { registerEvents } from './resources/events.js';
 import { registerInvoiceItems } from './resources/invoice-items.js';
@@ -45,6 +46,7 @@ export function buildRouter(): Router {
   registerRefunds(router);
   registerInvoices(router);
   registerInvoiceItems(router);
+  registerCreditNotes(router);
   registerInvoicePayments(router);
   registerSubscriptions(router);
   registerSubscriptionSchedules(router);

@@ -51,7 +51,7 @@ export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   return invoice;
 }
 
-function markPaid(sandbox: Sandbox, invoice: Invoice): void {
+export function markPaid(sandbox: Sandbox, invoice: Invoice): void {
   const clockId = invoice.test_clock as string | null;
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;
