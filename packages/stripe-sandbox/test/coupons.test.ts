@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthlyPrice } from './support/catalog.js';
 import { type Harness, rawRequest, startHarness } from './support/harness.js';
 
 const START = Date.UTC(2026, 0, 1) / 1000;
@@ -15,13 +16,7 @@ describe('coupons and promotion codes', () => {
   beforeAll(async () => {
     harness = await startHarness();
     stripe = harness.stripe;
-    const product = await stripe.products.create({ name: 'Standard' });
-    price = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 2900,
-      recurring: { interval: 'month' },
-    });
+    price = await monthlyPrice(stripe, 2900, 'Standard');
     const credits = await stripe.products.create({ name: 'Credits' });
     pack = await stripe.prices.create({ product: credits.id, currency: 'usd', unit_amount: 5000 });
   });

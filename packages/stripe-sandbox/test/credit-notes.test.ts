@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardCustomer, monthlyPrice } from './support/catalog.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 describe('credit notes', () => {
@@ -9,23 +10,13 @@ describe('credit notes', () => {
   beforeAll(async () => {
     harness = await startHarness();
     stripe = harness.stripe;
-    const product = await stripe.products.create({ name: 'Standard' });
-    price = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 2900,
-      recurring: { interval: 'month' },
-    });
+    price = await monthlyPrice(stripe, 2900, 'Standard');
   });
   afterAll(() => harness.close());
 
   /** A paid subscription invoice of 2900 + 19 % German VAT (551). */
   async function paidInvoice() {
-    const customer = await stripe.customers.create({
-      address: { country: 'DE', postal_code: '10115' },
-      payment_method: 'pm_card_visa',
-      invoice_settings: { default_payment_method: 'pm_card_visa' },
-    });
+    const customer = await cardCustomer(stripe, { address: { country: 'DE', postal_code: '10115' } });
     const subscription = await stripe.subscriptions.create({
       customer: customer.id,
       items: [{ price: price.id }],

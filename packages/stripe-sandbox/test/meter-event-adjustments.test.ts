@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardCustomer } from './support/catalog.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const DAY = 86_400;
@@ -63,11 +64,7 @@ describe('meter event adjustments', () => {
 
   it('a cancelled event is not billed at renewal', async () => {
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: START });
-    const customer = await stripe.customers.create({
-      test_clock: clock.id,
-      payment_method: 'pm_card_visa',
-      invoice_settings: { default_payment_method: 'pm_card_visa' },
-    });
+    const customer = await cardCustomer(stripe, { test_clock: clock.id });
     const product = await stripe.products.create({ name: 'Executions' });
     const price = await stripe.prices.create({
       product: product.id,

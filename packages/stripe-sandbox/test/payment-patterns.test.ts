@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardCustomer, monthlyPrice } from './support/catalog.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 describe("Stripe's documented test patterns for payment methods", () => {
@@ -9,17 +10,12 @@ describe("Stripe's documented test patterns for payment methods", () => {
   beforeAll(async () => {
     harness = await startHarness();
     stripe = harness.stripe;
-    const product = await stripe.products.create({ name: 'Standard' });
-    price = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 2900,
-      recurring: { interval: 'month' },
-    });
+    price = await monthlyPrice(stripe, 2900, 'Standard');
   });
   afterAll(() => harness.close());
 
   it('a customer created with pm_card_visa as payment method and default gets active subscriptions', async () => {
+    // Spelled out here: this is the pattern under test.
     const customer = await stripe.customers.create({
       email: 'visa@example.com',
       payment_method: 'pm_card_visa',
@@ -76,10 +72,7 @@ describe("Stripe's documented test patterns for payment methods", () => {
   });
 
   it('payment_behavior: default_incomplete leaves the first invoice open and unpaid', async () => {
-    const customer = await stripe.customers.create({
-      payment_method: 'pm_card_visa',
-      invoice_settings: { default_payment_method: 'pm_card_visa' },
-    });
+    const customer = await cardCustomer(stripe);
     const subscription = await stripe.subscriptions.create({
       customer: customer.id,
       items: [{ price: price.id }],

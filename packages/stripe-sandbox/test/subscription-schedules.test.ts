@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthlyPrice } from './support/catalog.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const DAY = 86_400;
@@ -15,19 +16,8 @@ describe('subscription schedules', () => {
   beforeAll(async () => {
     harness = await startHarness();
     stripe = harness.stripe;
-    const product = await stripe.products.create({ name: 'Plans' });
-    enterprise = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 9900,
-      recurring: { interval: 'month' },
-    });
-    standard = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 2900,
-      recurring: { interval: 'month' },
-    });
+    enterprise = await monthlyPrice(stripe, 9900, 'Enterprise');
+    standard = await monthlyPrice(stripe, 2900, 'Standard');
   });
   afterAll(() => harness.close());
 

@@ -97,8 +97,8 @@ function finishSchedule(sandbox: Sandbox, schedule: Schedule, subscription: Subs
   closeSchedule(sandbox, schedule, 'completed');
 }
 
-/** A schedule that starts later creates its subscription when its first phase begins. */
-export function startSchedule(sandbox: Sandbox, schedule: Schedule): void {
+/** Creates the subscription a schedule drives, from its first phase, and links the two. */
+export function subscribeToFirstPhase(sandbox: Sandbox, schedule: Schedule): void {
   const phase = schedule.phases[0] as Phase;
   const { subscription } = createSubscription(sandbox, {
     customer: schedule.customer as string,
@@ -107,6 +107,11 @@ export function startSchedule(sandbox: Sandbox, schedule: Schedule): void {
     defaultPaymentMethod: (phase.default_payment_method as string | null) ?? null,
   });
   attachToSubscription(sandbox, schedule, subscription, 0);
+}
+
+/** A schedule that starts later creates its subscription when its first phase begins. */
+function startSchedule(sandbox: Sandbox, schedule: Schedule): void {
+  subscribeToFirstPhase(sandbox, schedule);
   sandbox.emit('subscription_schedule.updated', schedule, {
     clockId: schedule.test_clock as string | null,
     previous: { status: 'not_started' },

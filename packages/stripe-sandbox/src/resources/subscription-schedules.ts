@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { applyPhase } from '../billing/schedule-phases.js';
+import { applyPhase, subscribeToFirstPhase } from '../billing/schedule-phases.js';
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
 import {
   attachToSubscription,
@@ -15,7 +15,6 @@ import {
   type Schedule,
 } from '../billing/subscription-schedules.js';
 import { clockOfSubscription, type Subscription } from '../billing/subscription-state.js';
-import { createSubscription } from '../billing/subscriptions.js';
 import { errors } from '../http/errors.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
 import { any, arr, bool, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
@@ -149,16 +148,7 @@ function scheduleForCustomer(sandbox: Sandbox, input: CreateInput): Schedule {
   );
   sandbox.store.insert('subscription_schedules', schedule);
   sandbox.emit('subscription_schedule.created', schedule, { clockId });
-  const first = phases[0];
-  if (first && first.start_date <= now) {
-    const { subscription } = createSubscription(sandbox, {
-      customer: customer.id,
-      items: first.items.map((item) => ({ price: item.price as string, quantity: item.quantity })),
-      metadata: first.metadata ?? {},
-      defaultPaymentMethod: (first.default_payment_method as string | null) ?? null,
-    });
-    attachToSubscription(sandbox, schedule, subscription, 0);
-  }
+  if ((phases[0]?.start_date ?? now) <= now) subscribeToFirstPhase(sandbox, schedule);
   return sandbox.store.get<Schedule>('subscription_schedules', schedule.id) as Schedule;
 }
 
