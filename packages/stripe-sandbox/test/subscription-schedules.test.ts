@@ -76,10 +76,20 @@ describe('subscription schedules', () => {
       [START, APRIL],
       [APRIL, MAY],
     ]);
-    // Nothing changes before the boundary.
+    // Nothing changes before the boundary, but the upcoming invoice already shows the new price.
     expect((await stripe.subscriptions.retrieve(subscription.id)).items.data[0]?.price.id).toBe(
       enterprise.id,
     );
+    const preview = await stripe.invoices.createPreview({
+      customer: subscription.customer as string,
+      subscription: subscription.id,
+    });
+    expect(preview.lines.data.map((line) => line.amount)).toEqual([2900]);
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: APRIL - 6 * DAY });
+    const upcoming = (await stripe.events.list({ type: 'invoice.upcoming', limit: 100 })).data.find(
+      (event) => (event.data.object as Stripe.Invoice).customer === subscription.customer,
+    );
+    expect((upcoming?.data.object as Stripe.Invoice | undefined)?.total).toBe(2900);
 
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: APRIL + 2 * 3600 });
     const renewed = await stripe.subscriptions.retrieve(subscription.id);

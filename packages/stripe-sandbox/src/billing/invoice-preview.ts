@@ -6,6 +6,7 @@ import type { Wire } from '../wire.js';
 import { buildInvoice, type DraftLine, type Invoice } from './invoices.js';
 import { addInterval } from './periods.js';
 import { amountForQuantity } from './rating.js';
+import { asRenewingAt } from './schedule-lifecycle.js';
 import { licensedLines, meteredLines, pendingItemLines, productName } from './subscription-lines.js';
 import { clockOfSubscription, type Subscription } from './subscription-state.js';
 
@@ -115,6 +116,8 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
     end: addInterval(period.end, interval?.interval ?? 'month', interval?.interval_count ?? 1),
   };
   const immediate = behavior === 'always_invoice';
+  // Without proposed changes the preview is the next renewal, on the schedule's next phase if any.
+  const proposed = (request.subscription_details?.items ?? []).length > 0;
   const lines = immediate
     ? prorations
     : [
@@ -122,7 +125,12 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
         ...pendingItemLines(sandbox, subscription, null),
         ...(request.subscription_details?.cancel_at_period_end
           ? []
-          : licensedLines(sandbox, subscription, next, false)),
+          : licensedLines(
+              sandbox,
+              proposed ? subscription : asRenewingAt(sandbox, subscription, period.end),
+              next,
+              false,
+            )),
         ...meteredLines(sandbox, subscription, period),
       ];
   const invoice = buildInvoice(

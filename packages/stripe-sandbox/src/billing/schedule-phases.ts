@@ -1,14 +1,11 @@
 import type { Sandbox } from '../sandbox.js';
+import { attachToSubscription, closeSchedule, isOpen, releaseSchedule } from './schedule-lifecycle.js';
 import { changeSubscription, type SubscriptionChange } from './subscription-changes.js';
 import { renewSubscription } from './subscription-renewal.js';
 import {
-  attachToSubscription,
-  closeSchedule,
-  isOpen,
   type Phase,
   type ProrationBehavior,
   progressOf,
-  releaseSchedule,
   type Schedule,
   setProgress,
 } from './subscription-schedules.js';

@@ -3,6 +3,7 @@ import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, buildInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { DAY } from './periods.js';
+import { asRenewingAt } from './schedule-lifecycle.js';
 import { type ScheduledAction, scheduleActions } from './schedule-phases.js';
 import { licensedLines, meteredLines } from './subscription-lines.js';
 import { renewSubscription } from './subscription-renewal.js';
@@ -71,7 +72,12 @@ function subscriptionActions(sandbox: Sandbox, subscription: Subscription): Acti
           customer: subscription.customer as string,
           subscription: subscription.id,
           lines: [
-            ...licensedLines(sandbox, subscription, { start: periodEnd, end: periodEnd }, false),
+            ...licensedLines(
+              sandbox,
+              asRenewingAt(sandbox, subscription, periodEnd),
+              { start: periodEnd, end: periodEnd },
+              false,
+            ),
             ...meteredLines(sandbox, subscription, { start: item.current_period_start, end: periodEnd }),
           ],
           billingReason: 'upcoming',

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import type { DiscountRequest } from '../billing/coupons.js';
+import { cancelScheduleOfEndedSubscription } from '../billing/schedule-lifecycle.js';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
-import { cancelScheduleOfEndedSubscription } from '../billing/subscription-schedules.js';
 import type { Subscription } from '../billing/subscription-state.js';
 import { createSubscription, type SubscriptionRequest } from '../billing/subscriptions.js';
 import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
