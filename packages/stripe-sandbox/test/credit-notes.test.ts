@@ -109,6 +109,26 @@ describe('credit notes', () => {
     expect((await stripe.invoices.retrieve(invoice.id)).post_payment_credit_notes_amount).toBe(0);
   });
 
+  it('the customer balance credit pays part of the next invoice', async () => {
+    const { customer, invoice } = await paidInvoice();
+    await stripe.creditNotes.create({ invoice: invoice.id, amount: 1000 });
+    await stripe.invoiceItems.create({
+      customer: customer.id,
+      amount: 2500,
+      currency: 'usd',
+      description: 'Extra',
+    });
+    const draft = await stripe.invoices.create({
+      customer: customer.id,
+      pending_invoice_items_behavior: 'include',
+    });
+    const next = await stripe.invoices.finalizeInvoice(draft.id);
+    expect(next).toMatchObject({ total: 2500, starting_balance: -1000, ending_balance: 0, amount_due: 1500 });
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({ balance: 0 });
+    const paid = await stripe.invoices.pay(next.id);
+    expect(paid).toMatchObject({ status: 'paid', amount_paid: 1500 });
+  });
+
   it('lowers what an open invoice asks for; void restores it; crediting all of it settles it', async () => {
     const invoice = await openInvoice();
     const note = await stripe.creditNotes.create({

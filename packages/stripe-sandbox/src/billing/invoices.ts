@@ -28,6 +28,19 @@ function save(sandbox: Sandbox, invoice: Invoice): void {
   sandbox.store.put('invoices', invoice);
 }
 
+/**
+ * A credit on the customer's balance (negative `balance`, e.g. from a credit note) pays what it can of
+ * the invoice when it is finalized: `starting_balance`, `ending_balance` and `amount_due` show it.
+ */
+function applyCustomerCredit(customer: Customer, invoice: Invoice): void {
+  invoice.starting_balance = customer.balance;
+  const applied = customer.balance < 0 ? Math.max(customer.balance, -invoice.amount_due) : 0;
+  invoice.amount_due += applied;
+  invoice.amount_remaining += applied;
+  customer.balance -= applied;
+  invoice.ending_balance = customer.balance;
+}
+
 /** Draft → open: numbers the invoice and publishes its hosted page and PDF. A zero invoice is paid at once. */
 export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   if (invoice.status !== 'draft') return invoice;
@@ -35,6 +48,7 @@ export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   const customer = sandbox.store.require<Customer>('customers', invoice.customer as string, 'customer');
   const sequence = customer.next_invoice_sequence ?? 1;
   customer.next_invoice_sequence = sequence + 1;
+  applyCustomerCredit(customer, invoice);
   sandbox.store.put('customers', customer);
   const now = sandbox.now(clockId);
   invoice.status = 'open';
