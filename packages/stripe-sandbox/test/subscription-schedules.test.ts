@@ -153,6 +153,15 @@ describe('subscription schedules', () => {
     expect(events.data.some((event) => (event.data.object as { id: string }).id === schedule.id)).toBe(true);
   });
 
+  it('canceling the subscription itself cancels its schedule', async () => {
+    const { subscription } = await activeOnEnterprise();
+    const schedule = await scheduleDowngrade(subscription);
+    await stripe.subscriptions.cancel(subscription.id);
+    const after = await stripe.subscriptionSchedules.retrieve(schedule.id);
+    expect(after.status).toBe('canceled');
+    expect(after.canceled_at).toBe(START);
+  });
+
   it('end_behavior cancel ends the subscription when the last phase ends', async () => {
     const { clock, subscription } = await activeOnEnterprise();
     const created = await stripe.subscriptionSchedules.create({ from_subscription: subscription.id });

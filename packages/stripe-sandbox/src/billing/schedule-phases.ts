@@ -124,10 +124,10 @@ export function scheduleActions(sandbox: Sandbox, schedule: Schedule): Scheduled
   }
   const subscription = subscriptionOf(sandbox, schedule);
   if (!subscription) return [];
-  if (!LIVE_STATUSES.includes(subscription.status) && subscription.status !== 'incomplete') {
+  if (subscription.status === 'canceled' || subscription.status === 'incomplete_expired') {
     return [
       {
-        at: subscription.ended_at ?? subscription.created,
+        at: subscription.ended_at ?? sandbox.now(schedule.test_clock as string | null),
         run: () => closeSchedule(sandbox, schedule, 'canceled'),
       },
     ];
