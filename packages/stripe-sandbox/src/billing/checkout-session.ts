@@ -146,9 +146,16 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
       'You may only specify one of these parameters: customer, customer_email.',
     );
   }
-  const prices = (request.line_items ?? []).map((item, index) =>
-    sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`),
-  );
+  const prices = (request.line_items ?? []).map((item, index) => {
+    const price = sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`);
+    if (item.quantity !== undefined && price.recurring?.usage_type === 'metered') {
+      throw errors.invalidValue(
+        `line_items[${index}][quantity]`,
+        `Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`line_items[${index}]\`.`,
+      );
+    }
+    return price;
+  });
   if (request.mode === 'subscription' && !prices.some((price) => price.type === 'recurring')) {
     throw errors.invalidValue(
       'line_items',

@@ -8,7 +8,7 @@ import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice } from './invoices.js';
 import { prorationItem } from './prorations.js';
 import { amountForQuantity } from './rating.js';
-import { buildItem } from './subscription-items.js';
+import { buildItem, refuseMeteredQuantity } from './subscription-items.js';
 import { pendingItemLines, productName } from './subscription-lines.js';
 import { renewSubscription } from './subscription-renewal.js';
 import {
@@ -89,6 +89,7 @@ export function changeSubscription(
       ? sandbox.store.require<Price>('prices', itemChange.price, 'price', `items[${index}][price]`)
       : (existing?.price as Price | undefined);
     if (!newPrice) throw errors.missingParameter(`items[${index}][price]`);
+    refuseMeteredQuantity(newPrice, itemChange.quantity, `items[${index}][quantity]`);
     const oldQuantity = existing?.quantity ?? 0;
     const newQuantity = itemChange.deleted ? 0 : (itemChange.quantity ?? existing?.quantity ?? 1);
     const licensed = newPrice.recurring?.usage_type !== 'metered';

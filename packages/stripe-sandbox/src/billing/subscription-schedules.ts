@@ -4,6 +4,7 @@ import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { addInterval } from './periods.js';
+import { refuseMeteredQuantity } from './subscription-items.js';
 import type { Subscription } from './subscription-state.js';
 
 type Price = Wire<Stripe.Price>;
@@ -136,7 +137,9 @@ export function resolvePhases(
     const prices = input.items.map((item, index) => {
       const id = item.price ?? item.plan;
       if (!id) throw errors.missingParameter(`${param}[items][${index}][price]`);
-      return sandbox.store.require<Price>('prices', id, 'price', `${param}[items][${index}][price]`);
+      const price = sandbox.store.require<Price>('prices', id, 'price', `${param}[items][${index}][price]`);
+      refuseMeteredQuantity(price, item.quantity, `${param}[items][${index}][quantity]`);
+      return price;
     });
     const end = phaseEnd(input, start, prices[0] as Price, now, param);
     phases.push(buildPhase(prices, input, start, end, defaultProration));

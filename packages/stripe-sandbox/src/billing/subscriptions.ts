@@ -11,7 +11,7 @@ import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } f
 import { paymentMethodFor } from './payments.js';
 import { addInterval } from './periods.js';
 import { amountForQuantity } from './rating.js';
-import { buildItem } from './subscription-items.js';
+import { buildItem, refuseMeteredQuantity } from './subscription-items.js';
 import { licensedLines } from './subscription-lines.js';
 import type { Subscription } from './subscription-state.js';
 
@@ -93,9 +93,11 @@ export function createSubscription(
   const clockId = sandbox.clockOfCustomer(customer.id);
   const now = sandbox.now(clockId);
   if (request.items.length === 0) throw errors.missingParameter('items');
-  const prices = request.items.map((item, index) =>
-    sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`),
-  );
+  const prices = request.items.map((item, index) => {
+    const price = sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`);
+    refuseMeteredQuantity(price, item.quantity, `items[${index}][quantity]`);
+    return price;
+  });
   const firstPrice = prices[0] as Price;
   const defaultPaymentMethod = request.defaultPaymentMethod
     ? resolveCustomerPaymentMethod(
