@@ -148,6 +148,12 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
   }
   const prices = (request.line_items ?? []).map((item, index) => {
     const price = sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`);
+    if (item.quantity === undefined && price.recurring?.usage_type !== 'metered') {
+      throw errors.invalidValue(
+        `line_items[${index}][quantity]`,
+        `Quantity is required. Add \`quantity\` to \`line_items[${index}]\`.`,
+      );
+    }
     if (item.quantity !== undefined && price.recurring?.usage_type === 'metered') {
       throw errors.invalidValue(
         `line_items[${index}][quantity]`,
