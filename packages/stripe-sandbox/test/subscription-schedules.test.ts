@@ -256,6 +256,12 @@ describe('subscription schedules', () => {
         phases: [{ items: [{ price: standard.id }], start_date: START, end_date: START }],
       }),
     ).rejects.toMatchObject({ param: 'phases[0][end_date]' });
+    // API version 2025-09-30 removed `iterations`: Stripe answers it as an unknown parameter.
+    await expect(
+      stripe.subscriptionSchedules.update(schedule.id, {
+        phases: [{ items: [{ price: standard.id }], start_date: START, iterations: 1 }],
+      } as unknown as Stripe.SubscriptionScheduleUpdateParams),
+    ).rejects.toMatchObject({ code: 'parameter_unknown', param: 'phases[0][iterations]' });
     await stripe.subscriptionSchedules.release(schedule.id);
     await expect(stripe.subscriptionSchedules.release(schedule.id)).rejects.toThrow(/`released` status/);
     await expect(

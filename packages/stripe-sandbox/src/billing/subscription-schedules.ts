@@ -17,8 +17,6 @@ export interface PhaseInput {
   start_date?: number | 'now';
   end_date?: number | 'now';
   duration?: { interval: 'day' | 'week' | 'month' | 'year'; interval_count?: number };
-  /** Older API versions' way of saying how many billing periods a phase lasts. */
-  iterations?: number;
   proration_behavior?: ProrationBehavior;
   metadata?: Record<string, string | null>;
   default_payment_method?: string;
@@ -105,14 +103,15 @@ function phaseEnd(input: PhaseInput, start: number, firstPrice: Price, now: numb
   const recurring = firstPrice.recurring;
   if (!recurring)
     throw errors.invalidValue(`${param}[items]`, `The price ${firstPrice.id} is not recurring.`);
-  // Without an end, a phase lasts `iterations` billing periods of its first price (Stripe's default: one).
-  return addInterval(start, recurring.interval, recurring.interval_count * (input.iterations ?? 1));
+  // Without an end, a phase lasts one billing period of its first price, as the older `iterations: 1`
+  // default did (API version 2025-09-30 removed `iterations`; `duration` replaces it).
+  return addInterval(start, recurring.interval, recurring.interval_count);
 }
 
 /**
  * Turns requested phases into stored ones: each starts where the one before ends (the first at
  * `firstStart` unless it names its own start), and ends at `end_date`, after `duration`, or after
- * `iterations` (default 1) billing periods of its first price.
+ * one billing period of its first price.
  */
 export function resolvePhases(
   sandbox: Sandbox,

@@ -26,7 +26,6 @@ const phaseSpec = obj({
     interval: required(oneOf(['day', 'week', 'month', 'year'])),
     interval_count: int(),
   }),
-  iterations: int(),
   proration_behavior: prorationBehavior,
   metadata: metadata(),
   default_payment_method: str(),
