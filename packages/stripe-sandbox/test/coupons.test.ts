@@ -111,16 +111,15 @@ describe('coupons and promotion codes', () => {
     const inactive = await stripe.promotionCodes.update(code.id, { active: false });
     expect(inactive.active).toBe(false);
     expect((await stripe.promotionCodes.list({ code: 'SPRING20', active: true })).data).toEqual([]);
-    // Older API versions named the coupon at the top level.
+    // API version 2025-09-30 moved the coupon under `promotion`: a top-level `coupon` is refused.
     const legacy = await rawRequest(
       harness,
       'POST',
       '/v1/promotion_codes',
       `coupon=${coupon.id}&code=SPRING20`,
     );
-    expect(legacy.status).toBe(200);
-    expect(legacy.json.promotion).toEqual({ type: 'coupon', coupon: coupon.id });
-    expect((await stripe.promotionCodes.retrieve(legacy.json.id)).code).toBe('SPRING20');
+    expect(legacy.status).toBe(400);
+    expect(legacy.json.error).toMatchObject({ code: 'parameter_unknown', param: 'coupon' });
   });
 
   it('a forever coupon on Checkout discounts the first invoice and every renewal', async () => {

@@ -1,16 +1,15 @@
 import { type Coupon, type PromotionCode, promotionCodeByCode } from '../billing/coupons.js';
 import { errors } from '../http/errors.js';
 import { inRange, type ListParams, listParams, paginate } from '../http/list.js';
-import { any, bool, int, metadata, obj, oneOf, str, validateParams } from '../http/params.js';
+import { any, bool, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import { mergeMetadata } from './common.js';
 
 interface CreateInput {
-  /** API version 2026-10-28 (SDK v23) nests the coupon; older versions sent `coupon` at the top. */
-  promotion?: { type: 'coupon'; coupon?: string };
-  coupon?: string;
+  /** Since API version 2025-09-30 the coupon is nested here; a top-level `coupon` is refused. */
+  promotion: { type: 'coupon'; coupon?: string };
   code?: string;
   active?: boolean;
   customer?: string;
@@ -27,10 +26,9 @@ interface CreateInput {
 const CODE = /^[a-zA-Z0-9_-]{1,500}$/;
 
 function createPromotionCode(sandbox: Sandbox, input: CreateInput): PromotionCode {
-  const couponId = input.promotion?.coupon ?? input.coupon;
-  const couponParam = input.promotion ? 'promotion[coupon]' : 'coupon';
-  if (!couponId) throw errors.missingParameter(couponParam);
-  const coupon = sandbox.store.require<Coupon>('coupons', couponId, 'coupon', couponParam);
+  const couponId = input.promotion.coupon;
+  if (!couponId) throw errors.missingParameter('promotion[coupon]');
+  const coupon = sandbox.store.require<Coupon>('coupons', couponId, 'coupon', 'promotion[coupon]');
   if (input.customer) sandbox.store.require('customers', input.customer, 'customer', 'customer');
   const code = input.code ?? randomToken(8).toUpperCase();
   if (!CODE.test(code)) {
@@ -82,8 +80,7 @@ export function registerPromotionCodes(router: Router): void {
       sandbox,
       validateParams<CreateInput>(
         {
-          promotion: obj({ type: oneOf(['coupon']), coupon: str() }),
-          coupon: str(),
+          promotion: required(obj({ type: required(oneOf(['coupon'])), coupon: str() })),
           code: str(),
           active: bool(),
           customer: str(),
