@@ -338,6 +338,64 @@ describe.skipIf(!haveSpec)(
       await stripe.subscriptionSchedules.retrieve(scheduleToCancel.id);
       await stripe.subscriptionSchedules.cancel(scheduleToCancel.id);
 
+      // The rest of what Tollgate reads: lists, searches, the portal, tax, clocks, payment methods.
+      await stripe.customers.list({ email: 'org@example.com' });
+      await stripe.customers.search({ query: "metadata['organization_id']:'org_1'" });
+      await stripe.customers.listPaymentMethods(customer.id);
+      await stripe.customers.createTaxId(other.id, { type: 'eu_vat', value: 'DE123456789' });
+      await stripe.customers.listTaxIds(other.id);
+      await stripe.products.list({ limit: 5 });
+      await stripe.products.search({ query: "metadata['plan']:'standard'" });
+      await stripe.prices.retrieve(overage.id);
+      await stripe.prices.update(standard.id, { metadata: { plan: 'standard' } });
+      await stripe.billing.meters.retrieve(meter.id);
+      await stripe.billing.meters.list();
+      await stripe.subscriptionItems.list({ subscription: subscriptionId });
+      await stripe.subscriptions.search({ query: `status:'active'` });
+      await stripe.invoiceItems.list({ customer: other.id });
+      await stripe.paymentIntents.list({ customer: customer.id });
+      await stripe.paymentIntents.retrieve(intentId);
+      await stripe.paymentMethods.retrieve(good.id);
+      await stripe.checkout.sessions.list({ customer: customer.id });
+      await stripe.testHelpers.testClocks.retrieve(clock.id);
+      await stripe.testHelpers.testClocks.list();
+      await stripe.webhookEndpoints.list();
+      const configuration = await stripe.billingPortal.configurations.create({
+        features: { invoice_history: { enabled: true } },
+      });
+      await stripe.billingPortal.configurations.list();
+      await stripe.billingPortal.sessions.create({
+        customer: customer.id,
+        configuration: configuration.id,
+        return_url: 'https://host.example/billing',
+      });
+      await stripe.tax.calculations.create({
+        currency: 'usd',
+        line_items: [{ amount: 2900, reference: 'plan' }],
+        customer_details: { address: { country: 'DE', postal_code: '10115' }, address_source: 'billing' },
+      });
+      await stripe.taxRates.list();
+      const lastEvent = (await stripe.events.list({ limit: 1 })).data[0] as Stripe.Event;
+      await stripe.events.retrieve(lastEvent.id);
+      await stripe.invoiceItems.create({
+        customer: other.id,
+        amount: 700,
+        currency: 'usd',
+        description: 'Mistake',
+      });
+      const voidable = await stripe.invoices.create({
+        customer: other.id,
+        collection_method: 'send_invoice',
+        days_until_due: 7,
+        pending_invoice_items_behavior: 'include',
+      });
+      await stripe.invoices.finalizeInvoice(voidable.id);
+      await stripe.invoices.voidInvoice(voidable.id);
+      // Cancelling at period end needs the schedule released first, as on Stripe.
+      await stripe.subscriptionSchedules.release(schedule.id);
+      await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+      await stripe.subscriptions.cancel(subscriptionId, { invoice_now: true });
+
       // Error answers have Stripe's error shape too.
       await expect(stripe.customers.retrieve('cus_missing')).rejects.toMatchObject({ statusCode: 404 });
       await expect(stripe.coupons.create({ amount_off: 100 })).rejects.toMatchObject({ statusCode: 400 });
