@@ -5,9 +5,12 @@ import { type Harness, startHarness } from './support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[stripe-sandbox] browser tests SKIPPED: ${CHROMIUM} not installed`);
 
 describe.skipIf(!hasChromium)(
-  `hosted pages in headless Chromium (skipped: ${CHROMIUM} not installed)`,
+  hasChromium
+    ? 'hosted pages in headless Chromium'
+    : `hosted pages in headless Chromium (skipped: ${CHROMIUM} not installed)`,
   () => {
     let harness: Harness;
     let browser: Browser;

@@ -104,7 +104,7 @@ describe('checkout sessions', () => {
     const session = await stripe.checkout.sessions.create({
       mode: 'payment',
       customer_email: 'ach@example.com',
-      line_items: [{ price: oneTime.id }],
+      line_items: [{ price: oneTime.id, quantity: 1 }],
       success_url: 'https://host.example/ok?session={CHECKOUT_SESSION_ID}',
       ...({ payment_method_types: ['card', 'us_bank_account'] } as object),
     });
@@ -141,7 +141,7 @@ describe('checkout sessions', () => {
 
     const other = await stripe.checkout.sessions.create({
       mode: 'payment',
-      line_items: [{ price: oneTime.id }],
+      line_items: [{ price: oneTime.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
     const expired = await stripe.checkout.sessions.expire(other.id);
@@ -160,7 +160,7 @@ describe('checkout sessions', () => {
     const session = await stripe.checkout.sessions.create({
       mode: 'payment',
       customer: customer.id,
-      line_items: [{ price: oneTime.id }],
+      line_items: [{ price: oneTime.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
     expect(session.expires_at).toBe(start + 24 * 3600);
@@ -175,7 +175,7 @@ describe('checkout sessions', () => {
     const wrongMode = await stripe.checkout.sessions
       .create({
         mode: 'payment',
-        line_items: [{ price: monthly.id }],
+        line_items: [{ price: monthly.id, quantity: 1 }],
         success_url: 'https://host.example/ok',
       })
       .catch((error) => error);
@@ -200,7 +200,7 @@ describe('checkout sessions', () => {
       customer: californian.id,
       automatic_tax: { enabled: true },
       tax_id_collection: { enabled: true },
-      line_items: [{ price: monthly.id }],
+      line_items: [{ price: monthly.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
     expect(taxed.total_details?.amount_tax).toBe(355);
@@ -217,7 +217,7 @@ describe('checkout sessions', () => {
       mode: 'subscription',
       customer: business.id,
       automatic_tax: { enabled: true },
-      line_items: [{ price: monthly.id }],
+      line_items: [{ price: monthly.id, quantity: 1 }],
       success_url: 'https://host.example/ok',
     });
     expect(reverse.total_details?.amount_tax).toBe(0);

@@ -7,7 +7,16 @@ import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { cardForToken, isTestToken } from './cards.js';
-import type { CheckoutSession, StoredCheckoutExtras } from './checkout-session.js';
+import {
+  type CheckoutRequest,
+  type CheckoutSession,
+  resolveSessionDiscounts,
+  type StoredCheckoutExtras,
+  sessionAmounts,
+  sessionDiscountsField,
+} from './checkout-session.js';
+import { type DiscountRequest, promotionCodeByCode } from './coupons.js';
+import { grantDiscount } from './discounts.js';
 import { charge } from './payments.js';
 import { createSubscription } from './subscriptions.js';
 
@@ -20,6 +29,24 @@ export interface CompletionInput {
   name?: string;
   address?: Partial<Stripe.Address>;
   taxId?: { type: string; value: string };
+  /** A promotion code the customer typed, on sessions with `allow_promotion_codes`. */
+  promotionCode?: string;
+}
+
+/** The discount the session was created with, or the promotion code typed on the page. */
+function discountRequests(
+  sandbox: Sandbox,
+  request: CheckoutRequest,
+  typed: string | undefined,
+): DiscountRequest[] {
+  if (typed === undefined || typed.trim() === '') return request.discounts ?? [];
+  if (!request.allow_promotion_codes) {
+    throw errors.invalidValue('promotion_code', 'This Checkout Session does not accept promotion codes.');
+  }
+  const code = promotionCodeByCode(sandbox, typed);
+  if (!code)
+    throw errors.invalidValue('promotion_code', `The promotion code \`${typed.trim()}\` is not valid.`);
+  return [{ promotion_code: code.id }];
 }
 
 /** The test behaviour of a token or stored payment method, known before anything is written. */
@@ -60,13 +87,25 @@ export function completeCheckout(
   const request = extras.request;
   const trialDays = request.subscription_data?.trial_period_days ?? null;
   const trialEnd = request.subscription_data?.trial_end ?? null;
-  // Decide the card's fate first, so a declined payment leaves no customer or card behind.
+  // Decide the discount and the card's fate first, so a refusal leaves no customer or card behind.
+  const requests = discountRequests(sandbox, request, input.promotionCode);
+  const now = sandbox.now(sandbox.clockOfCustomer(session.customer as string | null));
+  const discounts = resolveSessionDiscounts(sandbox, requests, {
+    customer: (session.customer as string | null) ?? null,
+    currency: session.currency,
+    amount: session.amount_subtotal ?? 0,
+    now,
+  });
+  const amounts = sessionAmounts(sandbox, extras.lineItems, request, discounts);
   const card = behaviorBeforeAttach(sandbox, input.paymentMethod);
   const chargedNow =
     session.mode === 'payment' || (session.mode === 'subscription' && !trialDays && !trialEnd);
   if (card.behavior === 'decline' || (chargedNow && card.behavior !== 'succeed')) {
     throw errors.cardDeclined('Your card was declined.', card.declineCode ?? 'generic_decline');
   }
+  session.discounts = sessionDiscountsField(discounts);
+  session.amount_total = amounts.total;
+  session.total_details = { amount_discount: amounts.discount, amount_shipping: 0, amount_tax: amounts.tax };
   let customer: Customer;
   if (session.customer) {
     customer = sandbox.store.require<Customer>('customers', session.customer as string, 'customer');
@@ -100,6 +139,7 @@ export function completeCheckout(
       defaultPaymentMethod: method.id,
       automaticTax: request.automatic_tax?.enabled ?? false,
       description: request.subscription_data?.description ?? null,
+      discounts: requests,
     });
     session.subscription = subscription.id;
     session.invoice = invoice.id;
@@ -125,6 +165,9 @@ export function completeCheckout(
       );
     session.payment_intent = outcome.intent.id;
     session.payment_status = 'paid';
+    for (const resolved of discounts) {
+      grantDiscount(sandbox, resolved, { customer: customer.id, checkoutSession: session.id }, now);
+    }
   } else {
     session.setup_intent = newId('seti');
   }

@@ -1,9 +1,11 @@
-import { roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
+import { type DiscountRequest, type ResolvedDiscount, resolveDiscount } from './coupons.js';
+import { allocateDiscount } from './discounts.js';
 import { amountForQuantity } from './rating.js';
 import { productName } from './subscription-lines.js';
 import { computeTax } from './tax.js';
@@ -39,6 +41,7 @@ export interface CheckoutRequest {
   expires_at?: number;
   locale?: string;
   invoice_creation?: { enabled: boolean };
+  discounts?: DiscountRequest[];
 }
 
 export interface StoredCheckoutExtras {
@@ -65,6 +68,73 @@ function lineItem(sandbox: Sandbox, price: Price, quantity: number): CheckoutLin
   };
 }
 
+export interface SessionAmounts {
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+}
+
+/**
+ * What the session charges today: licensed items (none during a trial) and one-time prices, less the
+ * discounts, plus tax on what is left. Metered items are billed later, by usage. Each line item's
+ * `amount_discount` and `amount_total` are set along the way.
+ */
+export function sessionAmounts(
+  sandbox: Sandbox,
+  lineItems: CheckoutLineItem[],
+  request: CheckoutRequest,
+  discounts: ResolvedDiscount[],
+): SessionAmounts {
+  const trial = Boolean(request.subscription_data?.trial_period_days || request.subscription_data?.trial_end);
+  const dueNow = lineItems.filter(
+    (item) =>
+      !(trial && item.price?.recurring?.usage_type === 'licensed') &&
+      item.price?.recurring?.usage_type !== 'metered',
+  );
+  const remaining = dueNow.map((item) => item.amount_subtotal);
+  for (const { coupon } of discounts) {
+    const products = coupon.applies_to?.products;
+    const eligible = dueNow.map((item) => !products || products.includes(item.price?.product as string));
+    allocateDiscount(remaining, eligible, coupon).forEach((share, index) => {
+      remaining[index] = (remaining[index] as number) - share;
+    });
+  }
+  dueNow.forEach((item, index) => {
+    item.amount_discount = item.amount_subtotal - (remaining[index] as number);
+    item.amount_total = remaining[index] as number;
+  });
+  const subtotal = dueNow.reduce((sum, item) => sum + item.amount_subtotal, 0);
+  const afterDiscount = remaining.reduce((sum, amount) => sum + amount, 0);
+  const customer = request.customer
+    ? sandbox.store.get<Wire<Stripe.Customer>>('customers', request.customer)
+    : undefined;
+  const tax =
+    request.automatic_tax?.enabled && customer
+      ? computeTax(afterDiscount, customer.address, customer.tax_exempt).amount
+      : 0;
+  return { subtotal, discount: subtotal - afterDiscount, tax, total: afterDiscount + tax };
+}
+
+/** Checkout takes one discount, given up front or typed on the page (`allow_promotion_codes`), not both. */
+export function resolveSessionDiscounts(
+  sandbox: Sandbox,
+  requests: DiscountRequest[],
+  context: { customer: string | null; currency: string | null; amount: number; now: number },
+): ResolvedDiscount[] {
+  if (requests.length > 1) throw errors.invalidValue('discounts', 'You may only specify one discount.');
+  return requests.map((request, index) => resolveDiscount(sandbox, request, context, `discounts[${index}]`));
+}
+
+export function sessionDiscountsField(
+  resolved: ResolvedDiscount[],
+): Wire<Stripe.Checkout.Session.Discount>[] {
+  return resolved.map(({ coupon, promotionCode }) => ({
+    coupon: promotionCode ? null : coupon.id,
+    promotion_code: promotionCode?.id ?? null,
+  }));
+}
+
 /** Validates the mode's rules and stores an open session whose `url` is the sandbox's hosted page. */
 export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest): CheckoutSession {
   if (request.mode !== 'setup' && (!request.line_items || request.line_items.length === 0))
@@ -77,9 +147,22 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
       'You may only specify one of these parameters: customer, customer_email.',
     );
   }
-  const prices = (request.line_items ?? []).map((item, index) =>
-    sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`),
-  );
+  const prices = (request.line_items ?? []).map((item, index) => {
+    const price = sandbox.store.require<Price>('prices', item.price, 'price', `line_items[${index}][price]`);
+    if (item.quantity === undefined && price.recurring?.usage_type !== 'metered') {
+      throw errors.invalidValue(
+        `line_items[${index}][quantity]`,
+        `Quantity is required. Add \`quantity\` to \`line_items[${index}]\`.`,
+      );
+    }
+    if (item.quantity !== undefined && price.recurring?.usage_type === 'metered') {
+      throw errors.invalidValue(
+        `line_items[${index}][quantity]`,
+        `Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`line_items[${index}]\`.`,
+      );
+    }
+    return price;
+  });
   if (request.mode === 'subscription' && !prices.some((price) => price.type === 'recurring')) {
     throw errors.invalidValue(
       'line_items',
@@ -97,20 +180,25 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
   const lineItems = prices.map((price, index) =>
     lineItem(sandbox, price, request.line_items?.[index]?.quantity ?? 1),
   );
-  const trial = Boolean(request.subscription_data?.trial_period_days || request.subscription_data?.trial_end);
   const customer = request.customer
     ? sandbox.store.get<Wire<Stripe.Customer>>('customers', request.customer)
     : undefined;
-  const subtotal = lineItems
-    .filter((item) => !(trial && item.price?.recurring?.usage_type === 'licensed'))
-    .filter((item) => item.price?.recurring?.usage_type !== 'metered')
-    .reduce((sum, item) => sum + item.amount_subtotal, 0);
-  const tax =
-    request.automatic_tax?.enabled && customer
-      ? computeTax(subtotal, customer.address, customer.tax_exempt).amount
-      : 0;
   const clockId = sandbox.clockOfCustomer(request.customer);
   const now = sandbox.now(clockId);
+  if (request.discounts && request.allow_promotion_codes) {
+    throw errors.invalidValue(
+      'discounts',
+      'You may only specify one of these parameters: allow_promotion_codes, discounts.',
+    );
+  }
+  const currency = request.currency ?? prices[0]?.currency ?? null;
+  const discounts = resolveSessionDiscounts(sandbox, request.discounts ?? [], {
+    customer: request.customer ?? null,
+    currency,
+    amount: sessionAmounts(sandbox, lineItems, request, []).subtotal,
+    now,
+  });
+  const amounts = sessionAmounts(sandbox, lineItems, request, discounts);
   const id = `cs_test_${randomToken(58)}`;
   const session: CheckoutSession = {
     id,
@@ -119,8 +207,8 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     after_expiration: null,
     allow_promotion_codes: request.allow_promotion_codes ?? null,
     allowed_payment_method_types: request.allowed_payment_method_types ?? null,
-    amount_subtotal: subtotal,
-    amount_total: subtotal + tax,
+    amount_subtotal: amounts.subtotal,
+    amount_total: amounts.total,
     automatic_tax: {
       enabled: request.automatic_tax?.enabled ?? false,
       liability: request.automatic_tax?.enabled ? { type: 'self' } : null,
@@ -139,7 +227,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     consent: null,
     consent_collection: null,
     created: now,
-    currency: request.currency ?? prices[0]?.currency ?? null,
+    currency,
     currency_conversion: null,
     custom_fields: [],
     custom_text: {
@@ -155,7 +243,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
       : (request.customer_creation ?? (request.mode === 'payment' ? 'if_required' : 'always')),
     customer_details: null,
     customer_email: request.customer_email ?? null,
-    discounts: [],
+    discounts: sessionDiscountsField(discounts),
     expires_at: request.expires_at ?? now + 24 * 3600,
     integration_identifier: null,
     invoice: null,
@@ -202,7 +290,7 @@ export function createCheckoutSession(sandbox: Sandbox, request: CheckoutRequest
     subscription: null,
     success_url: request.success_url,
     tax_id_collection: { enabled: request.tax_id_collection?.enabled ?? false, required: 'never' },
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: tax },
+    total_details: { amount_discount: amounts.discount, amount_shipping: 0, amount_tax: amounts.tax },
     ui_mode: 'hosted',
     url: `${sandbox.baseUrl}/checkout/${id}`,
     wallet_options: null,

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
+import { activeSubscriptionDiscounts, applyDiscounts, type Discount } from './discounts.js';
 import { computeTax } from './tax.js';
 import { taxRateFor } from './tax-rates.js';
 
@@ -34,6 +35,11 @@ export interface InvoiceDraft {
   description?: string | null;
   metadata?: Record<string, string>;
   currency?: string;
+  /** `send_invoice`: the customer pays by the due date (hosted page); nothing is charged automatically. */
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  dueDate?: number | null;
+  /** Discounts to apply; by default the subscription's discounts that are still active. */
+  discounts?: Discount[];
 }
 
 /** Builds the invoice object (not stored): lines, tax from the customer's address, totals. */
@@ -42,10 +48,20 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
   const clockId = sandbox.clockOfCustomer(customer.id);
   const currency = draft.currency ?? draft.lines.find((line) => line.price)?.price?.currency ?? 'usd';
   const taxes: Wire<Stripe.Invoice.TotalTax>[] = [];
-  const lines: InvoiceLine[] = draft.lines.map((line) => {
+  const now = sandbox.now(clockId);
+  const discounts = draft.discounts ?? activeSubscriptionDiscounts(sandbox, draft.subscription, now);
+  const applied = applyDiscounts(
+    sandbox,
+    draft.lines.map((line) => ({ amount: line.amount, product: (line.price?.product as string) ?? null })),
+    discounts,
+    currency,
+  );
+  const lines: InvoiceLine[] = draft.lines.map((line, index) => {
     let lineTaxes: Wire<Stripe.InvoiceLineItem.Tax>[] = [];
+    const discountAmounts = applied.perLine[index] ?? [];
+    const discounted = line.amount - discountAmounts.reduce((sum, entry) => sum + entry.amount, 0);
     if (draft.automaticTax) {
-      const tax = computeTax(line.amount, customer.address, customer.tax_exempt);
+      const tax = computeTax(discounted, customer.address, customer.tax_exempt);
       const rate = taxRateFor(sandbox, tax);
       const entry = {
         amount: tax.amount,
@@ -64,9 +80,9 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
       amount: line.amount,
       currency,
       description: line.description,
-      discount_amounts: [],
+      discount_amounts: discountAmounts,
       discountable: true,
-      discounts: [],
+      discounts: discountAmounts.map((entry) => entry.discount),
       invoice: id,
       livemode: false,
       metadata: {},
@@ -112,7 +128,8 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
   });
   const subtotal = lines.reduce((total, line) => total + line.amount, 0);
   const tax = taxes.reduce((total, entry) => total + entry.amount, 0);
-  const total = subtotal + tax;
+  const discountTotal = applied.totals.reduce((sum, entry) => sum + entry.amount, 0);
+  const total = subtotal - discountTotal + tax;
   return {
     id,
     object: 'invoice',
@@ -137,8 +154,8 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
     },
     automatically_finalizes_at: draft.autoFinalizeAt ?? null,
     billing_reason: draft.billingReason,
-    collection_method: 'charge_automatically',
-    created: sandbox.now(clockId),
+    collection_method: draft.collectionMethod ?? 'charge_automatically',
+    created: now,
     currency,
     custom_fields: null,
     customer: customer.id,
@@ -154,8 +171,8 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
     default_source: null,
     default_tax_rates: [],
     description: draft.description ?? null,
-    discounts: [],
-    due_date: null,
+    discounts: applied.totals.map((entry) => entry.discount),
+    due_date: draft.dueDate ?? null,
     effective_at: null,
     ending_balance: null,
     footer: null,
@@ -195,8 +212,8 @@ export function buildInvoice(sandbox: Sandbox, draft: InvoiceDraft, id = newId('
     subtotal_excluding_tax: subtotal,
     test_clock: clockId,
     total,
-    total_discount_amounts: [],
-    total_excluding_tax: subtotal,
+    total_discount_amounts: applied.totals,
+    total_excluding_tax: subtotal - discountTotal,
     total_pretax_credit_amounts: [],
     total_taxes: taxes,
     webhooks_delivered_at: null,

@@ -62,6 +62,8 @@ export function addLinesToDraft(sandbox: Sandbox, invoice: Invoice, extra: Draft
     total: rebuilt.total,
     total_excluding_tax: rebuilt.total_excluding_tax,
     total_taxes: rebuilt.total_taxes,
+    discounts: rebuilt.discounts,
+    total_discount_amounts: rebuilt.total_discount_amounts,
     amount_due: rebuilt.amount_due,
     amount_remaining: rebuilt.amount_remaining,
   };

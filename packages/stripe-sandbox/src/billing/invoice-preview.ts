@@ -1,11 +1,12 @@
-import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { buildInvoice, type DraftLine, type Invoice } from './invoices.js';
 import { addInterval } from './periods.js';
 import { amountForQuantity } from './rating.js';
+import { asRenewingAt } from './schedule-lifecycle.js';
 import { licensedLines, meteredLines, pendingItemLines, productName } from './subscription-lines.js';
 import { clockOfSubscription, type Subscription } from './subscription-state.js';
 
@@ -55,9 +56,9 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
   const period = { start: first.current_period_start, end: first.current_period_end };
   const now = request.subscription_details?.proration_date ?? sandbox.now(clockOfSubscription(subscription));
   const behavior = request.subscription_details?.proration_behavior ?? 'create_prorations';
-  const fraction = Decimal.max(
+  const fraction = Fraction.max(
     0,
-    Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))),
+    Fraction.min(1, Fraction.of(period.end - now).div(Math.max(1, period.end - period.start))),
   );
   const prorations: DraftLine[] = [];
   for (const [index, change] of (request.subscription_details?.items ?? []).entries()) {
@@ -115,6 +116,8 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
     end: addInterval(period.end, interval?.interval ?? 'month', interval?.interval_count ?? 1),
   };
   const immediate = behavior === 'always_invoice';
+  // Without proposed changes the preview is the next renewal, on the schedule's next phase if any.
+  const proposed = (request.subscription_details?.items ?? []).length > 0;
   const lines = immediate
     ? prorations
     : [
@@ -122,7 +125,12 @@ export function previewInvoice(sandbox: Sandbox, request: PreviewRequest): Invoi
         ...pendingItemLines(sandbox, subscription, null),
         ...(request.subscription_details?.cancel_at_period_end
           ? []
-          : licensedLines(sandbox, subscription, next, false)),
+          : licensedLines(
+              sandbox,
+              proposed ? subscription : asRenewingAt(sandbox, subscription, period.end),
+              next,
+              false,
+            )),
         ...meteredLines(sandbox, subscription, period),
       ];
   const invoice = buildInvoice(

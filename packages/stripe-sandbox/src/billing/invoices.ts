@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
+import { useUpOnceDiscounts } from './discounts.js';
 import { buildInvoice, type Invoice, type InvoiceDraft } from './invoice-builder.js';
 import { onInvoiceFailed, onInvoicePaid } from './invoice-outcomes.js';
 import { recordInvoicePayment } from './invoice-payments.js';
@@ -18,12 +19,26 @@ type Customer = Wire<Stripe.Customer>;
 export function createInvoice(sandbox: Sandbox, draft: InvoiceDraft): Invoice {
   const invoice = buildInvoice(sandbox, draft);
   sandbox.store.insert('invoices', invoice);
+  useUpOnceDiscounts(sandbox, draft.subscription, invoice.discounts as string[]);
   sandbox.emit('invoice.created', invoice, { clockId: invoice.test_clock as string | null });
   return invoice;
 }
 
 function save(sandbox: Sandbox, invoice: Invoice): void {
   sandbox.store.put('invoices', invoice);
+}
+
+/**
+ * A credit on the customer's balance (negative `balance`, e.g. from a credit note) pays what it can of
+ * the invoice when it is finalized: `starting_balance`, `ending_balance` and `amount_due` show it.
+ */
+function applyCustomerCredit(customer: Customer, invoice: Invoice): void {
+  invoice.starting_balance = customer.balance;
+  const applied = customer.balance < 0 ? Math.max(customer.balance, -invoice.amount_due) : 0;
+  invoice.amount_due += applied;
+  invoice.amount_remaining += applied;
+  customer.balance -= applied;
+  invoice.ending_balance = customer.balance;
 }
 
 /** Draft → open: numbers the invoice and publishes its hosted page and PDF. A zero invoice is paid at once. */
@@ -33,6 +48,7 @@ export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   const customer = sandbox.store.require<Customer>('customers', invoice.customer as string, 'customer');
   const sequence = customer.next_invoice_sequence ?? 1;
   customer.next_invoice_sequence = sequence + 1;
+  applyCustomerCredit(customer, invoice);
   sandbox.store.put('customers', customer);
   const now = sandbox.now(clockId);
   invoice.status = 'open';
@@ -49,7 +65,7 @@ export function finalizeInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
   return invoice;
 }
 
-function markPaid(sandbox: Sandbox, invoice: Invoice): void {
+export function markPaid(sandbox: Sandbox, invoice: Invoice): void {
   const clockId = invoice.test_clock as string | null;
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;
@@ -110,13 +126,24 @@ export function attemptInvoicePayment(
   const retryIndex = invoice.attempt_count - 1;
   const delay = delays[retryIndex];
   invoice.next_payment_attempt =
-    delay === undefined || invoice.billing_reason === 'subscription_create'
+    delay === undefined ||
+    invoice.billing_reason === 'subscription_create' ||
+    invoice.collection_method === 'send_invoice'
       ? null
       : sandbox.now(clockId) + Math.round(delay * 86_400);
   save(sandbox, invoice);
   sandbox.emit('invoice.payment_failed', invoice, { clockId });
   onInvoiceFailed(sandbox, invoice, invoice.next_payment_attempt === null);
   return false;
+}
+
+/** `send_invoice`: finalizes a draft and tells the customer (`invoice.sent`); Stripe e-mails the hosted page. */
+export function sendInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {
+  if (invoice.status === 'draft') finalizeInvoice(sandbox, invoice);
+  if (invoice.status === 'open') {
+    sandbox.emit('invoice.sent', invoice, { clockId: invoice.test_clock as string | null });
+  }
+  return invoice;
 }
 
 export function voidInvoice(sandbox: Sandbox, invoice: Invoice): Invoice {

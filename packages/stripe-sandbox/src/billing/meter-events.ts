@@ -1,4 +1,4 @@
-import { isDecimalText } from '@tollgate/core';
+import { Fraction } from '../arithmetic/fraction.js';
 import { errors, StripeError } from '../http/errors.js';
 import type { Meter } from '../resources/billing-meters.js';
 import type { Sandbox } from '../sandbox.js';
@@ -8,6 +8,8 @@ import type { StoredMeterEvent } from './usage.js';
 const PAST_WINDOW_SECONDS = 35 * 24 * 60 * 60;
 const FUTURE_WINDOW_SECONDS = 5 * 60;
 const DEDUP_WINDOW_SECONDS = 24 * 60 * 60;
+/** Stripe accepts cancellations of events received in the last 24 hours. */
+export const CANCEL_WINDOW_SECONDS = 24 * 60 * 60;
 
 export interface MeterEventInput {
   event_name: string;
@@ -20,15 +22,16 @@ export interface MeterEventInput {
  * Records one meter event. A repeated `identifier` within the dedup window is answered with the
  * event first recorded and counted only once.
  */
-export function recordMeterEvent(sandbox: Sandbox, input: MeterEventInput, param = ''): StoredMeterEvent {
+export function activeMeterFor(sandbox: Sandbox, eventName: string, param: string): Meter {
   const meter = sandbox.store
     .all<Meter>('billing_meters')
-    .find((candidate) => candidate.event_name === input.event_name && candidate.status === 'active');
-  if (!meter)
-    throw errors.invalidValue(
-      `${param}event_name`,
-      `No active meter was found for event name '${input.event_name}'.`,
-    );
+    .find((candidate) => candidate.event_name === eventName && candidate.status === 'active');
+  if (!meter) throw errors.invalidValue(param, `No active meter was found for event name '${eventName}'.`);
+  return meter;
+}
+
+export function recordMeterEvent(sandbox: Sandbox, input: MeterEventInput, param = ''): StoredMeterEvent {
+  const meter = activeMeterFor(sandbox, input.event_name, `${param}event_name`);
   const customerKey = meter.customer_mapping.event_payload_key;
   const valueKey = meter.value_settings.event_payload_key;
   const customerId = input.payload[customerKey];
@@ -36,7 +39,7 @@ export function recordMeterEvent(sandbox: Sandbox, input: MeterEventInput, param
   sandbox.store.require('customers', customerId, 'customer', `${param}payload[${customerKey}]`);
   const value = input.payload[valueKey] ?? (meter.default_aggregation.formula === 'count' ? '1' : undefined);
   if (value === undefined) throw errors.missingParameter(`${param}payload[${valueKey}]`);
-  if (!isDecimalText(value))
+  if (!Fraction.isDecimalText(value))
     throw errors.invalidValue(`${param}payload[${valueKey}]`, `Invalid number: ${value}`);
 
   const now = sandbox.now(sandbox.clockOfCustomer(customerId));

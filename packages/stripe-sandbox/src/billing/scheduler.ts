@@ -3,8 +3,11 @@ import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, buildInvoice, finalizeInvoice, type Invoice } from './invoices.js';
 import { DAY } from './periods.js';
+import { asRenewingAt } from './schedule-lifecycle.js';
+import { type ScheduledAction, scheduleActions } from './schedule-phases.js';
 import { licensedLines, meteredLines } from './subscription-lines.js';
 import { renewSubscription } from './subscription-renewal.js';
+import type { Schedule } from './subscription-schedules.js';
 import { clockOfSubscription, type Subscription, setSubscriptionStatus } from './subscription-state.js';
 
 type CheckoutSession = Wire<Stripe.Checkout.Session>;
@@ -15,10 +18,7 @@ interface Flags {
   upcomingSentFor: number | null;
 }
 
-interface Action {
-  at: number;
-  run: () => void;
-}
+type Action = ScheduledAction;
 
 const TRIAL_WILL_END_NOTICE = 3 * DAY;
 const UPCOMING_NOTICE = 7 * DAY;
@@ -72,7 +72,12 @@ function subscriptionActions(sandbox: Sandbox, subscription: Subscription): Acti
           customer: subscription.customer as string,
           subscription: subscription.id,
           lines: [
-            ...licensedLines(sandbox, subscription, { start: periodEnd, end: periodEnd }, false),
+            ...licensedLines(
+              sandbox,
+              asRenewingAt(sandbox, subscription, periodEnd),
+              { start: periodEnd, end: periodEnd },
+              false,
+            ),
             ...meteredLines(sandbox, subscription, { start: item.current_period_start, end: periodEnd }),
           ],
           billingReason: 'upcoming',
@@ -134,6 +139,10 @@ function checkoutActions(sandbox: Sandbox, session: CheckoutSession): Action[] {
 /** Everything due on one clock (null = the wall clock), each with the time it falls due. */
 function dueActions(sandbox: Sandbox, clockId: string | null): Action[] {
   const actions: Action[] = [];
+  // Schedules first: a phase that ends with the period is applied before the period renews.
+  for (const schedule of sandbox.store.all<Schedule>('subscription_schedules')) {
+    if ((schedule.test_clock ?? null) === clockId) actions.push(...scheduleActions(sandbox, schedule));
+  }
   for (const subscription of sandbox.store.all<Subscription>('subscriptions')) {
     if (clockOfSubscription(subscription) === clockId)
       actions.push(...subscriptionActions(sandbox, subscription));

@@ -1,13 +1,14 @@
-import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
 import { mergeMetadata } from '../resources/common.js';
+import { resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import { attemptInvoicePayment, createInvoice } from './invoices.js';
 import { prorationItem } from './prorations.js';
 import { amountForQuantity } from './rating.js';
-import { buildItem } from './subscription-items.js';
+import { buildItem, refuseMeteredQuantity } from './subscription-items.js';
 import { pendingItemLines, productName } from './subscription-lines.js';
 import { renewSubscription } from './subscription-renewal.js';
 import {
@@ -55,6 +56,14 @@ export function changeSubscription(
   ) {
     throw errors.stateConflict('A canceled subscription can only update its metadata.');
   }
+  if (
+    subscription.schedule &&
+    (change.cancel_at_period_end !== undefined || change.cancel_at !== undefined)
+  ) {
+    throw errors.stateConflict(
+      `The subscription is managed by the subscription schedule \`${subscription.schedule as string}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+    );
+  }
   const clockId = clockOfSubscription(subscription);
   const now = change.proration_date ?? sandbox.now(clockId);
   const before = structuredClone(subscription);
@@ -63,9 +72,9 @@ export function changeSubscription(
   const period = first
     ? { start: first.current_period_start, end: first.current_period_end }
     : { start: now, end: now };
-  const fraction = Decimal.max(
+  const fraction = Fraction.max(
     0,
-    Decimal.min(1, new Decimal(period.end - now).div(Math.max(1, period.end - period.start))),
+    Fraction.min(1, Fraction.of(period.end - now).div(Math.max(1, period.end - period.start))),
   );
   const prorate = behavior !== 'none' && subscription.status !== 'trialing' && fraction.gt(0);
   const date = new Date(now * 1000).toISOString().slice(0, 10);
@@ -80,6 +89,7 @@ export function changeSubscription(
       ? sandbox.store.require<Price>('prices', itemChange.price, 'price', `items[${index}][price]`)
       : (existing?.price as Price | undefined);
     if (!newPrice) throw errors.missingParameter(`items[${index}][price]`);
+    refuseMeteredQuantity(newPrice, itemChange.quantity, `items[${index}][quantity]`);
     const oldQuantity = existing?.quantity ?? 0;
     const newQuantity = itemChange.deleted ? 0 : (itemChange.quantity ?? existing?.quantity ?? 1);
     const licensed = newPrice.recurring?.usage_type !== 'metered';
@@ -154,8 +164,17 @@ export function changeSubscription(
       reason: subscription.cancellation_details?.reason ?? null,
     };
   }
-  if (change.default_payment_method !== undefined)
-    subscription.default_payment_method = change.default_payment_method;
+  if (change.default_payment_method !== undefined) {
+    subscription.default_payment_method =
+      change.default_payment_method === null
+        ? null
+        : resolveCustomerPaymentMethod(
+            sandbox,
+            change.default_payment_method,
+            subscription.customer as string,
+            'default_payment_method',
+          ).id;
+  }
   if (change.metadata !== undefined)
     subscription.metadata = mergeMetadata(subscription.metadata, change.metadata);
   if (change.description !== undefined) subscription.description = change.description;

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { errors } from '../http/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
@@ -65,4 +66,11 @@ export function buildItem(
   };
   if (!metered) item.quantity = quantity ?? 1;
   return item;
+}
+
+/** Stripe refuses a quantity on a metered price: usage, not quantity, decides what it bills. */
+export function refuseMeteredQuantity(price: Price, quantity: number | undefined, param: string): void {
+  if (quantity !== undefined && price.recurring?.usage_type === 'metered') {
+    throw errors.invalidValue(param, 'You cannot set the quantity for metered plans.');
+  }
 }

@@ -1,5 +1,5 @@
-import { roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { roundMinorUnits } from '../arithmetic/fraction.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Wire } from '../wire.js';
 import type { DraftLine } from './invoices.js';
@@ -64,7 +64,7 @@ export function meteredLines(
     const usage = meterUsage(sandbox, meter, subscription.customer as string, period.start, period.end);
     lines.push({
       amount: roundMinorUnits(amountForQuantity(price, usage)),
-      description: `${usage.toFixed()} × ${productName(sandbox, price)} (metered usage)`,
+      description: `${usage.toDecimalText()} × ${productName(sandbox, price)} (metered usage)`,
       period,
       price,
       quantity: usage.toNumber(),

@@ -15,8 +15,13 @@ const FINALIZE_DELAY_SECONDS = 3600;
  * the renewal invoice (licensed items ahead, metered usage of the closing period, pending prorations).
  * The draft is finalized and charged an hour later, as Stripe does.
  */
-export function renewSubscription(sandbox: Sandbox, subscription: Subscription): void {
-  const first = subscription.items.data[0];
+export function renewSubscription(
+  sandbox: Sandbox,
+  subscription: Subscription,
+  /** A subscription schedule's next phase: applied after the closing period's usage is measured. */
+  beforeNextPeriod?: () => void,
+): void {
+  let first = subscription.items.data[0];
   if (!first) return;
   const closing = { start: first.current_period_start, end: first.current_period_end };
   if (
@@ -28,6 +33,12 @@ export function renewSubscription(sandbox: Sandbox, subscription: Subscription):
   }
   if (!['active', 'trialing', 'past_due'].includes(subscription.status)) return;
   const endingTrial = subscription.status === 'trialing';
+  const closingUsage = endingTrial ? [] : meteredLines(sandbox, subscription, closing);
+  if (beforeNextPeriod) {
+    beforeNextPeriod();
+    first = subscription.items.data[0];
+    if (!first) return;
+  }
   const next = { start: closing.end, end: nextPeriodEnd(first.price as Price, closing.end) };
   const before = structuredClone(subscription);
   for (const item of subscription.items.data) {
@@ -36,10 +47,7 @@ export function renewSubscription(sandbox: Sandbox, subscription: Subscription):
   }
   if (endingTrial) subscription.status = 'active';
   saveWithUpdate(sandbox, subscription, before);
-  const invoiceLines = [
-    ...licensedLines(sandbox, subscription, next, false),
-    ...(endingTrial ? [] : meteredLines(sandbox, subscription, closing)),
-  ];
+  const invoiceLines = [...licensedLines(sandbox, subscription, next, false), ...closingUsage];
   const invoice = createInvoice(sandbox, {
     customer: subscription.customer as string,
     subscription: subscription.id,

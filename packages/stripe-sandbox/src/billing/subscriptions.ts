@@ -1,11 +1,17 @@
 import type Stripe from 'stripe';
+import { roundMinorUnits } from '../arithmetic/fraction.js';
 import { errors } from '../http/errors.js';
+import { behaviorOf, resolveCustomerPaymentMethod } from '../resources/payment-methods.js';
 import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
+import { type DiscountRequest, resolveDiscount } from './coupons.js';
+import { grantDiscount } from './discounts.js';
 import { attemptInvoicePayment, createInvoice, finalizeInvoice, type Invoice } from './invoices.js';
+import { paymentMethodFor } from './payments.js';
 import { addInterval } from './periods.js';
-import { buildItem } from './subscription-items.js';
+import { amountForQuantity } from './rating.js';
+import { buildItem, refuseMeteredQuantity } from './subscription-items.js';
 import { licensedLines } from './subscription-lines.js';
 import type { Subscription } from './subscription-state.js';
 
@@ -26,6 +32,7 @@ export interface SubscriptionRequest {
     | 'error_if_incomplete'
     | 'pending_if_incomplete';
   description?: string | null;
+  discounts?: DiscountRequest[];
 }
 
 /** The end of the period that starts at `start` for a recurring price. */
@@ -33,6 +40,40 @@ export function nextPeriodEnd(price: Price, start: number): number {
   const recurring = price.recurring;
   if (!recurring) throw errors.invalidValue('items', `The price ${price.id} is not recurring.`);
   return addInterval(start, recurring.interval, recurring.interval_count);
+}
+
+/** What the licensed items cost for one period, for a promotion code's minimum amount. */
+function firstInvoiceAmount(prices: Price[], request: SubscriptionRequest): number {
+  return prices.reduce((sum, price, index) => {
+    if (price.recurring?.usage_type === 'metered') return sum;
+    return sum + roundMinorUnits(amountForQuantity(price, request.items[index]?.quantity ?? 1));
+  }, 0);
+}
+
+/**
+ * `payment_behavior: error_if_incomplete`: when the first invoice could not be paid, Stripe answers 402
+ * (or 400 without any payment method) and creates nothing, so the outcome is decided before writing.
+ */
+function refuseUnpayableStart(
+  sandbox: Sandbox,
+  customerId: string,
+  preferred: string | null,
+  prices: Price[],
+): void {
+  const chargesNow = prices.some(
+    (price) => price.recurring?.usage_type !== 'metered' && (price.unit_amount ?? 1) !== 0,
+  );
+  if (!chargesNow) return;
+  const method = paymentMethodFor(sandbox, customerId, preferred);
+  if (!method) {
+    throw errors.invalidRequest(
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method.',
+    );
+  }
+  const behavior = behaviorOf(sandbox, method);
+  if (behavior?.behavior !== 'succeed') {
+    throw errors.cardDeclined('Your card was declined.', behavior?.declineCode ?? 'generic_decline');
+  }
 }
 
 /**
@@ -52,13 +93,39 @@ export function createSubscription(
   const clockId = sandbox.clockOfCustomer(customer.id);
   const now = sandbox.now(clockId);
   if (request.items.length === 0) throw errors.missingParameter('items');
-  const prices = request.items.map((item, index) =>
-    sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`),
-  );
+  const prices = request.items.map((item, index) => {
+    const price = sandbox.store.require<Price>('prices', item.price, 'price', `items[${index}][price]`);
+    refuseMeteredQuantity(price, item.quantity, `items[${index}][quantity]`);
+    return price;
+  });
   const firstPrice = prices[0] as Price;
+  const defaultPaymentMethod = request.defaultPaymentMethod
+    ? resolveCustomerPaymentMethod(
+        sandbox,
+        request.defaultPaymentMethod,
+        customer.id,
+        'default_payment_method',
+      ).id
+    : null;
   const trialDays = request.trialPeriodDays ?? null;
   const trialEnd = request.trialEnd ?? (trialDays ? now + trialDays * 86_400 : null);
   const periodEnd = trialEnd ?? nextPeriodEnd(firstPrice, now);
+  const discounts = (request.discounts ?? []).map((discount, index) =>
+    resolveDiscount(
+      sandbox,
+      discount,
+      {
+        customer: customer.id,
+        currency: firstPrice.currency,
+        amount: firstInvoiceAmount(prices, request),
+        now,
+      },
+      `discounts[${index}]`,
+    ),
+  );
+  if (request.paymentBehavior === 'error_if_incomplete' && trialEnd === null) {
+    refuseUnpayableStart(sandbox, customer.id, defaultPaymentMethod, prices);
+  }
   const id = newId('sub');
   const subscription: Subscription = {
     id,
@@ -85,7 +152,7 @@ export function createSubscription(
     customer: customer.id,
     customer_account: null,
     days_until_due: null,
-    default_payment_method: request.defaultPaymentMethod ?? null,
+    default_payment_method: defaultPaymentMethod,
     default_source: null,
     default_tax_rates: [],
     description: request.description ?? null,
@@ -136,6 +203,9 @@ export function createSubscription(
       item.metadata,
     ),
   );
+  subscription.discounts = discounts.map(
+    (resolved) => grantDiscount(sandbox, resolved, { customer: customer.id, subscription: id }, now).id,
+  );
   sandbox.store.insert('subscriptions', subscription);
   sandbox.emit('customer.subscription.created', subscription, { clockId });
 
@@ -152,10 +222,7 @@ export function createSubscription(
   sandbox.store.put('subscriptions', subscription);
   finalizeInvoice(sandbox, invoice);
   if (request.paymentBehavior !== 'default_incomplete' || invoice.amount_due === 0) {
-    const paid = attemptInvoicePayment(sandbox, invoice, request.defaultPaymentMethod);
-    if (!paid && request.paymentBehavior === 'error_if_incomplete') {
-      throw errors.cardDeclined('Your card was declined.', 'generic_decline');
-    }
+    attemptInvoicePayment(sandbox, invoice, defaultPaymentMethod);
   }
   return { subscription: sandbox.store.get<Subscription>('subscriptions', id) as Subscription, invoice };
 }

@@ -1,5 +1,5 @@
-import { Decimal, roundMinorUnits } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 
 /**
  * An illustrative rate table, not tax advice and not complete: a few countries' standard VAT/GST
@@ -70,10 +70,10 @@ export function computeTax(
     taxType = countryRates[country]?.type ?? 'vat';
   }
   if (!percentage) return zero('not_collecting', taxType);
-  const rate = new Decimal(percentage).div(100);
+  const rate = Fraction.of(percentage).div(100);
   const tax = inclusive
-    ? new Decimal(amount).minus(new Decimal(amount).div(rate.plus(1)))
-    : new Decimal(amount).times(rate);
+    ? Fraction.of(amount).minus(Fraction.of(amount).div(rate.plus(1)))
+    : Fraction.of(amount).times(rate);
   const taxAmount = roundMinorUnits(tax);
   return {
     ...base,

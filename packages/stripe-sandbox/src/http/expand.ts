@@ -15,7 +15,9 @@ function resolve(node: unknown, store: Store): unknown {
 
 /** Each segment expands the id it reaches, so `payment_intent.payment_method` expands both levels. */
 function expandOne(node: unknown, segments: string[], store: Store): unknown {
-  if (segments.length === 0) return resolve(node, store);
+  // A list of ids (`discounts`) expands item by item.
+  if (segments.length === 0)
+    return Array.isArray(node) ? node.map((item) => resolve(item, store)) : resolve(node, store);
   if (Array.isArray(node)) return node.map((item) => expandOne(item, segments, store));
   const current = resolve(node, store);
   if (current === null || typeof current !== 'object') return current;

@@ -35,6 +35,7 @@ ${needsEmail ? '<label for="email">Email</label><input id="email" name="email" t
 <label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="123">
 <label for="country">Country</label><input id="country" name="country" placeholder="US" maxlength="2">
 <label for="postal_code">Postal code</label><input id="postal_code" name="postal_code">
+${session.allow_promotion_codes ? '<label for="promotion_code">Promotion code</label><input id="promotion_code" name="promotion_code">' : ''}
 <button type="submit" id="submit">${session.mode === 'setup' ? 'Save card' : trialDays ? 'Start trial' : 'Pay'}</button>
 </form>
 ${
@@ -79,6 +80,7 @@ export function registerCheckoutPage(router: Router): void {
         paymentMethod,
         email: field(body, 'email'),
         name: field(body, 'name'),
+        promotionCode: field(body, 'promotion_code'),
         address:
           country || postalCode
             ? ({ country: country ?? null, postal_code: postalCode ?? null } as Partial<Stripe.Address>)

@@ -50,6 +50,7 @@ const createSpec: Record<string, Spec> = {
   // API 2026-10-28 names the list allowed_payment_method_types (SDK v23); the older name still works.
   allowed_payment_method_types: arr(oneOf(['card', 'us_bank_account', 'link', 'sepa_debit', 'ideal'])),
   allow_promotion_codes: bool(),
+  discounts: arr(obj({ coupon: str(), promotion_code: str() })),
   billing_address_collection: oneOf(['auto', 'required']),
   customer_update: obj({
     address: oneOf(['auto', 'never']),
@@ -156,8 +157,10 @@ export function registerCheckoutSessions(router: Router): void {
       name?: string;
       address?: Partial<Stripe.Address>;
       tax_id?: { type: string; value: string };
+      promotion_code?: string;
     }>(
       {
+        promotion_code: str(),
         payment_method: str(),
         email: str(),
         name: str(),
@@ -172,6 +175,7 @@ export function registerCheckoutSessions(router: Router): void {
       name: input.name,
       address: input.address ?? undefined,
       taxId: input.tax_id,
+      promotionCode: input.promotion_code,
     };
     return completeCheckout(sandbox, load(sandbox, params.id as string), completion);
   });

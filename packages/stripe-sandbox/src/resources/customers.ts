@@ -18,7 +18,7 @@ import type { Sandbox } from '../sandbox.js';
 import { newId, randomToken } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { deletedObject, mergeMetadata, previousAttributes, toAddress } from './common.js';
-import { attachPaymentMethod } from './payment-methods.js';
+import { attachPaymentMethod, resolveCustomerPaymentMethod } from './payment-methods.js';
 import { createTaxId, taxIdDataSpec } from './tax-ids.js';
 
 export type Customer = Wire<Stripe.Customer>;
@@ -73,9 +73,6 @@ function applyInput(customer: Customer, input: CustomerInput): void {
   if (input.shipping !== undefined) customer.shipping = input.shipping;
   if (input.tax_exempt !== undefined) customer.tax_exempt = input.tax_exempt ?? 'none';
   if (input.metadata !== undefined) customer.metadata = mergeMetadata(customer.metadata, input.metadata);
-  if (input.invoice_settings?.default_payment_method !== undefined) {
-    customer.invoice_settings.default_payment_method = input.invoice_settings.default_payment_method;
-  }
   if (input.invoice_settings?.footer !== undefined)
     customer.invoice_settings.footer = input.invoice_settings.footer;
 }
@@ -113,20 +110,41 @@ export function createCustomer(sandbox: Sandbox, input: CustomerInput): Customer
   };
   applyInput(customer, input);
   sandbox.store.insert('customers', customer);
-  if (input.payment_method) attachDefaultPaymentMethod(sandbox, customer, input.payment_method);
+  settlePaymentMethods(sandbox, customer, input);
   for (const data of input.tax_id_data ?? []) createTaxId(sandbox, customer.id, data);
   sandbox.emit('customer.created', customer, { clockId: customer.test_clock as string | null });
   return customer;
 }
 
-function attachDefaultPaymentMethod(sandbox: Sandbox, customer: Customer, paymentMethod: string): void {
-  attachPaymentMethod(sandbox, paymentMethod, customer.id);
+/**
+ * Attaches `payment_method` and settles `invoice_settings.default_payment_method`. Stripe's documented
+ * test pattern names the same token in both (`pm_card_visa`): the default is then the card just
+ * attached, not a second one.
+ */
+function settlePaymentMethods(sandbox: Sandbox, customer: Customer, input: CustomerInput): void {
+  const attached = input.payment_method
+    ? attachPaymentMethod(sandbox, input.payment_method, customer.id)
+    : null;
+  const wanted = input.invoice_settings?.default_payment_method;
+  if (wanted === undefined) return;
+  customer.invoice_settings.default_payment_method =
+    wanted === null
+      ? null
+      : attached && wanted === input.payment_method
+        ? attached.id
+        : resolveCustomerPaymentMethod(
+            sandbox,
+            wanted,
+            customer.id,
+            'invoice_settings[default_payment_method]',
+          ).id;
+  sandbox.store.put('customers', customer);
 }
 
 export function updateCustomer(sandbox: Sandbox, customer: Customer, input: CustomerInput): Customer {
   const before = structuredClone(customer);
   applyInput(customer, input);
-  if (input.payment_method) attachDefaultPaymentMethod(sandbox, customer, input.payment_method);
+  settlePaymentMethods(sandbox, customer, input);
   sandbox.store.put('customers', customer);
   const previous = previousAttributes(before, customer);
   if (Object.keys(previous).length > 0) {

@@ -1,5 +1,5 @@
-import { roundMinorUnits, toDecimal } from '@tollgate/core';
 import type Stripe from 'stripe';
+import { Fraction, roundMinorUnits } from '../arithmetic/fraction.js';
 import { addLinesToDraft, lineFromItem } from '../billing/invoice-drafts.js';
 import type { Invoice } from '../billing/invoices.js';
 import { amountForQuantity } from '../billing/rating.js';
@@ -58,7 +58,7 @@ export function registerInvoiceItems(router: Router): void {
     let amount: number;
     if (price) amount = roundMinorUnits(amountForQuantity(price, quantity));
     else if (input.unit_amount_decimal !== undefined)
-      amount = roundMinorUnits(toDecimal(input.unit_amount_decimal).times(quantity));
+      amount = roundMinorUnits(Fraction.of(input.unit_amount_decimal).times(quantity));
     else if (input.amount !== undefined) amount = input.amount;
     else throw errors.missingParameter('amount');
     const invoice = input.invoice

@@ -7,8 +7,10 @@ import {
   finalizeInvoice,
   type Invoice,
   markUncollectible,
+  sendInvoice,
   voidInvoice,
 } from '../billing/invoices.js';
+import { DAY } from '../billing/periods.js';
 import { errors } from '../http/errors.js';
 import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
 import { any, arr, bool, int, metadata, obj, oneOf, required, str, validateParams } from '../http/params.js';
@@ -19,6 +21,41 @@ import { attachPaymentMethod } from './payment-methods.js';
 
 function load(sandbox: Sandbox, id: string): Invoice {
   return sandbox.store.require<Invoice>('invoices', id, 'invoice');
+}
+
+/**
+ * `send_invoice` needs a due date, given as `due_date` or as `days_until_due` from now; automatic
+ * collection has none, as on Stripe.
+ */
+function dueDateOf(
+  input: { collection_method?: string; days_until_due?: number; due_date?: number },
+  now: number,
+): number | null {
+  if (input.collection_method !== 'send_invoice') {
+    for (const param of ['days_until_due', 'due_date'] as const) {
+      if (input[param] !== undefined) {
+        throw errors.invalidValue(
+          param,
+          `You can only set \`${param}\` if \`collection_method\` is \`send_invoice\`.`,
+        );
+      }
+    }
+    return null;
+  }
+  if (input.due_date !== undefined) {
+    if (input.due_date <= now) throw errors.invalidValue('due_date', 'The `due_date` must be in the future.');
+    return input.due_date;
+  }
+  if (input.days_until_due === undefined) {
+    throw errors.invalidValue(
+      'days_until_due',
+      'Invoices with `collection_method: send_invoice` need `days_until_due` or `due_date`.',
+    );
+  }
+  if (input.days_until_due < 0) {
+    throw errors.invalidValue('days_until_due', 'Invalid days_until_due: must be at least 0');
+  }
+  return now + input.days_until_due * DAY;
 }
 
 export function registerInvoices(router: Router): void {
@@ -48,10 +85,14 @@ export function registerInvoices(router: Router): void {
       metadata?: Record<string, string>;
       auto_advance?: boolean;
       automatic_tax?: { enabled: boolean };
-      collection_method?: string;
+      collection_method?: Stripe.Invoice.CollectionMethod;
+      days_until_due?: number;
+      due_date?: number;
       pending_invoice_items_behavior?: string;
     }>(
       {
+        days_until_due: int(),
+        due_date: int(),
         customer: required(str()),
         description: str(),
         metadata: metadata(),
@@ -63,7 +104,10 @@ export function registerInvoices(router: Router): void {
       body,
     );
     const now = sandbox.now(sandbox.clockOfCustomer(input.customer));
+    const dueDate = dueDateOf(input, now);
     const invoice = createInvoice(sandbox, {
+      collectionMethod: input.collection_method ?? 'charge_automatically',
+      dueDate,
       customer: input.customer,
       subscription: null,
       lines: [],
@@ -128,6 +172,15 @@ export function registerInvoices(router: Router): void {
     }
     return invoice;
   });
+  router.api('POST', '/v1/invoices/:id/send', ({ sandbox, body, params }) => {
+    validateParams({}, body);
+    const invoice = load(sandbox, params.id as string);
+    if (invoice.collection_method !== 'send_invoice')
+      throw errors.stateConflict('You can only send an invoice whose `collection_method` is `send_invoice`.');
+    if (invoice.status !== 'draft' && invoice.status !== 'open')
+      throw errors.stateConflict(`You can only send a draft or open invoice; this one is ${invoice.status}.`);
+    return sendInvoice(sandbox, invoice);
+  });
   router.api('POST', '/v1/invoices/:id/void', ({ sandbox, params }) => {
     const invoice = load(sandbox, params.id as string);
     if (invoice.status !== 'open' && invoice.status !== 'uncollectible')
@@ -156,7 +209,7 @@ export function registerInvoices(router: Router): void {
         subscription: str(),
         status: oneOf(['draft', 'open', 'paid', 'uncollectible', 'void']),
         created: any(),
-        collection_method: str(),
+        collection_method: oneOf(['charge_automatically', 'send_invoice']),
       },
       body,
     );
@@ -164,7 +217,7 @@ export function registerInvoices(router: Router): void {
       .all<Invoice>('invoices')
       .filter(
         (row) =>
-          matchesEquals(row, params, ['customer', 'status']) &&
+          matchesEquals(row, params, ['customer', 'status', 'collection_method']) &&
           (params.subscription === undefined ||
             row.parent?.subscription_details?.subscription === params.subscription) &&
           inRange(row.created, params.created),

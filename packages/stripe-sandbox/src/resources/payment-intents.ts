@@ -1,14 +1,9 @@
-import type Stripe from 'stripe';
 import { charge, type PaymentIntent } from '../billing/payments.js';
 import { errors } from '../http/errors.js';
 import { inRange, type ListParams, listParams, matchesEquals, paginate } from '../http/list.js';
-import { any, bool, int, metadata, oneOf, required, str, validateParams } from '../http/params.js';
+import { any, bool, int, metadata, required, str, validateParams } from '../http/params.js';
 import type { Router } from '../http/router.js';
-import { newId } from '../state/ids.js';
-import type { Wire } from '../wire.js';
 import { attachPaymentMethod } from './payment-methods.js';
-
-type Refund = Wire<Stripe.Refund>;
 
 export function registerPaymentIntents(router: Router): void {
   /** Only confirmed, immediate card payments: `confirm=true` with a payment method is required. */
@@ -70,68 +65,4 @@ export function registerPaymentIntents(router: Router): void {
       .filter((row) => matchesEquals(row, params, ['customer']) && inRange(row.created, params.created));
     return paginate(rows, params, '/v1/payment_intents');
   });
-  router.api('POST', '/v1/refunds', ({ sandbox, body }) => {
-    const input = validateParams<{
-      payment_intent?: string;
-      amount?: number;
-      reason?: Stripe.RefundCreateParams.Reason;
-      metadata?: Record<string, string>;
-    }>(
-      {
-        payment_intent: str(),
-        charge: str(),
-        amount: int(),
-        reason: oneOf(['duplicate', 'fraudulent', 'requested_by_customer']),
-        metadata: metadata(),
-      },
-      body,
-    );
-    if (!input.payment_intent) throw errors.missingParameter('payment_intent');
-    const intent = sandbox.store.require<PaymentIntent>(
-      'payment_intents',
-      input.payment_intent,
-      'payment_intent',
-      'payment_intent',
-    );
-    const refunded = sandbox.store
-      .all<Refund>('refunds')
-      .filter((refund) => refund.payment_intent === intent.id)
-      .reduce((sum, refund) => sum + refund.amount, 0);
-    const amount = input.amount ?? intent.amount_received - refunded;
-    if (intent.status !== 'succeeded' || amount <= 0 || amount > intent.amount_received - refunded) {
-      throw errors.invalidValue(
-        'amount',
-        `Refund amount (${amount}) is greater than the unrefunded amount on the charge.`,
-      );
-    }
-    const refund: Refund = {
-      id: newId('re'),
-      object: 'refund',
-      amount,
-      balance_transaction: null,
-      charge: intent.latest_charge as string | null,
-      customer: intent.customer as string | null,
-      customer_account: null,
-      payment_method: intent.payment_method as string | null,
-      created: sandbox.now(sandbox.clockOfCustomer(intent.customer as string | null)),
-      currency: intent.currency,
-      destination_details: {
-        type: 'card',
-        card: { type: 'refund' },
-      },
-      metadata: input.metadata ?? {},
-      payment_intent: intent.id,
-      reason: input.reason ?? null,
-      receipt_number: null,
-      source_transfer_reversal: null,
-      status: 'succeeded',
-      transfer_reversal: null,
-    };
-    sandbox.store.insert('refunds', refund);
-    sandbox.emit('refund.created', refund);
-    return refund;
-  });
-  router.api('GET', '/v1/refunds/:id', ({ sandbox, params }) =>
-    sandbox.store.require<Refund>('refunds', params.id as string, 'refund'),
-  );
 }

@@ -136,6 +136,28 @@ export function attachPaymentMethod(sandbox: Sandbox, idOrToken: string, custome
   return method;
 }
 
+/**
+ * A payment method named for a customer's default (`invoice_settings.default_payment_method`, a
+ * subscription's `default_payment_method`): a test token becomes a new card attached to the customer,
+ * as on Stripe; an existing method must already be attached to that customer.
+ */
+export function resolveCustomerPaymentMethod(
+  sandbox: Sandbox,
+  idOrToken: string,
+  customerId: string,
+  param: string,
+): PaymentMethod {
+  if (isTestToken(idOrToken)) return attachPaymentMethod(sandbox, idOrToken, customerId);
+  const method = sandbox.store.require<PaymentMethod>('payment_methods', idOrToken, 'PaymentMethod', param);
+  if (method.customer !== customerId) {
+    throw errors.invalidValue(
+      param,
+      `The customer does not have a payment method with the ID ${idOrToken}. The payment method must be attached to the customer.`,
+    );
+  }
+  return method;
+}
+
 export function registerPaymentMethods(router: Router): void {
   router.api('GET', '/v1/payment_methods/:id', ({ sandbox, params }) =>
     sandbox.store.require<PaymentMethod>('payment_methods', params.id as string, 'PaymentMethod'),

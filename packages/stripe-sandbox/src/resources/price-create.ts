@@ -4,7 +4,7 @@ import type { Sandbox } from '../sandbox.js';
 import { newId } from '../state/ids.js';
 import type { Wire } from '../wire.js';
 import { mergeMetadata } from './common.js';
-import { createProduct } from './products.js';
+import { createProduct } from './product-create.js';
 
 export type Price = Wire<Stripe.Price>;
 

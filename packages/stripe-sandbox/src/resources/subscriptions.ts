@@ -1,4 +1,6 @@
 import type Stripe from 'stripe';
+import type { DiscountRequest } from '../billing/coupons.js';
+import { cancelScheduleOfEndedSubscription } from '../billing/schedule-lifecycle.js';
 import { changeSubscription, type SubscriptionChange } from '../billing/subscription-changes.js';
 import { cancelSubscriptionNow } from '../billing/subscription-renewal.js';
 import type { Subscription } from '../billing/subscription-state.js';
@@ -41,6 +43,7 @@ const createSpec: Record<string, Spec> = {
   description: str(),
   collection_method: oneOf(['charge_automatically']),
   proration_behavior: prorationBehavior,
+  discounts: arr(obj({ coupon: str(), promotion_code: str() })),
   // Accepted with no effect: the sandbox always keeps the card and charges off session.
   payment_settings: any(),
   off_session: bool(),
@@ -78,6 +81,7 @@ interface CreateInput {
   cancel_at_period_end?: boolean;
   payment_behavior?: SubscriptionRequest['paymentBehavior'];
   description?: string;
+  discounts?: DiscountRequest[];
 }
 
 export function registerSubscriptions(router: Router): void {
@@ -94,6 +98,7 @@ export function registerSubscriptions(router: Router): void {
       cancelAtPeriodEnd: input.cancel_at_period_end ?? false,
       paymentBehavior: input.payment_behavior ?? 'allow_incomplete',
       description: input.description ?? null,
+      discounts: input.discounts,
     }).subscription;
   });
   registerSearchRoute(router, '/v1/subscriptions', 'subscriptions');
@@ -119,6 +124,7 @@ export function registerSubscriptions(router: Router): void {
       'subscription',
     );
     cancelSubscriptionNow(sandbox, subscription, input.invoice_now ?? false);
+    cancelScheduleOfEndedSubscription(sandbox, subscription);
     return subscription;
   });
   router.api('GET', '/v1/subscriptions', ({ sandbox, body }) => {
