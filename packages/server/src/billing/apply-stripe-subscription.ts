@@ -37,8 +37,10 @@ async function scheduledChangeOf(
   const schedule = await gateway.stripe.subscriptionSchedules.retrieve(scheduleId, {
     expand: ['phases.items.price'],
   });
-  const now = schedule.current_phase?.end_date ?? null;
-  const next = schedule.phases.find((phase) => now !== null && phase.start_date >= now);
+  const currentPhaseEnd = schedule.current_phase?.end_date ?? null;
+  const next = schedule.phases.find(
+    (phase) => currentPhaseEnd !== null && phase.start_date >= currentPhaseEnd,
+  );
   if (!next) return null;
   for (const item of next.items) {
     const price =
@@ -64,18 +66,25 @@ export async function snapshotOf(
     throw new AppError('unknown_price', 500, `Stripe subscription ${subscription.id} has no plan item`);
   const scheduleId = idOf(subscription.schedule);
   const periodEnd = item.current_period_end;
+  const periodStart = fromUnix(item.current_period_start);
+  // What the schedule will change is read once; it is read again when it has come to pass (a
+  // schedule stays attached through its last phase) or another schedule replaced it.
+  const remembered =
+    known?.stripeScheduleId === scheduleId && known.scheduledChange
+      ? { ...known.scheduledChange, at: new Date(known.scheduledChange.at) }
+      : null;
   const scheduledChange =
     scheduleId === null
       ? null
-      : known?.stripeScheduleId === scheduleId && known.scheduledChange
-        ? { ...known.scheduledChange, at: new Date(known.scheduledChange.at) }
+      : remembered && remembered.at.getTime() > periodStart.getTime()
+        ? remembered
         : await scheduledChangeOf(gateway, catalog, scheduleId);
   return {
     id: subscription.id,
     status: subscription.status as StripeSubscriptionStatus,
     plan: planOfPrice(catalog, item.price),
     priceId: item.price.id,
-    currentPeriod: { start: fromUnix(item.current_period_start), end: fromUnix(periodEnd) },
+    currentPeriod: { start: periodStart, end: fromUnix(periodEnd) },
     trialEnd: subscription.trial_end === null ? null : fromUnix(subscription.trial_end),
     cancelAtPeriodEnd:
       subscription.cancel_at_period_end ||

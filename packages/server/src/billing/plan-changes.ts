@@ -138,7 +138,8 @@ export async function changePlan(
             price: item.price.id,
             ...(item.price.recurring?.usage_type === 'metered' ? {} : { quantity: item.quantity ?? 1 }),
           })),
-          start_date: current.current_period_start,
+          // The phase the schedule began with: Stripe refuses a first phase that starts elsewhere.
+          start_date: schedule.phases[0]?.start_date ?? current.current_period_start,
           end_date: current.current_period_end,
         },
         {

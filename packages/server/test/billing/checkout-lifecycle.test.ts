@@ -21,7 +21,7 @@ async function balanceWhen(h: BillingHarness, organizationId: string, balance: s
 }
 
 describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness) => {
-  it('goes free → trial → active with credits → upgrade with a prorated invoice → cancelled → back on free', async () => {
+  it('goes free → trial → active with credits → upgrade with a prorated invoice → downgrade scheduled → cancelled → back on free', async () => {
     const h = harness();
     expect(
       (await h.request('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme' } })).status,
@@ -92,11 +92,31 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
     // The upgrade tops up the period's credits to enterprise's allowance.
     await balanceWhen(h, 'acme', '100000');
 
+    const downgrade = await h.request('PUT', '/v1/organizations/acme/subscription', {
+      body: { plan: 'standard', interval: 'month' },
+    });
+    expect(downgrade.status).toBe(200);
+    expect(downgrade.body.change).toEqual({ timing: 'period_end', direction: 'downgrade' });
+    expect(downgrade.body.subscription).toMatchObject({
+      plan: 'enterprise',
+      scheduled_change: {
+        plan: 'standard',
+        interval: 'month',
+        at: upgrade.body.subscription.current_period_end,
+      },
+    });
+
     const cancel = await h.request('DELETE', '/v1/organizations/acme/subscription', {
       body: { at_period_end: true },
     });
     expect(cancel.status).toBe(200);
-    expect(cancel.body).toMatchObject({ plan: 'enterprise', status: 'active', cancel_at_period_end: true });
+    // Cancelling withdraws the pending downgrade: the subscription simply ends at the period end.
+    expect(cancel.body).toMatchObject({
+      plan: 'enterprise',
+      status: 'active',
+      cancel_at_period_end: true,
+      scheduled_change: null,
+    });
 
     await h.advanceClock('acme', 25);
     const free = await subscriptionWhen(
@@ -114,9 +134,67 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
     const history = await h.request('GET', '/v1/organizations/acme/subscription/history');
     const changes = history.body.data.map((entry: { change: string }) => entry.change).reverse();
     expect(changes).toEqual(
-      expect.arrayContaining(['created', 'status_changed', 'plan_changed', 'cancel_scheduled', 'ended']),
+      expect.arrayContaining([
+        'created',
+        'status_changed',
+        'plan_changed',
+        'change_scheduled',
+        'change_withdrawn',
+        'cancel_scheduled',
+        'ended',
+      ]),
     );
     const ended = history.body.data.find((entry: any) => entry.change === 'ended');
     expect(ended.to_status).toBe('expired');
+  });
+
+  it('applies a scheduled downgrade at the renewal, which bills the lower price', async () => {
+    const h = harness();
+    await h.request('POST', '/v1/organizations', { body: { id: 'shrinking', name: 'Shrinking' } });
+    const checkout = await h.request('POST', '/v1/organizations/shrinking/checkout', {
+      body: { plan: 'enterprise' },
+    });
+    await h.payCheckout(checkout.body.id);
+    await subscriptionWhen(h, 'shrinking', (body) => body.status === 'trialing', 'the trial');
+    await h.advanceClock('shrinking', 15);
+    const active = await subscriptionWhen(
+      h,
+      'shrinking',
+      (body) => body.status === 'active',
+      'the first paid period',
+    );
+    const preview = await h.request('POST', '/v1/organizations/shrinking/subscription/preview', {
+      body: { plan: 'standard', interval: 'month' },
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ timing: 'period_end', currency: 'usd' });
+    expect(preview.body.lines.some((line: any) => line.amount === 9_900 && !line.proration)).toBe(true);
+    const downgrade = await h.request('PUT', '/v1/organizations/shrinking/subscription', {
+      body: { plan: 'standard' },
+    });
+    expect(downgrade.body.subscription.scheduled_change).toEqual({
+      plan: 'standard',
+      interval: 'month',
+      at: active.current_period_end,
+    });
+    await h.advanceClock('shrinking', 31);
+    const renewed = await subscriptionWhen(
+      h,
+      'shrinking',
+      (body) => body.plan === 'standard' && body.current_period_start === active.current_period_end,
+      'the downgrade at the renewal',
+    );
+    expect(renewed).toMatchObject({ status: 'active', scheduled_change: null, source: 'stripe' });
+    const renewal = await h.eventually(async () => {
+      const list = await h.request('GET', '/v1/organizations/shrinking/invoices?status=paid');
+      return list.body.data.find((invoice: any) => invoice.billing_reason === 'subscription_cycle');
+    }, 'the renewal invoice');
+    expect(renewal.lines.find((line: any) => !line.proration && line.amount > 0).amount).toBe(9_900);
+    const history = await h.request('GET', '/v1/organizations/shrinking/subscription/history');
+    const changes = history.body.data.map((entry: { change: string }) => entry.change);
+    expect(changes).toContain('change_scheduled');
+    expect(changes).not.toContain('change_withdrawn');
+    const planChange = history.body.data.find((entry: any) => entry.change === 'plan_changed');
+    expect(planChange).toMatchObject({ from_plan: 'enterprise', to_plan: 'standard' });
   });
 });
