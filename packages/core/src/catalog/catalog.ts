@@ -35,6 +35,8 @@ export class Catalog {
   /** Content hash: the same definition always gives the same version id. */
   readonly hash: string;
   private readonly featureByEvent = new Map<string, string>();
+  /** Earlier definitions of plans that subscribers keep (grandfathered), by `plan@catalogHash`. */
+  private readonly earlierPlans = new Map<string, PlanDefinition>();
 
   private constructor(definition: CatalogDefinition) {
     this.definition = definition;
@@ -56,6 +58,42 @@ export class Catalog {
     return Catalog.parse(input);
   }
 
+  /**
+   * This catalog, also knowing the plans of earlier catalog versions that differ from today's, so that
+   * a subscriber keeps the limits of the version it subscribed to (see effectivePlanCode). A stored
+   * definition the current schema cannot read is skipped: its subscribers get today's plan.
+   */
+  withPlanVersions(versions: readonly { hash: string; definition: unknown }[]): Catalog {
+    const catalog = new Catalog(this.definition);
+    for (const version of versions) {
+      if (version.hash === this.hash) continue;
+      const parsed = catalogSchema.safeParse(version.definition);
+      if (!parsed.success) continue;
+      for (const [code, plan] of Object.entries(parsed.data.plans)) {
+        const current = ownEntry(this.definition.plans, code);
+        if (current && stableJson(current) === stableJson(plan)) continue;
+        catalog.earlierPlans.set(versionedPlanCode(code, version.hash), plan);
+      }
+    }
+    return catalog;
+  }
+
+  /**
+   * The plan a subscription made under catalog version `catalogHash` is on: today's plan when its
+   * definition has not changed since, else that version's (`plan@hash`, which `plan` and
+   * `planFeature` resolve). A plan since removed from the catalog keeps its old limits this way.
+   */
+  effectivePlanCode(planCode: string, catalogHash: string | null | undefined): string {
+    if (!catalogHash || catalogHash === this.hash) return planCode;
+    const versioned = versionedPlanCode(planCode, catalogHash);
+    return this.earlierPlans.has(versioned) ? versioned : planCode;
+  }
+
+  /** Whether a subscription on `planCode` from version `catalogHash` keeps an earlier plan definition. */
+  isGrandfathered(planCode: string, catalogHash: string | null | undefined): boolean {
+    return this.effectivePlanCode(planCode, catalogHash) !== planCode;
+  }
+
   get version(): string {
     return this.definition.version ?? this.hash;
   }
@@ -69,8 +107,12 @@ export class Catalog {
   }
 
   plan(planCode: string): Plan | undefined {
-    const definition = ownEntry(this.definition.plans, planCode);
-    return definition ? { ...definition, code: planCode } : undefined;
+    const definition = this.planDefinition(planCode);
+    return definition ? { ...definition, code: basePlanCode(planCode) } : undefined;
+  }
+
+  private planDefinition(planCode: string): PlanDefinition | undefined {
+    return ownEntry(this.definition.plans, planCode) ?? this.earlierPlans.get(planCode);
   }
 
   plans(): Plan[] {
@@ -85,7 +127,7 @@ export class Catalog {
   }
 
   planFeature(planCode: string, featureCode: string): PlanFeature | undefined {
-    const plan = ownEntry(this.definition.plans, planCode);
+    const plan = this.planDefinition(planCode);
     return plan ? ownEntry(plan.features, featureCode) : undefined;
   }
 
@@ -102,6 +144,12 @@ export class Catalog {
     return ownEntry(this.definition.credit_packs, packCode);
   }
 }
+
+type PlanDefinition = CatalogDefinition['plans'][string];
+
+/** An earlier version's plan: `plan@catalogHash` (plan codes never contain "@"). */
+const versionedPlanCode = (planCode: string, catalogHash: string) => `${planCode}@${catalogHash}`;
+const basePlanCode = (planCode: string) => planCode.split('@', 1)[0] as string;
 
 /** A record's own entry: names given by callers never reach inherited properties such as `toString`. */
 function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
