@@ -37,19 +37,6 @@ export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent
 
 const eventKey = (organizationId: string, id: string) => `${organizationId}\u0000${id}`;
 
-/**
- * Stores a batch of usage events exactly once each and moves their counters in the same
- * transaction. Invalid events are rejected one by one; the rest of the batch is kept.
- */
-export async function ingestEvents(
-  db: DbOrTx,
-  rawEvents: unknown[],
-  options: IngestOptions,
-): Promise<IngestResult> {
-  const [result] = await storeBatches(db, [prepareBatch(rawEvents, options)], options);
-  return result as IngestResult;
-}
-
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
 export function prepareBatch(rawEvents: unknown[], options: IngestOptions): PreparedBatch {
   const { catalog, now } = options;
