@@ -10,6 +10,7 @@ import {
   planConsumes,
 } from '@tollgate/core';
 import { PgTransaction } from 'drizzle-orm/pg-core';
+import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from '../db/retry.js';
 import {
   type StatementSession,
   type StatementTransactionRunner,
@@ -23,7 +24,6 @@ import type { ConsumeMemory } from './consume-memory.js';
 import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows } from './consume-writes.js';
 import { expectedUsageRows, type LockableCounter, lockCounters, readCounters } from './counter-locks.js';
 import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
-import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from './retry.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 

@@ -6,14 +6,14 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
+import { retryTransaction } from '../db/retry.js';
 import { type DbOrTx, isTransaction, withTransaction } from '../db/transaction.js';
 import { loadBillingContexts } from './billing-contexts.js';
 import { alertCrossings, assignPeriods, foldDeltas, uniqueValuesOf } from './counter-deltas.js';
 import { insertUniqueValues, upsertCounters } from './counters.js';
 import type { DebitCreditsForEvent } from './credit-events.js';
-import { queryRows } from './query-rows.js';
 import { recordAlerts } from './record-alerts.js';
-import { retryTransaction } from './retry.js';
 import { rollupUpsertStatement } from './rollups.js';
 import { type StoredUniqueKeys, uniqueBucketKey, uniqueValueKey, unknownRows } from './stored-unique-keys.js';
 import { uniqueBucketsInsertStatement, uniqueBucketsOf } from './unique-buckets.js';

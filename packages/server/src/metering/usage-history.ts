@@ -8,11 +8,11 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { badRequest, notFound } from '../errors.js';
 import { loadBillingContexts } from './billing-contexts.js';
 import { jsonNumber } from './check-answer.js';
-import { queryRows } from './query-rows.js';
 import { BUCKET_MS, bucketOf, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
 
 export type { Granularity } from './unique-buckets.js';

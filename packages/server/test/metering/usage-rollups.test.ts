@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type Aggregation, Catalog, rollsUp } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { queryRows } from '../../src/metering/query-rows.js';
+import { queryRows } from '../../src/db/query-rows.js';
 import { backfillUniqueBuckets } from '../../src/metering/unique-buckets.js';
 import type { Granularity } from '../../src/metering/usage-history.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
