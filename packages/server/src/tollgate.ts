@@ -8,10 +8,10 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
-import { createCheckService } from './metering/check-service.js';
-import type { DebitCreditsForEvent } from './metering/credit-events.js';
-import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/stored-unique-keys.js';
-import { backfillUniqueBuckets } from './metering/unique-buckets.js';
+import { createCheckService } from './metering/check/check-service.js';
+import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/ingest/stored-unique-keys.js';
+import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 
 export type TollgateOptions = {
   databaseUrl?: string | undefined;

@@ -9,9 +9,9 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { Database } from '../db/client.js';
-import type { CheckService } from '../metering/check-service.js';
-import type { DebitCreditsForEvent } from '../metering/credit-events.js';
-import type { StoredUniqueKeys } from '../metering/stored-unique-keys.js';
+import type { CheckService } from '../metering/check/check-service.js';
+import type { DebitCreditsForEvent } from '../metering/ingest/credit-events.js';
+import type { StoredUniqueKeys } from '../metering/ingest/stored-unique-keys.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {

@@ -1,7 +1,7 @@
 import { type Aggregation, type Decimal, decimalText, toDecimal } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
 
 /** The organization's total; project rows carry the project id. */
 export const ORGANIZATION_TOTAL = '';

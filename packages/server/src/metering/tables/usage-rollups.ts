@@ -1,7 +1,7 @@
 import { decimalText, type HourlyRollup } from '@tollgate/core';
 import type { SQL } from 'drizzle-orm';
-import { fixedStatementSql } from '../db/fixed-statements.js';
-import { mergeByAggregation } from './counters.js';
+import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { mergeByAggregation } from './usage-unique-values.js';
 
 /** The rows of a rollup upsert (`rollupUpsertText`). */
 export function rollupRows(rollups: readonly HourlyRollup[]): string {

@@ -1,12 +1,12 @@
 import type { Catalog } from '@tollgate/core';
-import { createBatcher } from '../db/batcher.js';
-import type { DatabaseHandle } from '../db/client.js';
-import type { CheckAnswer } from './check-answer.js';
+import { createBatcher } from '../../db/batcher.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import type { CheckAnswer } from '../check-answer.js';
+import { type ConsumeItem, consumeBatch } from '../consume/consume-batch.js';
+import { type ConsumeMemory, createConsumeMemory } from '../consume/consume-memory.js';
 import { answerFromMemory, type CheckInput, checkFeature } from './check-feature.js';
 import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
 import { type CheckStateCacheOptions, createCheckStateCache } from './check-state-cache.js';
-import { type ConsumeItem, consumeBatch } from './consume-batch.js';
-import { type ConsumeMemory, createConsumeMemory } from './consume-memory.js';
 
 export type CheckService = {
   check(input: CheckInput, now: Date): Promise<CheckAnswer>;

@@ -6,18 +6,18 @@ import {
   decimalText,
   isSubscriptionActive,
 } from '@tollgate/core';
-import { checkUserTrial, TRIAL_FEATURE, type TrialCheckResult } from '../credits/trial.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { badRequest, notFound } from '../errors.js';
-import { countMembers } from '../members/service.js';
-import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
+import { checkUserTrial, TRIAL_FEATURE, type TrialCheckResult } from '../../credits/trial.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { badRequest, notFound } from '../../errors.js';
+import { countMembers } from '../../members/service.js';
+import { type CheckAnswer, toCheckAnswer } from '../check-answer.js';
+import { type ConsumeItem, consumeBatch } from '../consume/consume-batch.js';
 import {
   type BillingState,
   type CheckState,
   type CheckStateRequest,
   loadCheckStates,
 } from './check-state.js';
-import { type ConsumeItem, consumeBatch } from './consume-batch.js';
 
 export type CheckInput = {
   organizationId: string;

@@ -8,14 +8,19 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { badRequest, notFound } from '../errors.js';
-import { loadBillingContexts } from './billing-contexts.js';
-import { jsonNumber } from './check-answer.js';
-import { BUCKET_MS, bucketOf, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { badRequest, notFound } from '../../errors.js';
+import { loadBillingContexts } from '../billing-contexts.js';
+import { jsonNumber } from '../check-answer.js';
+import {
+  BUCKET_MS,
+  bucketOf,
+  bucketsFromUniqueValues,
+  type Granularity,
+} from '../tables/usage-unique-buckets.js';
 
-export type { Granularity } from './unique-buckets.js';
+export type { Granularity } from '../tables/usage-unique-buckets.js';
 
 /** Enough for a month by the hour or a year by the day, without unbounded responses. */
 const MAX_BUCKETS = 24 * 31 + 1;

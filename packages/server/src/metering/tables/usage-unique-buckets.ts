@@ -1,11 +1,11 @@
 import { type Catalog, hourOf } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
-import { fixedStatementSql } from '../db/fixed-statements.js';
-import { queryRows } from '../db/query-rows.js';
-import { withTransaction } from '../db/transaction.js';
-import { countedValueOf, type MeteredEvent } from './counter-deltas.js';
-import { uniqueBucketKey } from './stored-unique-keys.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { queryRows } from '../../db/query-rows.js';
+import { withTransaction } from '../../db/transaction.js';
+import { countedValueOf, type MeteredEvent } from '../ingest/counter-deltas.js';
+import { uniqueBucketKey } from '../ingest/stored-unique-keys.js';
 
 /** The buckets history reads; a distinct value is stored once in each bucket it was seen in. */
 export type Granularity = 'hour' | 'day';

@@ -1,7 +1,7 @@
 import { type Decimal, decimalText, toDecimal } from '@tollgate/core';
-import type { PreparedStatement } from '../db/client.js';
-import type { StatementSession } from '../db/statement-transaction.js';
-import { type CounterKey, counterKey } from './counters.js';
+import type { PreparedStatement } from '../../db/client.js';
+import type { StatementSession } from '../../db/statement-transaction.js';
+import { type CounterKey, counterKey } from './usage-unique-values.js';
 
 export type LockableCounter = CounterKey & { periodEnd: Date; aggregation: string };
 

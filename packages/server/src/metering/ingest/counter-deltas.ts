@@ -11,6 +11,7 @@ import {
   uniquePropertyOf,
   uniqueValueText,
 } from '@tollgate/core';
+import type { AlertCrossing } from '../tables/usage-alerts.js';
 import {
   type CounterAfter,
   type CounterDelta,
@@ -18,8 +19,7 @@ import {
   counterKey,
   ORGANIZATION_TOTAL,
   type UniqueValue,
-} from './counters.js';
-import type { AlertCrossing } from './record-alerts.js';
+} from '../tables/usage-unique-values.js';
 import type { ValidEvent } from './validate-events.js';
 
 export type MeteredEvent = ValidEvent & { feature: string; periodStart: Date; periodEnd: Date };

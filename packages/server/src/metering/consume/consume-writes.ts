@@ -7,19 +7,19 @@ import {
   foldHourlyRollups,
   toDecimal,
 } from '@tollgate/core';
-import type { PreparedStatement } from '../db/client.js';
-import type { CheckInput } from './check-feature.js';
-import { claimWithAnswersText, consumeAnswersText } from './consume-keys.js';
+import type { PreparedStatement } from '../../db/client.js';
+import type { CheckInput } from '../check/check-feature.js';
+import { type AlertCrossing, alertRows, alertTexts } from '../tables/usage-alerts.js';
 import {
   type CounterWrite,
   counterWriteRows,
   counterWriteText,
   type LockableCounter,
   verifyUsageText,
-} from './counter-locks.js';
-import { counterKey } from './counters.js';
-import { type AlertCrossing, alertRows, alertTexts } from './record-alerts.js';
-import { rollupRows, rollupUpsertText } from './rollups.js';
+} from '../tables/usage-counters.js';
+import { rollupRows, rollupUpsertText } from '../tables/usage-rollups.js';
+import { counterKey } from '../tables/usage-unique-values.js';
+import { claimWithAnswersText, consumeAnswersText } from './consume-keys.js';
 
 /** A decided consume's inputs, as the write statements need them. */
 export type ConsumeToWrite = {

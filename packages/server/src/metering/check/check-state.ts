@@ -1,10 +1,10 @@
 import { type BillingContext, counterPeriodAt, type Decimal, toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import type { DatabaseHandle, PreparedStatement } from '../db/client.js';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from './billing-contexts.js';
-import { ORGANIZATION_TOTAL } from './counters.js';
+import type { DatabaseHandle, PreparedStatement } from '../../db/client.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from '../billing-contexts.js';
+import { ORGANIZATION_TOTAL } from '../tables/usage-unique-values.js';
 
 export type CheckStateRequest = {
   organizationId: string;

@@ -1,9 +1,9 @@
 import { decimalText, toDecimal } from '@tollgate/core';
-import type { PreparedStatement } from '../db/client.js';
-import type { StatementSession } from '../db/statement-transaction.js';
-import { conflict } from '../errors.js';
-import type { CheckAnswer } from './check-answer.js';
-import type { CheckInput } from './check-feature.js';
+import type { PreparedStatement } from '../../db/client.js';
+import type { StatementSession } from '../../db/statement-transaction.js';
+import { conflict } from '../../errors.js';
+import type { CheckInput } from '../check/check-feature.js';
+import type { CheckAnswer } from '../check-answer.js';
 
 type Answer = CheckAnswer | Error;
 

@@ -1,11 +1,11 @@
 import { ALL_TIME, billingPeriodAt, type Catalog, toDecimal, usageLine } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { notFound } from '../errors.js';
-import { type BillingContextRow, subscriptionOfOrganization, toContexts } from './billing-contexts.js';
-import { jsonNumber } from './check-answer.js';
-import { ORGANIZATION_TOTAL } from './counters.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { notFound } from '../../errors.js';
+import { type BillingContextRow, subscriptionOfOrganization, toContexts } from '../billing-contexts.js';
+import { jsonNumber } from '../check-answer.js';
+import { ORGANIZATION_TOTAL } from '../tables/usage-unique-values.js';
 
 type CounterRow = { feature: string; project_id: string; period_start: string; used: string };
 type ReportRow = BillingContextRow & { members: number | string; counters: CounterRow[] | string | null };

@@ -10,20 +10,25 @@ import {
   planConsumes,
 } from '@tollgate/core';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from '../db/retry.js';
+import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from '../../db/retry.js';
 import {
   type StatementSession,
   type StatementTransactionRunner,
   withStatementTransaction,
-} from '../db/statement-transaction.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
-import type { CheckInput } from './check-feature.js';
+} from '../../db/statement-transaction.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import type { CheckInput } from '../check/check-feature.js';
+import { type CheckAnswer, toCheckAnswer } from '../check-answer.js';
+import {
+  expectedUsageRows,
+  type LockableCounter,
+  lockCounters,
+  readCounters,
+} from '../tables/usage-counters.js';
+import { counterKey, ORGANIZATION_TOTAL } from '../tables/usage-unique-values.js';
 import { claimConsumeKeys, consumeAnswerRows, consumeKeyOf, type StoredAnswer } from './consume-keys.js';
 import type { ConsumeMemory } from './consume-memory.js';
 import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows } from './consume-writes.js';
-import { expectedUsageRows, type LockableCounter, lockCounters, readCounters } from './counter-locks.js';
-import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
 
 export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 

@@ -1,8 +1,8 @@
 import { toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { jsonNumber } from './check-answer.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { jsonNumber } from '../check-answer.js';
 
 /** The organization's usage alerts, newest first. */
 export async function listAlerts(db: DbOrTx, organizationId: string, limit: number) {

@@ -1,7 +1,7 @@
 import { type Decimal, decimalText } from '@tollgate/core';
-import { fixedStatementSql } from '../db/fixed-statements.js';
-import { queryRows } from '../db/query-rows.js';
-import type { DbOrTx } from '../db/transaction.js';
+import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
 
 export type AlertCrossing = {
   organizationId: string;

@@ -6,17 +6,17 @@ import {
   toDecimal,
 } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
-import { retryTransaction } from '../db/retry.js';
-import { type DbOrTx, isTransaction, withTransaction } from '../db/transaction.js';
-import { loadBillingContexts } from './billing-contexts.js';
+import { queryRows } from '../../db/query-rows.js';
+import { retryTransaction } from '../../db/retry.js';
+import { type DbOrTx, isTransaction, withTransaction } from '../../db/transaction.js';
+import { loadBillingContexts } from '../billing-contexts.js';
+import { recordAlerts } from '../tables/usage-alerts.js';
+import { rollupUpsertStatement } from '../tables/usage-rollups.js';
+import { uniqueBucketsInsertStatement, uniqueBucketsOf } from '../tables/usage-unique-buckets.js';
+import { insertUniqueValues, upsertCounters } from '../tables/usage-unique-values.js';
 import { alertCrossings, assignPeriods, foldDeltas, uniqueValuesOf } from './counter-deltas.js';
-import { insertUniqueValues, upsertCounters } from './counters.js';
 import type { DebitCreditsForEvent } from './credit-events.js';
-import { recordAlerts } from './record-alerts.js';
-import { rollupUpsertStatement } from './rollups.js';
 import { type StoredUniqueKeys, uniqueBucketKey, uniqueValueKey, unknownRows } from './stored-unique-keys.js';
-import { uniqueBucketsInsertStatement, uniqueBucketsOf } from './unique-buckets.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
 export type IngestOptions = {
