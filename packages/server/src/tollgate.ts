@@ -8,9 +8,9 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
+import { createMeteringCaches } from './metering/caches.js';
 import { createCheckService } from './metering/check/check-service.js';
 import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
-import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/ingest/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 
 export type TollgateOptions = {
@@ -54,7 +54,11 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await backfillUniqueBuckets(database, options.catalog, now());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
-    const checks = await createCheckService(database, options.catalog, { trialPlanExecutions });
+    // Every per-process cache of metering, in one place (docs/metering.md, "What a process remembers").
+    const meteringCaches = await createMeteringCaches(database, options.catalog, {
+      uniqueKeysRemembered: options.uniqueKeysRemembered,
+    });
+    const checks = createCheckService(database, options.catalog, meteringCaches, { trialPlanExecutions });
     await recordCatalogVersion(database.db, options.catalog, now());
     const context: AppContext = {
       db: database.db,
@@ -78,10 +82,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         },
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
+        caches: meteringCaches,
         checks,
-        storedUniqueKeys: new StoredUniqueKeys(
-          Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
-        ),
+        storedUniqueKeys: meteringCaches.storedUniqueKeys,
       },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
@@ -92,7 +95,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       async close() {
         await app.close();
         await checks.drain();
-        await checks.close();
+        await meteringCaches.close();
         await apiKeys.close();
         await database.close();
       },

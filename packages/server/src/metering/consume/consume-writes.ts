@@ -7,19 +7,20 @@ import {
   foldHourlyRollups,
   toDecimal,
 } from '@tollgate/core';
-import type { PreparedStatement } from '../../db/client.js';
-import type { CheckInput } from '../check/check-feature.js';
+import { namedStatement } from '../../db/named-statement.js';
 import { type AlertCrossing, alertRows, alertTexts } from '../tables/usage-alerts.js';
+import { claimWithAnswersText, storeAnswersText } from '../tables/usage-consumptions.js';
 import {
   type CounterWrite,
+  counterKey,
   counterWriteRows,
   counterWriteText,
   type LockableCounter,
   verifyUsageText,
 } from '../tables/usage-counters.js';
+import { eventRows, storeEventsText } from '../tables/usage-events.js';
 import { rollupRows, rollupUpsertText } from '../tables/usage-rollups.js';
-import { counterKey } from '../tables/usage-unique-values.js';
-import { claimWithAnswersText, consumeAnswersText } from './consume-keys.js';
+import type { CheckInput } from '../types.js';
 
 /** A decided consume's inputs, as the write statements need them. */
 export type ConsumeToWrite = {
@@ -30,17 +31,25 @@ export type ConsumeToWrite = {
 };
 
 /** A part of a write statement that the batch does not have. */
-export const NONE = '[]';
+const NONE = '[]';
 
-/**
- * The rows of a batch's writes, parameters $2 – $6 of both statements below: organization counters
- * set to the usage the plan reached, project counters added to, a usage event per moved consume, its
- * hourly rollups, crossed alerts. `moved` is false when no consume moved a counter.
- */
+/** The rows a batch writes, each a json parameter of both statements below. */
+export type WriteRows = {
+  /** Organization counters set to the usage the plan reached. */
+  countersSet: string;
+  /** Project counters added to. */
+  countersAdd: string;
+  /** A usage event per moved consume. */
+  events: string;
+  rollups: string;
+  alerts: string;
+};
+
+/** The rows of a batch's writes; `moved` is false when no consume moved a counter. */
 export function consumeWriteRows(
   items: readonly ConsumeToWrite[],
   outcomes: readonly ConsumeOutcome[],
-): { rows: string[]; moved: boolean } {
+): { rows: WriteRows; moved: boolean } {
   const counterWrites = { set: new Map<string, CounterWrite>(), add: new Map<string, CounterWrite>() };
   const writeCounter = (counter: LockableCounter, mode: 'set' | 'add', value: Decimal, at: Date) => {
     const key = counterKey(counter);
@@ -71,7 +80,12 @@ export function consumeWriteRows(
       });
     }
   });
-  if (moved.length === 0) return { rows: [NONE, NONE, NONE, NONE, NONE], moved: false };
+  if (moved.length === 0) {
+    return {
+      rows: { countersSet: NONE, countersAdd: NONE, events: NONE, rollups: NONE, alerts: NONE },
+      moved: false,
+    };
+  }
   const counterRows = (mode: 'set' | 'add') =>
     counterWrites[mode].size > 0 ? counterWriteRows([...counterWrites[mode].values()]) : NONE;
   // The counter's aggregation is the catalog feature's (planConsume), typed loosely as stored text.
@@ -88,81 +102,88 @@ export function consumeWriteRows(
     (feature) => aggregations.get(feature),
   );
   return {
-    rows: [
-      counterRows('set'),
-      counterRows('add'),
-      consumedEventRows(moved),
-      rollups.length > 0 ? rollupRows(rollups) : NONE,
-      crossings.length > 0 ? alertRows(crossings) : NONE,
-    ],
+    rows: {
+      countersSet: counterRows('set'),
+      countersAdd: counterRows('add'),
+      events: consumedEventRows(moved),
+      rollups: rollups.length > 0 ? rollupRows(rollups) : NONE,
+      alerts: crossings.length > 0 ? alertRows(crossings) : NONE,
+    },
     moved: true,
   };
 }
 
-/** The write CTEs both statements share, over parameters $1 (time) to $6. */
-function writeParts(): string {
-  const alerts = alertTexts('$6', '$1');
-  return `counters_set as (${counterWriteText('set', '$2', '$1')}),
-      counters_add as (${counterWriteText('add', '$3', '$1')}),
-      events as (${consumedEventsText('$4')}),
-      rollups as (${rollupUpsertText('$5')}),
+/** The write CTEs both statements share. */
+function writeParts(parameter: Record<keyof WriteRows | 'now', string>): string {
+  const alerts = alertTexts(parameter.alerts, parameter.now);
+  return `counters_set as (${counterWriteText('set', parameter.countersSet, parameter.now)}),
+      counters_add as (${counterWriteText('add', parameter.countersAdd, parameter.now)}),
+      events as (${storeEventsText(parameter.events)}),
+      rollups as (${rollupUpsertText(parameter.rollups)}),
       fired as (${alerts.fired}),
       notified as (${alerts.notify})`;
 }
 
+const WRITE_PARAMETERS = [
+  'now',
+  'countersSet',
+  'countersAdd',
+  'events',
+  'rollups',
+  'alerts',
+  'answers',
+] as const;
+
 /**
  * A batch decided under lock: every write in one statement, so the batch holds its counters' locks
- * for as few round trips as possible, and the stored answers ($7). Prepared, with one fixed text
+ * for as few round trips as possible, and the stored answers. Prepared, with one fixed text
  * whatever the batch holds (a part it does not have gets no rows), so that PostgreSQL plans it once per
  * connection rather than on every batch.
  */
-export const CONSUME_WRITE: PreparedStatement = {
-  name: 'tollgate_consume_write_v1',
-  text: `with ${writeParts()},
-      answers as (${consumeAnswersText('$7')})
+export const CONSUME_WRITE = namedStatement(
+  'tollgate_consume_write_v1',
+  WRITE_PARAMETERS,
+  (parameter) => `with ${writeParts(parameter)},
+      answers as (${storeAnswersText(parameter.answers)})
     select 1`,
-};
+);
 
 /**
  * A batch decided on remembered usage (consume-memory.ts), as one statement that is its own
- * transaction. It claims the batch's idempotency keys with their answers ($7), then locks each counter
- * the decisions read, in key order, only where it still holds the usage they read ($8,
- * `expectedUsageRows`) — keys before counters, as under lock. Unless all $10 keys and all $9 counters
- * are had, `tollgate_require` fails the whole statement with SQLSTATE TG409 and nothing is written.
- * The writes are not referenced by the final SELECT, so PostgreSQL runs them after it; were that order
- * ever to change, a write would have touched a counter before its check, the check would then not see
- * the row as it expects, and the batch would be decided again under lock: slower, never wrong.
+ * transaction. It claims the batch's idempotency keys with their answers (`answers`), then locks each
+ * counter the decisions read, in key order, only where it still holds the usage they read
+ * (`expectedUsage`, `expectedUsageRows`) — keys before counters, as under lock. Unless all
+ * `answerCount` keys and all `expectedCount` counters are had, `tollgate_require` fails the whole
+ * statement with SQLSTATE TG409 and nothing is written. The writes are not referenced by the final
+ * SELECT, so PostgreSQL runs them after it; were that order ever to change, a write would have
+ * touched a counter before its check, the check would then not see the row as it expects, and the
+ * batch would be decided again under lock: slower, never wrong.
  */
-export const CONSUME_FROM_MEMORY: PreparedStatement = {
-  name: 'tollgate_consume_from_memory_v1',
-  text: `with claimed as (${claimWithAnswersText('$7')}),
-      verified as (${verifyUsageText('$8')}),
-      ${writeParts()}
+export const CONSUME_FROM_MEMORY = namedStatement(
+  'tollgate_consume_from_memory_v1',
+  [...WRITE_PARAMETERS, 'expectedUsage', 'expectedCount', 'answerCount'],
+  (parameter) => `with claimed as (${claimWithAnswersText(parameter.answers)}),
+      verified as (${verifyUsageText(parameter.expectedUsage)}),
+      ${writeParts(parameter)}
     select tollgate_require(
-      (select count(*) from claimed) = $10::int and (select count(*) from verified) = $9::int,
+      (select count(*) from claimed) = ${parameter.answerCount}::int
+        and (select count(*) from verified) = ${parameter.expectedCount}::int,
       'a counter or an idempotency key of the batch changed since it was read')`,
-};
+);
 
 /** Each allowed consume is also a usage event, so history, audit and recomputation see it. */
 function consumedEventRows(items: ReadonlyArray<ConsumeToWrite>): string {
-  const input = items.map((item) => ({
-    o: item.input.organizationId,
-    i: `consume:${item.input.idempotencyKey ?? randomUUID()}`,
-    f: item.input.feature,
-    p: item.input.projectId ?? null,
-    u: item.input.userId ?? null,
-    q: decimalText(item.input.quantity),
-    t: item.now.toISOString(),
-  }));
-  return JSON.stringify(input);
-}
-
-/** The usage events of `consumedEventRows`, from the json parameter `rows`. */
-function consumedEventsText(rows: string): string {
-  return `insert into usage_events
-      (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", received_at)
-    select d.o, d.i, d.f, d.f, d.p, d.u, d.q, d.t, d.t
-    from json_to_recordset(${rows}::json)
-      as d(o text, i text, f text, p text, u text, q numeric, t timestamptz)
-    on conflict do nothing`;
+  return eventRows(
+    items.map((item) => ({
+      organization_id: item.input.organizationId,
+      id: `consume:${item.input.idempotencyKey ?? randomUUID()}`,
+      event: item.input.feature,
+      feature: item.input.feature,
+      project_id: item.input.projectId ?? null,
+      user_id: item.input.userId ?? null,
+      quantity: decimalText(item.input.quantity),
+      timestamp: item.now.toISOString(),
+      properties: null,
+    })),
+  );
 }

@@ -1,7 +1,14 @@
 import { type Decimal, decimalText } from '@tollgate/core';
+import { sql } from 'drizzle-orm';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
 import { queryRows } from '../../db/query-rows.js';
 import type { DbOrTx } from '../../db/transaction.js';
+
+/**
+ * `usage_alerts`: each alert threshold an organization's usage crossed, once per feature and period;
+ * a new one also queues its notification.
+ */
 
 export type AlertCrossing = {
   organizationId: string;
@@ -13,18 +20,30 @@ export type AlertCrossing = {
   limit: Decimal;
 };
 
+const COLUMNS = {
+  organization_id: 'text',
+  feature: 'text',
+  period_start: 'timestamptz',
+  threshold: 'integer',
+  period_end: 'timestamptz',
+  used: 'numeric',
+  limit: 'numeric',
+} as const;
+
 /** The rows of the alert statements (`alertTexts`). */
 export function alertRows(crossings: readonly AlertCrossing[]): string {
-  const input = crossings.map((crossing) => ({
-    o: crossing.organizationId,
-    f: crossing.feature,
-    ps: crossing.periodStart.toISOString(),
-    pe: crossing.periodEnd.toISOString(),
-    t: crossing.threshold,
-    u: decimalText(crossing.used),
-    l: decimalText(crossing.limit),
-  }));
-  return JSON.stringify(input);
+  return jsonRows(
+    COLUMNS,
+    crossings.map((crossing) => ({
+      organization_id: crossing.organizationId,
+      feature: crossing.feature,
+      period_start: crossing.periodStart.toISOString(),
+      threshold: crossing.threshold,
+      period_end: crossing.periodEnd.toISOString(),
+      used: decimalText(crossing.used),
+      limit: decimalText(crossing.limit),
+    })),
+  );
 }
 
 /**
@@ -37,13 +56,12 @@ export function alertRows(crossings: readonly AlertCrossing[]): string {
 export function alertTexts(rows: string, now: string): { fired: string; notify: string } {
   return {
     fired: `
-      insert into usage_alerts (organization_id, feature, period_start, threshold, period_end, used, "limit", created_at)
-      select d.o, d.f, d.ps, d.t, d.pe, d.u, d.l, ${now}::timestamptz
-      from json_to_recordset(${rows}::json)
-        as d(o text, f text, ps timestamptz, pe timestamptz, t integer, u numeric, l numeric)
-      order by d.o, d.f, d.ps, d.t
+      insert into usage_alerts (${columnList(COLUMNS)}, created_at)
+      select ${columnList(COLUMNS, 'd')}, ${now}::timestamptz
+      from ${fromJsonRows(COLUMNS, rows)}
+      order by d.organization_id, d.feature, d.period_start, d.threshold
       on conflict do nothing
-      returning organization_id, feature, period_start, period_end, threshold, used, "limit"`,
+      returning ${columnList(COLUMNS)}`,
     notify: `
       insert into notification_outbox (organization_id, id, kind, payload, created_at, next_attempt_at)
       select organization_id, 'ntf_' || replace(gen_random_uuid()::text, '-', ''), 'usage.threshold_crossed',
@@ -66,4 +84,24 @@ export async function recordAlerts(tx: DbOrTx, crossings: AlertCrossing[], now: 
     ]),
   );
   return rows.length;
+}
+
+export type AlertRow = {
+  feature: string;
+  threshold: number;
+  period_start: Date | string;
+  period_end: Date | string;
+  used: string;
+  limit: string;
+  created_at: Date | string;
+};
+
+/** The organization's alerts, newest first. */
+export function selectAlerts(db: DbOrTx, organizationId: string, limit: number): Promise<AlertRow[]> {
+  return queryRows<AlertRow>(
+    db,
+    sql`select feature, threshold, period_start, period_end, used::text as used, "limit"::text as "limit", created_at
+        from usage_alerts where organization_id = ${organizationId}
+        order by created_at desc, threshold desc limit ${limit}`,
+  );
 }

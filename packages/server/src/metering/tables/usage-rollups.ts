@@ -1,19 +1,34 @@
-import { decimalText, type HourlyRollup } from '@tollgate/core';
-import type { SQL } from 'drizzle-orm';
+import { type Aggregation, decimalText, HOUR_MS, type HourlyRollup, hourOf } from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
-import { mergeByAggregation } from './usage-unique-values.js';
+import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
+import { mergeByAggregation } from './usage-counters.js';
+import type { Granularity } from './usage-unique-buckets.js';
+
+/** `usage_rollups`: each feature's usage per organization and UTC hour, for history reads. */
+
+const COLUMNS = {
+  organization_id: 'text',
+  feature: 'text',
+  hour: 'timestamptz',
+  aggregation: 'text',
+  value: 'numeric',
+  last_event_at: 'timestamptz',
+} as const;
 
 /** The rows of a rollup upsert (`rollupUpsertText`). */
 export function rollupRows(rollups: readonly HourlyRollup[]): string {
-  const input = rollups.map((rollup) => ({
-    o: rollup.organizationId,
-    f: rollup.feature,
-    h: rollup.hour.toISOString(),
-    a: rollup.aggregation,
-    v: decimalText(rollup.value),
-    l: rollup.lastEventAt.toISOString(),
-  }));
-  return JSON.stringify(input);
+  return jsonRows(
+    COLUMNS,
+    rollups.map((rollup) => ({
+      organization_id: rollup.organizationId,
+      feature: rollup.feature,
+      hour: rollup.hour.toISOString(),
+      aggregation: rollup.aggregation,
+      value: decimalText(rollup.value),
+      last_event_at: rollup.lastEventAt.toISOString(),
+    })),
+  );
 }
 
 /**
@@ -24,10 +39,9 @@ export function rollupRows(rollups: readonly HourlyRollup[]): string {
  * that writes the counters.
  */
 export function rollupUpsertText(rows: string): string {
-  return `insert into usage_rollups as r (organization_id, feature, hour, aggregation, value, last_event_at)
-    select d.o, d.f, d.h, d.a, d.v, d.l
-    from json_to_recordset(${rows}::json)
-      as d(o text, f text, h timestamptz, a text, v numeric, l timestamptz)
+  return `insert into usage_rollups as r (${columnList(COLUMNS)})
+    select ${columnList(COLUMNS, 'd')}
+    from ${fromJsonRows(COLUMNS, rows)}
     on conflict (organization_id, feature, hour) do update set
       value = ${mergeByAggregation('r', 'value')},
       last_event_at = greatest(r.last_event_at, excluded.last_event_at)`;
@@ -36,4 +50,50 @@ export function rollupUpsertText(rows: string): string {
 /** `rollupUpsertText` as drizzle SQL, for ingestion's counter upsert. */
 export function rollupUpsertStatement(rollups: readonly HourlyRollup[]): SQL {
   return fixedStatementSql(rollupUpsertText('$1'), [rollupRows(rollups)]);
+}
+
+export type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
+
+/**
+ * One value per bucket from the hourly rollups: days add their hours (sum, count), take the greatest
+ * (max) or the newest hour (latest). `from` is bucket-aligned; a `to` inside an hour would take a whole
+ * rollup hour too many, so that last part-hour is folded from its raw events instead.
+ */
+export function bucketsFromRollups(
+  input: BucketQuery,
+  aggregation: Exclude<Aggregation, 'unique_count'>,
+  from: Date,
+  to: Date,
+): SQL {
+  const wholeHoursEnd = hourOf(to);
+  const partHour = to.getTime() % HOUR_MS !== 0;
+  const hourValue = {
+    sum: sql`sum(quantity)`,
+    count: sql`count(*)`,
+    max: sql`max(quantity)`,
+    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+  }[aggregation];
+  const bucketValue = {
+    sum: sql`sum(value)`,
+    count: sql`sum(value)`,
+    max: sql`max(value)`,
+    latest: sql`(array_agg(value order by hour desc))[1]`,
+  }[aggregation];
+  const tail = partHour
+    ? sql`union all
+      select date_trunc('hour', "timestamp", 'UTC'), ${hourValue}
+      from usage_events
+      where organization_id = ${input.organizationId} and feature = ${input.feature}
+        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz
+        and "timestamp" < ${to.toISOString()}::timestamptz
+      group by 1`
+    : sql``;
+  return sql`with hours (hour, value) as (
+      select hour, value from usage_rollups
+      where organization_id = ${input.organizationId} and feature = ${input.feature}
+        and hour >= ${from.toISOString()}::timestamptz and hour < ${wholeHoursEnd.toISOString()}::timestamptz
+      ${tail}
+    )
+    select date_trunc(${input.granularity}, hour, 'UTC') as bucket, (${bucketValue})::text as value
+    from hours group by 1 order by 1`;
 }

@@ -2,10 +2,14 @@ import { type Catalog, hourOf } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
 import { queryRows } from '../../db/query-rows.js';
 import { withTransaction } from '../../db/transaction.js';
-import { countedValueOf, type MeteredEvent } from '../ingest/counter-deltas.js';
-import { uniqueBucketKey } from '../ingest/stored-unique-keys.js';
+
+/**
+ * `usage_unique_buckets`: each distinct value of a unique_count feature once per UTC hour and day it
+ * was seen in, for history reads (counted values do not add across buckets).
+ */
 
 /** The buckets history reads; a distinct value is stored once in each bucket it was seen in. */
 export type Granularity = 'hour' | 'day';
@@ -25,26 +29,13 @@ export type UniqueBucket = {
   value: string;
 };
 
-/** The hours and days of the values that newly stored events of unique_count features count, each once. */
-export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalog): UniqueBucket[] {
-  const buckets = new Map<string, UniqueBucket>();
-  for (const event of events) {
-    const value = countedValueOf(catalog, event);
-    if (value === undefined) continue;
-    for (const granularity of ['hour', 'day'] as const) {
-      const bucket: UniqueBucket = {
-        organizationId: event.organizationId,
-        feature: event.feature,
-        granularity,
-        bucket: bucketOf(granularity, event.timestamp),
-        value,
-      };
-      const key = uniqueBucketKey(bucket);
-      if (!buckets.has(key)) buckets.set(key, bucket);
-    }
-  }
-  return [...buckets.values()];
-}
+const COLUMNS = {
+  organization_id: 'text',
+  feature: 'text',
+  granularity: 'text',
+  bucket: 'timestamptz',
+  value: 'text',
+} as const;
 
 /**
  * Stores the buckets' values not stored yet, in key order so that concurrent ingest transactions take
@@ -52,20 +43,24 @@ export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalo
  * distinct values.
  */
 export function uniqueBucketsInsertStatement(buckets: readonly UniqueBucket[]): SQL {
-  const rows = buckets.map((bucket) => ({
-    o: bucket.organizationId,
-    f: bucket.feature,
-    g: bucket.granularity,
-    b: bucket.bucket.toISOString(),
-    v: bucket.value,
-  }));
+  const rows = jsonRows(
+    COLUMNS,
+    buckets.map((bucket) => ({
+      organization_id: bucket.organizationId,
+      feature: bucket.feature,
+      granularity: bucket.granularity,
+      bucket: bucket.bucket.toISOString(),
+      value: bucket.value,
+    })),
+  );
   return fixedStatementSql(
-    `insert into usage_unique_buckets (organization_id, feature, granularity, bucket, value)
-    select d.o, d.f, d.g, d.b, d.v
-    from json_to_recordset($1::json) as d(o text, f text, g text, b timestamptz, v text)
-    order by d.o collate "C", d.f collate "C", d.g collate "C", d.b, d.v collate "C"
+    `insert into usage_unique_buckets (${columnList(COLUMNS)})
+    select ${columnList(COLUMNS, 'd')}
+    from ${fromJsonRows(COLUMNS, '$1')}
+    order by d.organization_id collate "C", d.feature collate "C", d.granularity collate "C", d.bucket,
+      d.value collate "C"
     on conflict do nothing`,
-    [JSON.stringify(rows)],
+    [rows],
   );
 }
 
