@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/transaction.js';
 
 /**
@@ -8,4 +8,20 @@ import type { DbOrTx } from '../db/transaction.js';
 export async function queryRows<Row>(db: DbOrTx, query: SQL): Promise<Row[]> {
   const result = (await db.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
+}
+
+/**
+ * Runs `query` with `thenWrite` riding in the same round trip as an unreferenced CTE, which
+ * PostgreSQL runs after the main statement; runs `thenWrite` alone when there is no query.
+ */
+export async function queryRowsThenWrite<Row>(
+  db: DbOrTx,
+  query: SQL | undefined,
+  thenWrite: SQL | undefined,
+): Promise<Row[]> {
+  if (!query) {
+    if (thenWrite) await db.execute(thenWrite);
+    return [];
+  }
+  return queryRows<Row>(db, thenWrite ? sql`with then_write as (${thenWrite}) ${query}` : query);
 }

@@ -30,22 +30,6 @@ const COLUMNS = {
   limit: 'numeric',
 } as const;
 
-/** The rows of the alert statements (`alertTexts`). */
-export function alertRows(crossings: readonly AlertCrossing[]): string {
-  return jsonRows(
-    COLUMNS,
-    crossings.map((crossing) => ({
-      organization_id: crossing.organizationId,
-      feature: crossing.feature,
-      period_start: crossing.periodStart.toISOString(),
-      threshold: crossing.threshold,
-      period_end: crossing.periodEnd.toISOString(),
-      used: decimalText(crossing.used),
-      limit: decimalText(crossing.limit),
-    })),
-  );
-}
-
 /**
  * The statements that store crossed thresholds and queue one notification per alert that is new:
  * `fired` inserts the alerts (`alertRows`, from the json parameter `rows`), `notify` queues a
@@ -70,6 +54,22 @@ export function alertTexts(rows: string, now: string): { fired: string; notify: 
         ${now}::timestamptz, ${now}::timestamptz
       from fired`,
   };
+}
+
+/** The rows of the alert statements (`alertTexts`). */
+export function alertRows(crossings: readonly AlertCrossing[]): string {
+  return jsonRows(
+    COLUMNS,
+    crossings.map((crossing) => ({
+      organization_id: crossing.organizationId,
+      feature: crossing.feature,
+      period_start: crossing.periodStart.toISOString(),
+      threshold: crossing.threshold,
+      period_end: crossing.periodEnd.toISOString(),
+      used: decimalText(crossing.used),
+      limit: decimalText(crossing.limit),
+    })),
+  );
 }
 
 /** Stores crossed thresholds and queues their notifications in one statement; returns how many were new. */

@@ -3,7 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { PreparedStatement } from '../../db/client.js';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { columnList, fromJsonRows, type JsonRow, jsonRows } from '../../db/json-rows.js';
-import { queryRows } from '../../db/query-rows.js';
+import { queryRowsThenWrite } from '../../db/query-rows.js';
 import type { StatementSession } from '../../db/statement-transaction.js';
 import type { DbOrTx } from '../../db/transaction.js';
 
@@ -168,10 +168,7 @@ export async function upsertCounters(
   now: Date,
   thenWrite?: SQL,
 ): Promise<CounterAfter[]> {
-  if (deltas.length === 0) {
-    if (thenWrite) await tx.execute(thenWrite);
-    return [];
-  }
+  if (deltas.length === 0) return queryRowsThenWrite(tx, undefined, thenWrite);
   const rows = jsonRows(
     WRITE_COLUMNS,
     inKeyOrder(deltas, (delta) => delta).map((delta) => ({
@@ -184,10 +181,7 @@ export async function upsertCounters(
     `${counterWriteText('aggregate', '$1', '$2')} returning ${USAGE_RETURNED}`,
     [rows, now.toISOString()],
   );
-  const returned = await queryRows<UsageRow>(
-    tx,
-    thenWrite ? sql`with then_write as (${thenWrite}) ${upsert}` : upsert,
-  );
+  const returned = await queryRowsThenWrite<UsageRow>(tx, upsert, thenWrite);
   return returned.map((row) => ({ ...counterOfRow(row), used: toDecimal(row.used) }));
 }
 

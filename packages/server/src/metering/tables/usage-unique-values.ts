@@ -1,7 +1,7 @@
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
-import { queryRows } from '../../db/query-rows.js';
+import { queryRowsThenWrite } from '../../db/query-rows.js';
 import type { DbOrTx } from '../../db/transaction.js';
 import type { CounterKey } from './usage-counters.js';
 
@@ -49,10 +49,7 @@ export async function insertUniqueValues(
   values: UniqueValue[],
   thenWrite?: SQL,
 ): Promise<UniqueValue[]> {
-  if (values.length === 0) {
-    if (thenWrite) await tx.execute(thenWrite);
-    return [];
-  }
+  if (values.length === 0) return queryRowsThenWrite(tx, undefined, thenWrite);
   const rows = jsonRows(
     COLUMNS,
     values.map((value) => ({
@@ -64,10 +61,7 @@ export async function insertUniqueValues(
     })),
   );
   const insert = fixedStatementSql(INSERT_NEW_VALUES, [rows]);
-  const inserted = await queryRows<Row>(
-    tx,
-    thenWrite ? sql`with then_write as (${thenWrite}) ${insert}` : insert,
-  );
+  const inserted = await queryRowsThenWrite<Row>(tx, insert, thenWrite);
   return inserted.map((row) => ({
     organizationId: row.organization_id,
     feature: row.feature,
