@@ -72,6 +72,21 @@ const createRow = (counter: LockableCounter): JsonRow<typeof CREATE_COLUMNS> => 
   period_end: counter.periodEnd.toISOString(),
   aggregation: counter.aggregation,
 });
+// Written out rather than spread from createRow: ingestion builds one per counter it moves.
+const writeRow = (
+  counter: LockableCounter,
+  used: Decimal,
+  lastEventAt: Date | null,
+): JsonRow<typeof WRITE_COLUMNS> => ({
+  organization_id: counter.organizationId,
+  feature: counter.feature,
+  period_start: counter.periodStart.toISOString(),
+  project_id: counter.projectId,
+  period_end: counter.periodEnd.toISOString(),
+  aggregation: counter.aggregation,
+  used: decimalText(used),
+  last_event_at: lastEventAt?.toISOString() ?? null,
+});
 
 /** `items` sorted by their counters' keys, each key built once rather than in every comparison. */
 function inKeyOrder<T>(items: readonly T[], counterOf: (item: T) => CounterKey): T[] {
@@ -146,11 +161,9 @@ export function counterWriteText(mode: CounterWriteMode, rows: string, now: stri
 export function counterWriteRows(writes: readonly CounterWrite[]): string {
   return jsonRows(
     WRITE_COLUMNS,
-    inKeyOrder(writes, (write) => write.counter).map((write) => ({
-      ...createRow(write.counter),
-      used: decimalText(write.value),
-      last_event_at: write.lastEventAt.toISOString(),
-    })),
+    inKeyOrder(writes, (write) => write.counter).map((write) =>
+      writeRow(write.counter, write.value, write.lastEventAt),
+    ),
   );
 }
 
@@ -171,18 +184,20 @@ export async function upsertCounters(
   if (deltas.length === 0) return queryRowsThenWrite(tx, undefined, thenWrite);
   const rows = jsonRows(
     WRITE_COLUMNS,
-    inKeyOrder(deltas, (delta) => delta).map((delta) => ({
-      ...createRow(delta),
-      used: decimalText(delta.value),
-      last_event_at: delta.lastEventAt?.toISOString() ?? null,
-    })),
+    inKeyOrder(deltas, (delta) => delta).map((delta) => writeRow(delta, delta.value, delta.lastEventAt)),
   );
   const upsert = fixedStatementSql(
     `${counterWriteText('aggregate', '$1', '$2')} returning ${USAGE_RETURNED}`,
     [rows, now.toISOString()],
   );
   const returned = await queryRowsThenWrite<UsageRow>(tx, upsert, thenWrite);
-  return returned.map((row) => ({ ...counterOfRow(row), used: toDecimal(row.used) }));
+  return returned.map((row) => ({
+    organizationId: row.organization_id,
+    feature: row.feature,
+    periodStart: toDate(row.period_start),
+    projectId: row.project_id,
+    used: toDecimal(row.used),
+  }));
 }
 
 /**
