@@ -1,3 +1,5 @@
+import type { Aggregation } from '@tollgate/core';
+import { type SQL, sql } from 'drizzle-orm';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { columnList, fromJsonRows, type JsonRow, jsonRows } from '../../db/json-rows.js';
 import { queryRows } from '../../db/query-rows.js';
@@ -76,4 +78,68 @@ export function storeEventsText(rows: string): string {
     select ${columnList(COLUMNS, 'd')}, d."timestamp"
     from ${fromJsonRows(COLUMNS, rows)}
     on conflict do nothing`;
+}
+
+/**
+ * Whether the stored properties hold a value of `property` that ingestion counts (uniqueValueText):
+ * events stored before ingestion rejected objects and arrays may hold one, which it never counted.
+ */
+const countableIn = (properties: SQL, property: string) =>
+  sql`jsonb_typeof(${properties} -> ${property}) in ('string', 'number', 'boolean')`;
+
+const inRange = (organizationId: string, feature: string, from: Date, to: Date) =>
+  sql`organization_id = ${organizationId} and feature = ${feature}
+    and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz`;
+
+/** How one hour of raw events folds into a rollup value, by aggregation (as `foldHourlyRollups` does). */
+const HOUR_VALUE: Record<Exclude<Aggregation, 'unique_count'>, SQL> = {
+  sum: sql`sum(quantity)`,
+  count: sql`count(*)`,
+  max: sql`max(quantity)`,
+  latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
+};
+
+/**
+ * For a history read: `(hour, value)` rows of one organization's feature in [from, to), folded from
+ * the raw events the way rollups are (for a part-hour no rollup row covers exactly).
+ */
+export function eventHoursBetween(
+  organizationId: string,
+  feature: string,
+  aggregation: Exclude<Aggregation, 'unique_count'>,
+  from: Date,
+  to: Date,
+): SQL {
+  return sql`select date_trunc('hour', "timestamp", 'UTC'), ${HOUR_VALUE[aggregation]}
+      from usage_events where ${inRange(organizationId, feature, from, to)}
+      group by 1`;
+}
+
+/**
+ * For a history read: `(bucket, value)` rows, each counted value of `property` of one organization's
+ * feature in [from, to) with its UTC `granularity` bucket, as text by PostgreSQL's `->>`, which gives
+ * what ingestion stored (see uniqueValueText).
+ */
+export function eventValuesBetween(
+  organizationId: string,
+  feature: string,
+  property: string,
+  granularity: 'hour' | 'day',
+  from: Date,
+  to: Date,
+): SQL {
+  return sql`select date_trunc(${granularity}, "timestamp", 'UTC'), (properties ->> ${property}) collate "C"
+      from usage_events
+      where ${inRange(organizationId, feature, from, to)} and ${countableIn(sql`properties`, property)}`;
+}
+
+/**
+ * For the unique-bucket backfill: every stored event of `feature` with a counted value of `property`,
+ * as `(organization_id, feature, granularity, bucket, value)` rows, once per UTC hour and day.
+ */
+export function eventValuesByBucket(feature: string, property: string): SQL {
+  return sql`select distinct e.organization_id, e.feature, g.granularity, date_trunc(g.granularity, e."timestamp", 'UTC'),
+        (e.properties ->> ${property}) collate "C"
+      from usage_events e cross join (values ('hour'), ('day')) as g (granularity)
+      where e.feature = ${feature} and ${countableIn(sql`e.properties`, property)}`;
 }

@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
 import { mergeByAggregation } from './usage-counters.js';
+import { eventHoursBetween } from './usage-events.js';
 import type { Granularity } from './usage-unique-buckets.js';
 
 /** `usage_rollups`: each feature's usage per organization and UTC hour, for history reads. */
@@ -67,12 +68,6 @@ export function bucketsFromRollups(
 ): SQL {
   const wholeHoursEnd = hourOf(to);
   const partHour = to.getTime() % HOUR_MS !== 0;
-  const hourValue = {
-    sum: sql`sum(quantity)`,
-    count: sql`count(*)`,
-    max: sql`max(quantity)`,
-    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
-  }[aggregation];
   const bucketValue = {
     sum: sql`sum(value)`,
     count: sql`sum(value)`,
@@ -80,13 +75,7 @@ export function bucketsFromRollups(
     latest: sql`(array_agg(value order by hour desc))[1]`,
   }[aggregation];
   const tail = partHour
-    ? sql`union all
-      select date_trunc('hour', "timestamp", 'UTC'), ${hourValue}
-      from usage_events
-      where organization_id = ${input.organizationId} and feature = ${input.feature}
-        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz
-        and "timestamp" < ${to.toISOString()}::timestamptz
-      group by 1`
+    ? sql`union all ${eventHoursBetween(input.organizationId, input.feature, aggregation, wholeHoursEnd, to)}`
     : sql``;
   return sql`with hours (hour, value) as (
       select hour, value from usage_rollups

@@ -5,6 +5,7 @@ import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
 import { queryRows } from '../../db/query-rows.js';
 import { withTransaction } from '../../db/transaction.js';
+import { eventValuesBetween, eventValuesByBucket } from './usage-events.js';
 
 /**
  * `usage_unique_buckets`: each distinct value of a unique_count feature once per UTC hour and day it
@@ -64,13 +65,6 @@ export function uniqueBucketsInsertStatement(buckets: readonly UniqueBucket[]): 
   );
 }
 
-/**
- * Whether the stored properties hold a value of `property` that ingestion counts (uniqueValueText):
- * events stored before ingestion rejected objects and arrays may hold one, which it never counted.
- */
-const countableIn = (properties: SQL, property: string) =>
-  sql`jsonb_typeof(${properties} -> ${property}) in ('string', 'number', 'boolean')`;
-
 type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
 
 /**
@@ -95,11 +89,7 @@ export function bucketsFromUniqueValues(
   const parts = [stored(granularity, from, wholeBucketsEnd)];
   if (wholeHoursEnd > wholeBucketsEnd) parts.push(stored('hour', wholeBucketsEnd, wholeHoursEnd));
   if (to > wholeHoursEnd) {
-    parts.push(sql`select date_trunc(${granularity}, "timestamp", 'UTC'), (properties ->> ${uniqueProperty}) collate "C"
-      from usage_events
-      where organization_id = ${organizationId} and feature = ${feature}
-        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
-        and ${countableIn(sql`properties`, uniqueProperty)}`);
+    parts.push(eventValuesBetween(organizationId, feature, uniqueProperty, granularity, wholeHoursEnd, to));
   }
   return sql`with bucket_values (bucket, value) as (${sql.join(parts, sql` union all `)})
     select bucket, count(distinct value)::text as value from bucket_values group by 1 order by 1`;
@@ -142,11 +132,8 @@ export async function backfillUniqueBuckets(
     for (const { feature, uniqueProperty } of features) {
       await withTransaction(database.db, async (tx) => {
         await tx.execute(sql`delete from usage_unique_buckets where feature = ${feature}`);
-        await tx.execute(sql`insert into usage_unique_buckets (organization_id, feature, granularity, bucket, value)
-          select distinct e.organization_id, e.feature, g.granularity, date_trunc(g.granularity, e."timestamp", 'UTC'),
-            (e.properties ->> ${uniqueProperty}) collate "C"
-          from usage_events e cross join (values ('hour'), ('day')) as g (granularity)
-          where e.feature = ${feature} and ${countableIn(sql`e.properties`, uniqueProperty)}
+        await tx.execute(sql`insert into usage_unique_buckets (${sql.raw(columnList(COLUMNS))})
+          ${eventValuesByBucket(feature, uniqueProperty)}
           on conflict do nothing`);
         await tx.execute(sql`delete from usage_unique_backfills where feature = ${feature}`);
         await tx.execute(sql`insert into usage_unique_backfills (feature, unique_property, completed_at)
