@@ -30,19 +30,3 @@ export function addIntervals(anchor: Date, interval: BillingInterval, count: num
     ),
   );
 }
-
-/** The anniversary period, anchored at `anchor`, that contains `now` (anchor ≤ now). */
-export function anniversaryPeriodContaining(
-  anchor: Date,
-  interval: BillingInterval,
-  now: Date,
-): BillingPeriod {
-  if (now < anchor) return { start: anchor, end: addIntervals(anchor, interval, 1) };
-  const monthsApart =
-    (now.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (now.getUTCMonth() - anchor.getUTCMonth());
-  let count = interval === 'year' ? Math.floor(monthsApart / 12) : monthsApart;
-  // The estimate can be one too high when `now` falls before the anchor's day in its month.
-  while (count > 0 && addIntervals(anchor, interval, count) > now) count -= 1;
-  while (addIntervals(anchor, interval, count + 1) <= now) count += 1;
-  return { start: addIntervals(anchor, interval, count), end: addIntervals(anchor, interval, count + 1) };
-}

@@ -11,7 +11,7 @@ export function periodContaining(anchor: Date, interval: BillingInterval, now: D
   const monthsApart =
     (now.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (now.getUTCMonth() - anchor.getUTCMonth());
   // A first guess from calendar months; day clamping and time of day move it by at most one step.
-  // Unlike anniversaryPeriodContaining this also answers before the anchor (late events of an earlier period).
+  // It also answers before the anchor (late events of an earlier period).
   let count = Math.floor(interval === 'year' ? monthsApart / 12 : monthsApart);
   while (addIntervals(anchor, interval, count) > now) count -= 1;
   while (addIntervals(anchor, interval, count + 1) <= now) count += 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addIntervals, anniversaryPeriodContaining, calendarMonthContaining } from '../src/billing-period.js';
+import { addIntervals, calendarMonthContaining } from '../src/billing-period.js';
+import { periodContaining } from '../src/periods.js';
 
 const at = (text: string) => new Date(text);
 
@@ -21,15 +22,15 @@ describe('billing periods', () => {
 
   it('finds the anniversary period containing now', () => {
     const anchor = at('2026-01-31T10:00:00Z');
-    expect(anniversaryPeriodContaining(anchor, 'month', at('2026-03-15T00:00:00Z'))).toEqual({
+    expect(periodContaining(anchor, 'month', at('2026-03-15T00:00:00Z'))).toEqual({
       start: at('2026-02-28T10:00:00Z'),
       end: at('2026-03-31T10:00:00Z'),
     });
     // The boundary instant belongs to the next period.
-    expect(anniversaryPeriodContaining(anchor, 'month', at('2026-03-31T10:00:00Z')).start).toEqual(
+    expect(periodContaining(anchor, 'month', at('2026-03-31T10:00:00Z')).start).toEqual(
       at('2026-03-31T10:00:00Z'),
     );
-    expect(anniversaryPeriodContaining(anchor, 'year', at('2027-01-31T09:59:59Z'))).toEqual({
+    expect(periodContaining(anchor, 'year', at('2027-01-31T09:59:59Z'))).toEqual({
       start: anchor,
       end: at('2027-01-31T10:00:00Z'),
     });

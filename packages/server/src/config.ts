@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/stored-unique-keys.js';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -8,10 +8,10 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
-import { createCheckService } from './metering/check-service.js';
-import type { DebitCreditsForEvent } from './metering/credit-events.js';
-import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './metering/stored-unique-keys.js';
-import { backfillUniqueBuckets } from './metering/unique-buckets.js';
+import { createMeteringCaches } from './metering/caches.js';
+import { createCheckService } from './metering/check/check-service.js';
+import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
+import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 import { SyncedStripeIds } from './stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from './stripe/stripe-gateway.js';
 
@@ -58,7 +58,11 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await backfillUniqueBuckets(database, options.catalog, now());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
-    const checks = await createCheckService(database, options.catalog, { trialPlanExecutions });
+    // Every per-process cache of metering, in one place (docs/metering.md, "What a process remembers").
+    const meteringCaches = await createMeteringCaches(database, options.catalog, {
+      uniqueKeysRemembered: options.uniqueKeysRemembered,
+    });
+    const checks = createCheckService(database, options.catalog, meteringCaches, { trialPlanExecutions });
     await recordCatalogVersion(database.db, options.catalog, now());
     const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
     await stripeCatalogIds.reload();
@@ -85,10 +89,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         },
         debitCreditsForEvent:
           options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
+        caches: meteringCaches,
         checks,
-        storedUniqueKeys: new StoredUniqueKeys(
-          Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
-        ),
+        storedUniqueKeys: meteringCaches.storedUniqueKeys,
       },
       stripeCatalogIds,
     };
@@ -100,7 +103,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       async close() {
         await app.close();
         await checks.drain();
-        await checks.close();
+        await meteringCaches.close();
         await apiKeys.close();
         await database.close();
       },

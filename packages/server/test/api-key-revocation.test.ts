@@ -1,11 +1,12 @@
 import { demoCatalog } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../test-support/skips.js';
 import type { Tollgate } from '../src/tollgate.js';
-import { testDatabaseUrl } from './support/databases.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from './support/databases.js';
 import { startProcessesOnOneDatabase } from './support/processes.js';
 
 // Two server processes on one PostgreSQL database, as a scaled-out deployment runs them.
-describe.skipIf(!testDatabaseUrl)('a key revoked through one process [postgres]', () => {
+describe('a key revoked through one process [postgres]', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
   let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
   beforeAll(async () => {
     started = await startProcessesOnOneDatabase(2, demoCatalog);

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../test-support/skips.js';
 import { JOBS_LOCK_KEY, runScheduledJobs } from '../src/jobs/scheduler.js';
 import { renewSubscriptionPeriods } from '../src/subscriptions/renew-periods.js';
 import { sqlRows } from './metering/helpers.js';
-import { testDatabaseUrl } from './support/databases.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from './support/databases.js';
 import { describeEachDatabase, startHarness } from './support/harness.js';
 
 describeEachDatabase('periodic jobs', (harness) => {
@@ -134,26 +135,30 @@ describeEachDatabase('periodic jobs', (harness) => {
   });
 });
 
-describe.skipIf(!testDatabaseUrl)('periodic jobs on a shared PostgreSQL [postgres]', () => {
-  it('skip the round while another process holds the jobs lock', async () => {
-    const { harness, stop } = await startHarness({ name: 'postgres' });
-    const { database, context } = harness.tollgate;
-    // A second session on the same scratch database plays the other Tollgate process.
-    const { rows } = await database.db.execute(sql`select current_database() as name`);
-    const url = new URL(testDatabaseUrl as string);
-    url.pathname = `/${String(rows[0]?.name)}`;
-    const otherProcess = new pg.Client({ connectionString: url.toString() });
-    await otherProcess.connect();
-    try {
-      await otherProcess.query('select pg_advisory_lock($1)', [JOBS_LOCK_KEY]);
-      expect(await runScheduledJobs(database, context.catalog, harness.clock.now)).toEqual({ ran: false });
-      await otherProcess.query('select pg_advisory_unlock($1)', [JOBS_LOCK_KEY]);
-      expect(await runScheduledJobs(database, context.catalog, harness.clock.now)).toMatchObject({
-        ran: true,
-      });
-    } finally {
-      await otherProcess.end();
-      await stop();
-    }
-  });
-});
+describe(
+  'periodic jobs on a shared PostgreSQL [postgres]',
+  skipUnless(testDatabaseUrl, NEEDS_POSTGRES),
+  () => {
+    it('skip the round while another process holds the jobs lock', async () => {
+      const { harness, stop } = await startHarness({ name: 'postgres' });
+      const { database, context } = harness.tollgate;
+      // A second session on the same scratch database plays the other Tollgate process.
+      const { rows } = await database.db.execute(sql`select current_database() as name`);
+      const url = new URL(testDatabaseUrl as string);
+      url.pathname = `/${String(rows[0]?.name)}`;
+      const otherProcess = new pg.Client({ connectionString: url.toString() });
+      await otherProcess.connect();
+      try {
+        await otherProcess.query('select pg_advisory_lock($1)', [JOBS_LOCK_KEY]);
+        expect(await runScheduledJobs(database, context.catalog, harness.clock.now)).toEqual({ ran: false });
+        await otherProcess.query('select pg_advisory_unlock($1)', [JOBS_LOCK_KEY]);
+        expect(await runScheduledJobs(database, context.catalog, harness.clock.now)).toMatchObject({
+          ran: true,
+        });
+      } finally {
+        await otherProcess.end();
+        await stop();
+      }
+    });
+  },
+);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { demoCatalog } from '@tollgate/core';
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, testDatabaseUrl } from './support/databases.js';
+import { skipUnless } from '../../../test-support/skips.js';
+import { createScratchDatabase, NEEDS_POSTGRES, testDatabaseUrl } from './support/databases.js';
 import { runFailingServer, startServerProcess } from './support/server-process.js';
 
 const directories: string[] = [];
@@ -174,7 +175,7 @@ describe('the server process', { timeout: 180_000 }, () => {
     }
   });
 
-  describe.skipIf(!testDatabaseUrl)('on one PostgreSQL database', () => {
+  describe('on one PostgreSQL database', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
     it('two processes started at the same moment both come up and serve requests', async () => {
       const scratch = await createScratchDatabase();
       const environment = {

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { PreparedStatement } from '../src/db/client.js';
+import { queryRows } from '../src/db/query-rows.js';
 import { withStatementTransaction } from '../src/db/statement-transaction.js';
 import { withTransaction } from '../src/db/transaction.js';
-import { queryRows } from '../src/metering/query-rows.js';
 import { describeEachDatabase } from './support/harness.js';
 
 const INSERT: PreparedStatement = {

@@ -33,15 +33,6 @@ export interface CheckInput {
   subscriptionActive: boolean;
 }
 
-/**
- * The highest usage a soft cap without an overage price tolerates: the limit plus the grace.
- * Null means no ceiling at all.
- */
-export function enforcedCeiling(planFeature: PlanFeature, defaultGracePercent: number): Decimal | null {
-  if (typeof planFeature === 'boolean' || planFeature.included === 'unlimited') return null;
-  return limitsOf(planFeature, defaultGracePercent).ceiling;
-}
-
 type MeteredPlanFeature = Exclude<PlanFeature, boolean>;
 type Limits = { limit: Decimal | null; ceiling: Decimal | null; defaultGracePercent: number };
 

@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { createBatcher } from '../db/batcher.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { listenForChanges } from '../db/notifications.js';
+import { queryRows } from '../db/query-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
-import { queryRows } from '../metering/query-rows.js';
 import { hashSecret } from './secrets.js';
 
 /** Finds live API keys by their secret. */

@@ -1,6 +1,6 @@
 import { type Catalog, decimalText } from '@tollgate/core';
 import type { DbOrTx } from '../db/transaction.js';
-import type { CreditEventDebit } from '../metering/credit-events.js';
+import type { CreditEventDebit } from '../metering/ingest/credit-events.js';
 import { type ConsumeResult, debitCreditsForEvent } from './consume.js';
 
 /**

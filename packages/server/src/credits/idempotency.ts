@@ -1,9 +1,9 @@
 import { stableJson } from '@tollgate/core';
 import { and, eq, sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
 import { creditOperations } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
-import { queryRows } from '../metering/query-rows.js';
 
 type OperationKind = (typeof creditOperations.$inferSelect)['kind'];
 

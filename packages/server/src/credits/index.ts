@@ -12,6 +12,5 @@ export {
   readUserTrials,
   TRIAL_FEATURE,
   type TrialCheckResult,
-  toTrialCheckAnswer,
 } from './trial.js';
 export type { Wallet } from './wallet.js';

@@ -158,22 +158,3 @@ export async function readUserTrials(db: DbOrTx, userId: string, trialPlanExecut
   }
   return trials;
 }
-
-/**
- * The trial answer in the shape of POST /v1/check (JSON numbers, a hard cap), for the check route:
- * when the feature is agent_executions and a user_id is given, ask checkUserTrial first and answer
- * with this when the organization is a trial organization. Null: not a trial, check as usual.
- */
-export function toTrialCheckAnswer(result: TrialCheckResult) {
-  if (!result.applies) return null;
-  return {
-    allowed: result.allowed,
-    feature: result.feature,
-    limit: Number(result.limit),
-    used: Number(result.used),
-    remaining: Number(result.remaining),
-    cap: 'hard' as const,
-    ...(result.reason ? { reason: result.reason } : {}),
-    ...(result.upgrade_url ? { upgrade_url: result.upgrade_url } : {}),
-  };
-}

@@ -1,22 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import type { Database } from './database.js';
 import { listenOnPostgres, type NotificationHandlers } from './notifications.js';
+import type { PreparedStatement } from './prepared-statement.js';
 import * as schema from './schema/index.js';
 import { poolStatementTransactions, type StatementTransactionRunner } from './statement-transaction.js';
 
-export type Schema = typeof schema;
-
-/** What `execute` returns on both drivers: PGlite's results and node-postgres' QueryResult both carry `rows`. */
-export interface QueryResultWithRows extends PgQueryResultHKT {
-  type: { rows: Record<string, unknown>[] };
-}
-
-/** The drizzle database, whichever driver is underneath. Transactions have this type too. */
-export type Database = PgDatabase<QueryResultWithRows, Schema>;
+export type { Database, QueryResultWithRows, Schema } from './database.js';
+export type { PreparedStatement } from './prepared-statement.js';
 
 export type DatabaseHandle = {
   db: Database;
@@ -49,9 +43,6 @@ export type DatabaseHandle = {
   statementTransaction: StatementTransactionRunner | undefined;
   close(): Promise<void>;
 };
-
-/** A statement text with `$1…` parameters and a name unique to that text. */
-export type PreparedStatement = { name: string; text: string };
 
 export type DatabaseOptions = {
   /** A postgres:// URL; when absent the embedded PGlite database is used. */

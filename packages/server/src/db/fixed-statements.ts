@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PreparedQueryConfig } from 'drizzle-orm/pg-core';
-import type { PreparedStatement } from './client.js';
+import type { PreparedStatement } from './prepared-statement.js';
 import type { DbOrTx } from './transaction.js';
 
 /**

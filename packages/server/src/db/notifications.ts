@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { DatabaseHandle } from './client.js';
 
 export type NotificationHandlers = {
   onMessage(payload: string): void;
@@ -66,7 +65,7 @@ export async function listenOnPostgres(
  * `listening()` says whether remembering is safe right now.
  */
 export async function listenForChanges(
-  database: Pick<DatabaseHandle, 'listen'>,
+  database: { listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>> },
   channel: string,
   handlers: { onMessage(payload: string): void; forgetAll(): void },
 ): Promise<{ listening(): boolean; stop(): Promise<void> }> {

@@ -1,7 +1,7 @@
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
-import type { PreparedStatement } from './client.js';
 import { queryPreparedIn } from './fixed-statements.js';
+import type { PreparedStatement } from './prepared-statement.js';
 import { type DbOrTx, withTransaction } from './transaction.js';
 
 /**

@@ -1,5 +1,5 @@
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import type { Database } from './client.js';
+import type { Database } from './database.js';
 
 /** A database or an open transaction: services take this so they compose inside one transaction. */
 export type DbOrTx = Database;

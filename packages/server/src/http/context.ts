@@ -9,9 +9,10 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { Database } from '../db/client.js';
-import type { CheckService } from '../metering/check-service.js';
-import type { DebitCreditsForEvent } from '../metering/credit-events.js';
-import type { StoredUniqueKeys } from '../metering/stored-unique-keys.js';
+import type { MeteringCaches } from '../metering/caches.js';
+import type { CheckService } from '../metering/check/check-service.js';
+import type { DebitCreditsForEvent } from '../metering/ingest/credit-events.js';
+import type { StoredUniqueKeys } from '../metering/ingest/stored-unique-keys.js';
 import type { SyncedStripeIds } from '../stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
@@ -39,9 +40,11 @@ export type AppContext = {
     eventWindow: EventWindow;
     /** Provided by the credit ledger; without it credit events are rejected (see metering/credit-events.ts). */
     debitCreditsForEvent?: DebitCreditsForEvent | undefined;
+    /** What metering remembers in this process (metering/caches.ts). */
+    caches: MeteringCaches;
     /** POST /v1/check, batching concurrent checks on the shared database handle. */
     checks: CheckService;
-    /** unique_count rows this process saw committed, not sent again by ingestion. */
+    /** unique_count rows this process saw committed, not sent again by ingestion (`caches.storedUniqueKeys`). */
     storedUniqueKeys: StoredUniqueKeys;
   };
   /** The Stripe ids of the last catalog sync, in memory for GET /v1/plans. */

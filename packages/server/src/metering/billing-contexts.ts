@@ -1,7 +1,7 @@
 import type { BillingContext, SubscriptionStatus } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
-import { queryRows } from './query-rows.js';
 
 export type BillingContextRow = {
   organization_id: string;

@@ -1,16 +1,5 @@
 import { type Catalog, type CheckDecision, Decimal } from '@tollgate/core';
-
-/** The JSON answer of POST /v1/check. Quantities are exact decimals written as JSON numbers. */
-export type CheckAnswer = {
-  allowed: boolean;
-  feature: string;
-  limit: number | null;
-  used: number;
-  remaining: number | null;
-  cap: 'hard' | 'soft' | null;
-  reason?: 'limit_exceeded' | 'feature_not_in_plan' | 'subscription_inactive' | 'trial_exhausted';
-  upgrade_url?: string;
-};
+import type { CheckAnswer } from './types.js';
 
 export const jsonNumber = (value: Decimal) => Number(value.toFixed());
 

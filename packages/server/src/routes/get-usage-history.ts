@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, hostId } from '../http/schemas.js';
-import { usageHistory } from '../metering/usage-history.js';
+import { usageHistory } from '../metering/reads/usage-history.js';
 
 export const usageHistoryParams = z.strictObject({
   organizationId: hostId,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
-import { usageReport } from '../metering/usage-report.js';
+import { usageReport } from '../metering/reads/usage-report.js';
 
 export const usageFeatureResponse = z.object({
   feature: z.string(),

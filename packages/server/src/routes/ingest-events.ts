@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, errorResponse } from '../http/schemas.js';
-import { createIngestQueue } from '../metering/ingest-queue.js';
-import { usageEventInput } from '../metering/validate-events.js';
+import { createIngestQueue } from '../metering/ingest/ingest-queue.js';
+import { usageEventInput } from '../metering/ingest/validate-events.js';
 
 export const ingestEventsBody = z.strictObject({
   events: z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
-import { listAlerts } from '../metering/list-alerts.js';
+import { listAlerts } from '../metering/reads/list-alerts.js';
 import { getOrganization } from '../organizations/service.js';
 
 export const usageAlertResponse = z.object({

@@ -1,8 +1,8 @@
 import { renewedPeriod } from '@tollgate/core';
 import { and, eq, lte, ne, notInArray, sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
-import { queryRows } from '../metering/query-rows.js';
 import { subscriptionPages } from './subscription-pages.js';
 
 /** Subscriptions renewed per statement: a round's memory stays bounded however many fall due at once. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../../test-support/skips.js';
 import type { Tollgate } from '../../src/tollgate.js';
-import { testDatabaseUrl } from '../support/databases.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { describeEachDatabase, type Harness } from '../support/harness.js';
 import { startProcessesOnOneDatabase } from '../support/processes.js';
 import { createOrganization, ingest, sqlRows } from './helpers.js';
@@ -107,7 +108,7 @@ describeEachDatabase(
 
 // Two server processes on one PostgreSQL database, as a scaled-out deployment runs them: what one
 // writes reaches the other's remembered state through the triggers' notifications.
-describe.skipIf(!testDatabaseUrl)('checks in another process [postgres]', () => {
+describe('checks in another process [postgres]', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
   let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
   beforeAll(async () => {
     started = await startProcessesOnOneDatabase(2, meteringTestCatalog);

@@ -2,12 +2,12 @@ import { toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
-import type { CheckState, CheckStateRequest } from '../../src/metering/check-state.js';
+import type { CheckState, CheckStateRequest } from '../../src/metering/check/check-state.js';
 import {
   CHECK_STATE_CHANGED_CHANNEL,
   type CheckStateCache,
   createCheckStateCache,
-} from '../../src/metering/check-state-cache.js';
+} from '../../src/metering/check/check-state-cache.js';
 
 // The cache's bookkeeping, with a real (embedded) database carrying the notifications and a load
 // the test controls, so that it can count reads and hold one open while an invalidation overtakes it.

@@ -1,11 +1,11 @@
 import { toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { queryRows } from '../../src/db/query-rows.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { AppError } from '../../src/errors.js';
-import { loadCheckStates } from '../../src/metering/check-state.js';
-import { consumeBatch } from '../../src/metering/consume-batch.js';
-import { queryRows } from '../../src/metering/query-rows.js';
+import { loadCheckStates } from '../../src/metering/check/check-state.js';
+import { consumeBatch } from '../../src/metering/consume/consume-batch.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { allowedUsed, consumeTogether, createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../../test-support/skips.js';
 import type { Tollgate } from '../../src/tollgate.js';
-import { testDatabaseUrl } from '../support/databases.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { startProcessesOnOneDatabase } from '../support/processes.js';
 import { createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';
 
 // PGlite runs one query at a time, so only real PostgreSQL can show what concurrency does.
-describe.skipIf(!testDatabaseUrl)('consume under concurrency [postgres]', () => {
+describe('consume under concurrency [postgres]', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
   let started: Awaited<ReturnType<typeof startHarness>>;
   let harness: Harness;
   beforeAll(async () => {
@@ -72,7 +73,7 @@ describe.skipIf(!testDatabaseUrl)('consume under concurrency [postgres]', () => 
 
 // Two server processes on one database, each deciding consumes on the usage it remembers: what one
 // remembers goes stale with every batch of the other, and the one-statement path must notice.
-describe.skipIf(!testDatabaseUrl)('consume in two processes at once [postgres]', () => {
+describe('consume in two processes at once [postgres]', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
   let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
   beforeAll(async () => {
     started = await startProcessesOnOneDatabase(2, meteringTestCatalog);

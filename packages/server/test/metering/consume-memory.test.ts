@@ -1,6 +1,6 @@
 import { toDecimal } from '@tollgate/core';
 import { expect, it } from 'vitest';
-import { createConsumeMemory } from '../../src/metering/consume-memory.js';
+import { createConsumeMemory } from '../../src/metering/consume/consume-memory.js';
 import type { Harness } from '../support/harness.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { allowedUsed, consumeTogether, createOrganization, sqlRows, usageOf } from './helpers.js';

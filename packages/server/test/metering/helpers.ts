@@ -1,9 +1,8 @@
 import { toDecimal } from '@tollgate/core';
-import type { CheckAnswer } from '../../src/metering/check-answer.js';
-import type { CheckInput } from '../../src/metering/check-feature.js';
-import { loadCheckStates } from '../../src/metering/check-state.js';
-import { consumeBatch } from '../../src/metering/consume-batch.js';
-import type { ConsumeMemory } from '../../src/metering/consume-memory.js';
+import { loadCheckStates } from '../../src/metering/check/check-state.js';
+import { consumeBatch } from '../../src/metering/consume/consume-batch.js';
+import type { ConsumeMemory } from '../../src/metering/consume/consume-memory.js';
+import type { CheckAnswer, CheckInput } from '../../src/metering/types.js';
 import type { Harness } from '../support/harness.js';
 
 export async function createOrganization(harness: Harness, id: string, plan?: string) {

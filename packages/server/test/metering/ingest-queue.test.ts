@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import type { CreditEventDebit } from '../../src/metering/credit-events.js';
-import { createIngestQueue } from '../../src/metering/ingest-queue.js';
+import type { CreditEventDebit } from '../../src/metering/ingest/credit-events.js';
+import { createIngestQueue } from '../../src/metering/ingest/ingest-queue.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { createOrganization, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';

@@ -1,7 +1,7 @@
 import { Catalog } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
-import { prepareBatch, storeBatches } from '../../src/metering/ingest-events.js';
-import { StoredUniqueKeys } from '../../src/metering/stored-unique-keys.js';
+import { prepareBatch, storeBatches } from '../../src/metering/ingest/ingest-events.js';
+import { StoredUniqueKeys } from '../../src/metering/ingest/stored-unique-keys.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { createOrganization, ingest, sqlRows, usageOf } from './helpers.js';
 import { meteringTestCatalog } from './test-catalog.js';

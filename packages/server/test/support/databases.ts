@@ -4,6 +4,10 @@ import pg from 'pg';
 /** The PostgreSQL server the integration tests also run on, when set (CI sets it). */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
 
+/** Why PostgreSQL-only suites skip without it: PGlite runs one query at a time, and one process. */
+export const NEEDS_POSTGRES =
+  'needs PostgreSQL (concurrency, locking or several processes on one database): set TEST_DATABASE_URL';
+
 export type DatabaseTarget = { name: 'pglite' | 'postgres' };
 
 export const databaseTargets: DatabaseTarget[] = testDatabaseUrl

@@ -1,5 +1,4 @@
 import {
-  type BillingContext,
   type Catalog,
   type ConsumeOutcome,
   type ConsumePlan,
@@ -10,22 +9,27 @@ import {
   planConsumes,
 } from '@tollgate/core';
 import { PgTransaction } from 'drizzle-orm/pg-core';
+import { valuesOf } from '../../db/named-statement.js';
+import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from '../../db/retry.js';
 import {
   type StatementSession,
   type StatementTransactionRunner,
   withStatementTransaction,
-} from '../db/statement-transaction.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { type CheckAnswer, toCheckAnswer } from './check-answer.js';
-import type { CheckInput } from './check-feature.js';
+} from '../../db/statement-transaction.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { toCheckAnswer } from '../check-answer.js';
+import {
+  counterKey,
+  expectedUsageRows,
+  type LockableCounter,
+  lockCounters,
+  ORGANIZATION_TOTAL,
+  readCounters,
+} from '../tables/usage-counters.js';
+import type { CheckAnswer, ConsumeItem } from '../types.js';
 import { claimConsumeKeys, consumeAnswerRows, consumeKeyOf, type StoredAnswer } from './consume-keys.js';
 import type { ConsumeMemory } from './consume-memory.js';
 import { CONSUME_FROM_MEMORY, CONSUME_WRITE, consumeWriteRows } from './consume-writes.js';
-import { expectedUsageRows, type LockableCounter, lockCounters, readCounters } from './counter-locks.js';
-import { counterKey, ORGANIZATION_TOTAL } from './counters.js';
-import { RETRYABLE_CODES, retryTransaction, sqlStateOf } from './retry.js';
-
-export type ConsumeItem = { input: CheckInput; context: BillingContext; now: Date };
 
 /** A consume to decide, with the counters it would move. */
 type PlannedConsume = ConsumeItem & {
@@ -157,14 +161,17 @@ async function consumeFromMemory(
   const writes = consumeWriteRows(planned, plan.outcomes);
   try {
     await withStatementTransaction(db, statementTransaction, (session) =>
-      session.runAndCommit(CONSUME_FROM_MEMORY, [
-        now.toISOString(),
-        ...writes.rows,
-        consumeAnswerRows(toStore),
-        expectedUsageRows(expected),
-        String(expected.length),
-        String(toStore.length),
-      ]),
+      session.runAndCommit(
+        CONSUME_FROM_MEMORY,
+        valuesOf(CONSUME_FROM_MEMORY, {
+          now: now.toISOString(),
+          ...writes.rows,
+          answers: consumeAnswerRows(toStore),
+          expectedUsage: expectedUsageRows(expected),
+          expectedCount: String(expected.length),
+          answerCount: String(toStore.length),
+        }),
+      ),
     );
   } catch (error) {
     const code = sqlStateOf(error);
@@ -213,11 +220,14 @@ async function consumeUnderLock(
   // Execute.
   const writes = consumeWriteRows(planned, plan.outcomes);
   if (writes.moved || settled.toStore.length > 0) {
-    await session.runAndCommit(CONSUME_WRITE, [
-      now.toISOString(),
-      ...writes.rows,
-      consumeAnswerRows(settled.toStore),
-    ]);
+    await session.runAndCommit(
+      CONSUME_WRITE,
+      valuesOf(CONSUME_WRITE, {
+        now: now.toISOString(),
+        ...writes.rows,
+        answers: consumeAnswerRows(settled.toStore),
+      }),
+    );
   }
   rememberUsage(memory, planned, used, plan);
   return settled.answers;

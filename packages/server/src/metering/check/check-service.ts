@@ -1,12 +1,11 @@
 import type { Catalog } from '@tollgate/core';
-import { createBatcher } from '../db/batcher.js';
-import type { DatabaseHandle } from '../db/client.js';
-import type { CheckAnswer } from './check-answer.js';
-import { answerFromMemory, type CheckInput, checkFeature } from './check-feature.js';
-import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check-state.js';
-import { type CheckStateCacheOptions, createCheckStateCache } from './check-state-cache.js';
-import { type ConsumeItem, consumeBatch } from './consume-batch.js';
-import { type ConsumeMemory, createConsumeMemory } from './consume-memory.js';
+import { createBatcher } from '../../db/batcher.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import type { MeteringCaches } from '../caches.js';
+import { consumeBatch } from '../consume/consume-batch.js';
+import type { ConsumeMemory } from '../consume/consume-memory.js';
+import type { CheckAnswer, CheckInput, ConsumeItem } from '../types.js';
+import { appliesUserTrial, checkFeature } from './check-feature.js';
 
 export type CheckService = {
   check(input: CheckInput, now: Date): Promise<CheckAnswer>;
@@ -22,53 +21,43 @@ export type CheckService = {
   readonly consumeBatches: ConsumeMemory['batches'];
   /** Resolves once every check in flight is answered (graceful shutdown). */
   drain(): Promise<void>;
-  close(): Promise<void>;
 };
 
 export type CheckServiceOptions = {
   trialPlanExecutions: number;
-  /** Concurrent reads of check state (each one query for a whole batch); default 1, so batches grow with the load. */
-  maxConcurrentReads?: number;
   /**
    * Concurrent consume transactions (default 2). One organization's consumes never run in two at
    * once, so they grow into one batch instead of queuing on each other's counter locks.
    */
   maxConcurrentConsumes?: number;
   maxBatchSize?: number;
-  cache?: CheckStateCacheOptions;
 };
 
 /**
  * Checks for the server. On a busy server the database round trip, not the decision, is what each
  * check costs (docs/performance.md), so check states are remembered while nothing they depend on
- * changes (check-state-cache.ts), concurrent checks that must read share one query, and concurrent
+ * changes (`caches.checkStates`), concurrent checks that must read share one query, and concurrent
  * consumes one transaction, decided on the usage the last one left where this process remembers it
- * (consume-memory.ts). A lone read still goes out at once, at the end of the event-loop turn it
+ * (`caches.consumeUsage`). A lone read still goes out at once, at the end of the event-loop turn it
  * arrived in.
  */
-export async function createCheckService(
-  database: Pick<DatabaseHandle, 'db' | 'queryPrepared' | 'listen' | 'statementTransaction'>,
+export function createCheckService(
+  database: Pick<DatabaseHandle, 'db' | 'statementTransaction'>,
   catalog: Catalog,
+  caches: MeteringCaches,
   options: CheckServiceOptions,
-): Promise<CheckService> {
+): CheckService {
   const { db } = database;
-  const maxBatchSize = options.maxBatchSize ?? 500;
-  const states = createBatcher<CheckStateRequest, CheckState | undefined>({
-    run: (requests) => loadCheckStatesPrepared(database, requests, catalog.defaultPlanCode),
-    maxBatchSize,
-    maxConcurrentBatches: options.maxConcurrentReads ?? 1,
-  });
-  const cache = await createCheckStateCache(database, states.submit, options.cache);
-  const memory = createConsumeMemory();
+  const { checkStates, checkAnswers, consumeUsage } = caches;
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
     async run(items) {
       try {
-        return await consumeBatch(db, catalog, items, database.statementTransaction, memory);
+        return await consumeBatch(db, catalog, items, database.statementTransaction, consumeUsage);
       } finally {
-        cache.invalidateUsage(items.map((item) => item.input.organizationId));
+        checkStates.invalidateUsage(items.map((item) => item.input.organizationId));
       }
     },
-    maxBatchSize,
+    maxBatchSize: options.maxBatchSize ?? 500,
     maxConcurrentBatches: options.maxConcurrentConsumes ?? 2,
     keyOf: (item) => item.input.organizationId,
   });
@@ -76,30 +65,27 @@ export async function createCheckService(
     check: (input, now) =>
       checkFeature(db, catalog, input, now, {
         trialPlanExecutions: options.trialPlanExecutions,
-        loadState: cache.get,
-        loadBilling: cache.getBilling,
+        loadState: checkStates.get,
+        loadBilling: checkStates.getBilling,
         consume: consumes.submit,
+        answers: checkAnswers,
       }),
     answerFromMemory(input, now) {
       const feature = catalog.feature(input.feature);
       if (input.consume || feature?.kind !== 'metered') return undefined;
-      const state = cache.peek({
+      const state = checkStates.peek({
         organizationId: input.organizationId,
         feature: { code: input.feature, reset: feature.reset },
         now,
       });
-      return state && answerFromMemory(state, input);
+      if (!state || appliesUserTrial(state, input)) return undefined;
+      return checkAnswers.get(state, input);
     },
-    invalidateUsage(organizationIds) {
-      const ids = [...organizationIds];
-      cache.invalidateUsage(ids);
-      memory.forget(ids);
-    },
-    invalidateBilling: cache.invalidateBilling,
-    consumeBatches: memory.batches,
+    invalidateUsage: caches.invalidateUsage,
+    invalidateBilling: caches.invalidateBilling,
+    consumeBatches: consumeUsage.batches,
     async drain() {
-      await Promise.all([states.drain(), consumes.drain()]);
+      await Promise.all([caches.drain(), consumes.drain()]);
     },
-    close: cache.close,
   };
 }

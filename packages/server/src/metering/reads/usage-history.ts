@@ -1,21 +1,18 @@
+import { billingPeriodAt, type Catalog, rollsUp, toDecimal } from '@tollgate/core';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { badRequest, notFound } from '../../errors.js';
+import { loadBillingContexts } from '../billing-contexts.js';
+import { jsonNumber } from '../check-answer.js';
+import { bucketsFromRollups } from '../tables/usage-rollups.js';
 import {
-  type Aggregation,
-  billingPeriodAt,
-  type Catalog,
-  HOUR_MS,
-  hourOf,
-  rollsUp,
-  toDecimal,
-} from '@tollgate/core';
-import { type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/transaction.js';
-import { badRequest, notFound } from '../errors.js';
-import { loadBillingContexts } from './billing-contexts.js';
-import { jsonNumber } from './check-answer.js';
-import { queryRows } from './query-rows.js';
-import { BUCKET_MS, bucketOf, bucketsFromUniqueValues, type Granularity } from './unique-buckets.js';
+  BUCKET_MS,
+  bucketOf,
+  bucketsFromUniqueValues,
+  type Granularity,
+} from '../tables/usage-unique-buckets.js';
 
-export type { Granularity } from './unique-buckets.js';
+export type { Granularity } from '../tables/usage-unique-buckets.js';
 
 /** Enough for a month by the hour or a year by the day, without unbounded responses. */
 const MAX_BUCKETS = 24 * 31 + 1;
@@ -75,50 +72,4 @@ export async function usageHistory(
     to: to.toISOString(),
     points,
   };
-}
-
-type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
-
-/**
- * One value per bucket from the hourly rollups: days add their hours (sum, count), take the greatest
- * (max) or the newest hour (latest). `from` is bucket-aligned; a `to` inside an hour would take a whole
- * rollup hour too many, so that last part-hour is folded from its raw events instead.
- */
-export function bucketsFromRollups(
-  input: BucketQuery,
-  aggregation: Exclude<Aggregation, 'unique_count'>,
-  from: Date,
-  to: Date,
-): SQL {
-  const wholeHoursEnd = hourOf(to);
-  const partHour = to.getTime() % HOUR_MS !== 0;
-  const hourValue = {
-    sum: sql`sum(quantity)`,
-    count: sql`count(*)`,
-    max: sql`max(quantity)`,
-    latest: sql`(array_agg(quantity order by "timestamp" desc))[1]`,
-  }[aggregation];
-  const bucketValue = {
-    sum: sql`sum(value)`,
-    count: sql`sum(value)`,
-    max: sql`max(value)`,
-    latest: sql`(array_agg(value order by hour desc))[1]`,
-  }[aggregation];
-  const tail = partHour
-    ? sql`union all
-      select date_trunc('hour', "timestamp", 'UTC'), ${hourValue}
-      from usage_events
-      where organization_id = ${input.organizationId} and feature = ${input.feature}
-        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz
-        and "timestamp" < ${to.toISOString()}::timestamptz
-      group by 1`
-    : sql``;
-  return sql`with hours (hour, value) as (
-      select hour, value from usage_rollups
-      where organization_id = ${input.organizationId} and feature = ${input.feature}
-        and hour >= ${from.toISOString()}::timestamptz and hour < ${wholeHoursEnd.toISOString()}::timestamptz
-      ${tail}
-    )
-    select date_trunc(${input.granularity}, hour, 'UTC') as bucket, (${bucketValue})::text as value
-    from hours group by 1 order by 1`;
 }

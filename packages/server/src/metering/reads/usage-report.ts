@@ -1,14 +1,16 @@
 import { ALL_TIME, billingPeriodAt, type Catalog, toDecimal, usageLine } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/transaction.js';
-import { notFound } from '../errors.js';
-import { type BillingContextRow, subscriptionOfOrganization, toContexts } from './billing-contexts.js';
-import { jsonNumber } from './check-answer.js';
-import { ORGANIZATION_TOTAL } from './counters.js';
-import { queryRows } from './query-rows.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { notFound } from '../../errors.js';
+import { type BillingContextRow, subscriptionOfOrganization, toContexts } from '../billing-contexts.js';
+import { jsonNumber } from '../check-answer.js';
+import { countersAt, ORGANIZATION_TOTAL, type ReportedCounter } from '../tables/usage-counters.js';
 
-type CounterRow = { feature: string; project_id: string; period_start: string; used: string };
-type ReportRow = BillingContextRow & { members: number | string; counters: CounterRow[] | string | null };
+type ReportRow = BillingContextRow & {
+  members: number | string;
+  counters: ReportedCounter[] | string | null;
+};
 
 /**
  * The organization's usage in its current period, from counters only, in one round trip: the
@@ -16,17 +18,12 @@ type ReportRow = BillingContextRow & { members: number | string; counters: Count
  * of the period the subscription says is current are then kept.
  */
 export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: string, now: Date) {
-  const at = now.toISOString();
   const [row] = await queryRows<ReportRow>(
     db,
     sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
                s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
                (select count(*) from organization_members m where m.organization_id = o.id) as members,
-               (select json_agg(json_build_object('feature', c.feature, 'project_id', c.project_id,
-                                                  'period_start', c.period_start, 'used', c.used::text))
-                from usage_counters c
-                where c.organization_id = o.id and c.period_start <= ${at}::timestamptz
-                  and c.period_end > ${at}::timestamptz) as counters
+               ${countersAt(now)} as counters
         from organizations o
         ${subscriptionOfOrganization}
         where o.id = ${organizationId}`,
@@ -34,7 +31,7 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
   const context = row && toContexts([row], catalog.defaultPlanCode).get(organizationId);
   if (!row || !context) throw notFound('organization', organizationId);
   const period = billingPeriodAt(context, now);
-  const rows: CounterRow[] =
+  const rows: ReportedCounter[] =
     typeof row.counters === 'string' ? JSON.parse(row.counters) : (row.counters ?? []);
   const features = Object.entries(catalog.definition.features).filter(
     ([, feature]) => feature.kind !== 'boolean',

@@ -1,6 +1,6 @@
 import { counterPeriodAt } from '@tollgate/core';
-import type { DatabaseHandle } from '../db/client.js';
-import { listenForChanges } from '../db/notifications.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { listenForChanges } from '../../db/notifications.js';
 import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
 
 /**

@@ -11,15 +11,17 @@ import {
   uniquePropertyOf,
   uniqueValueText,
 } from '@tollgate/core';
+import type { AlertCrossing } from '../tables/usage-alerts.js';
 import {
   type CounterAfter,
   type CounterDelta,
   type CounterKey,
   counterKey,
   ORGANIZATION_TOTAL,
-  type UniqueValue,
-} from './counters.js';
-import type { AlertCrossing } from './record-alerts.js';
+} from '../tables/usage-counters.js';
+import { bucketOf, type UniqueBucket } from '../tables/usage-unique-buckets.js';
+import type { UniqueValue } from '../tables/usage-unique-values.js';
+import { uniqueBucketKey } from './stored-unique-keys.js';
 import type { ValidEvent } from './validate-events.js';
 
 export type MeteredEvent = ValidEvent & { feature: string; periodStart: Date; periodEnd: Date };
@@ -197,4 +199,25 @@ export function alertCrossings(
     }
   }
   return crossings;
+}
+
+/** The hours and days of the values that newly stored events of unique_count features count, each once. */
+export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalog): UniqueBucket[] {
+  const buckets = new Map<string, UniqueBucket>();
+  for (const event of events) {
+    const value = countedValueOf(catalog, event);
+    if (value === undefined) continue;
+    for (const granularity of ['hour', 'day'] as const) {
+      const bucket: UniqueBucket = {
+        organizationId: event.organizationId,
+        feature: event.feature,
+        granularity,
+        bucket: bucketOf(granularity, event.timestamp),
+        value,
+      };
+      const key = uniqueBucketKey(bucket);
+      if (!buckets.has(key)) buckets.set(key, bucket);
+    }
+  }
+  return [...buckets.values()];
 }

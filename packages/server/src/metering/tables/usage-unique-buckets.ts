@@ -1,11 +1,16 @@
 import { type Catalog, hourOf } from '@tollgate/core';
 import { type SQL, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
-import { fixedStatementSql } from '../db/fixed-statements.js';
-import { withTransaction } from '../db/transaction.js';
-import { countedValueOf, type MeteredEvent } from './counter-deltas.js';
-import { queryRows } from './query-rows.js';
-import { uniqueBucketKey } from './stored-unique-keys.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { columnList, fromJsonRows, jsonRows } from '../../db/json-rows.js';
+import { queryRows } from '../../db/query-rows.js';
+import { withTransaction } from '../../db/transaction.js';
+import { eventValuesBetween, eventValuesByBucket } from './usage-events.js';
+
+/**
+ * `usage_unique_buckets`: each distinct value of a unique_count feature once per UTC hour and day it
+ * was seen in, for history reads (counted values do not add across buckets).
+ */
 
 /** The buckets history reads; a distinct value is stored once in each bucket it was seen in. */
 export type Granularity = 'hour' | 'day';
@@ -25,26 +30,13 @@ export type UniqueBucket = {
   value: string;
 };
 
-/** The hours and days of the values that newly stored events of unique_count features count, each once. */
-export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalog): UniqueBucket[] {
-  const buckets = new Map<string, UniqueBucket>();
-  for (const event of events) {
-    const value = countedValueOf(catalog, event);
-    if (value === undefined) continue;
-    for (const granularity of ['hour', 'day'] as const) {
-      const bucket: UniqueBucket = {
-        organizationId: event.organizationId,
-        feature: event.feature,
-        granularity,
-        bucket: bucketOf(granularity, event.timestamp),
-        value,
-      };
-      const key = uniqueBucketKey(bucket);
-      if (!buckets.has(key)) buckets.set(key, bucket);
-    }
-  }
-  return [...buckets.values()];
-}
+const COLUMNS = {
+  organization_id: 'text',
+  feature: 'text',
+  granularity: 'text',
+  bucket: 'timestamptz',
+  value: 'text',
+} as const;
 
 /**
  * Stores the buckets' values not stored yet, in key order so that concurrent ingest transactions take
@@ -52,29 +44,26 @@ export function uniqueBucketsOf(events: readonly MeteredEvent[], catalog: Catalo
  * distinct values.
  */
 export function uniqueBucketsInsertStatement(buckets: readonly UniqueBucket[]): SQL {
-  const rows = buckets.map((bucket) => ({
-    o: bucket.organizationId,
-    f: bucket.feature,
-    g: bucket.granularity,
-    b: bucket.bucket.toISOString(),
-    v: bucket.value,
-  }));
+  const rows = jsonRows(
+    COLUMNS,
+    buckets.map((bucket) => ({
+      organization_id: bucket.organizationId,
+      feature: bucket.feature,
+      granularity: bucket.granularity,
+      bucket: bucket.bucket.toISOString(),
+      value: bucket.value,
+    })),
+  );
   return fixedStatementSql(
-    `insert into usage_unique_buckets (organization_id, feature, granularity, bucket, value)
-    select d.o, d.f, d.g, d.b, d.v
-    from json_to_recordset($1::json) as d(o text, f text, g text, b timestamptz, v text)
-    order by d.o collate "C", d.f collate "C", d.g collate "C", d.b, d.v collate "C"
+    `insert into usage_unique_buckets (${columnList(COLUMNS)})
+    select ${columnList(COLUMNS, 'd')}
+    from ${fromJsonRows(COLUMNS, '$1')}
+    order by d.organization_id collate "C", d.feature collate "C", d.granularity collate "C", d.bucket,
+      d.value collate "C"
     on conflict do nothing`,
-    [JSON.stringify(rows)],
+    [rows],
   );
 }
-
-/**
- * Whether the stored properties hold a value of `property` that ingestion counts (uniqueValueText):
- * events stored before ingestion rejected objects and arrays may hold one, which it never counted.
- */
-const countableIn = (properties: SQL, property: string) =>
-  sql`jsonb_typeof(${properties} -> ${property}) in ('string', 'number', 'boolean')`;
 
 type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
 
@@ -100,11 +89,7 @@ export function bucketsFromUniqueValues(
   const parts = [stored(granularity, from, wholeBucketsEnd)];
   if (wholeHoursEnd > wholeBucketsEnd) parts.push(stored('hour', wholeBucketsEnd, wholeHoursEnd));
   if (to > wholeHoursEnd) {
-    parts.push(sql`select date_trunc(${granularity}, "timestamp", 'UTC'), (properties ->> ${uniqueProperty}) collate "C"
-      from usage_events
-      where organization_id = ${organizationId} and feature = ${feature}
-        and "timestamp" >= ${wholeHoursEnd.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
-        and ${countableIn(sql`properties`, uniqueProperty)}`);
+    parts.push(eventValuesBetween(organizationId, feature, uniqueProperty, granularity, wholeHoursEnd, to));
   }
   return sql`with bucket_values (bucket, value) as (${sql.join(parts, sql` union all `)})
     select bucket, count(distinct value)::text as value from bucket_values group by 1 order by 1`;
@@ -147,11 +132,8 @@ export async function backfillUniqueBuckets(
     for (const { feature, uniqueProperty } of features) {
       await withTransaction(database.db, async (tx) => {
         await tx.execute(sql`delete from usage_unique_buckets where feature = ${feature}`);
-        await tx.execute(sql`insert into usage_unique_buckets (organization_id, feature, granularity, bucket, value)
-          select distinct e.organization_id, e.feature, g.granularity, date_trunc(g.granularity, e."timestamp", 'UTC'),
-            (e.properties ->> ${uniqueProperty}) collate "C"
-          from usage_events e cross join (values ('hour'), ('day')) as g (granularity)
-          where e.feature = ${feature} and ${countableIn(sql`e.properties`, uniqueProperty)}
+        await tx.execute(sql`insert into usage_unique_buckets (${sql.raw(columnList(COLUMNS))})
+          ${eventValuesByBucket(feature, uniqueProperty)}
           on conflict do nothing`);
         await tx.execute(sql`delete from usage_unique_backfills where feature = ${feature}`);
         await tx.execute(sql`insert into usage_unique_backfills (feature, unique_property, completed_at)

@@ -1,5 +1,5 @@
-import type { UniqueValue } from './counters.js';
-import type { UniqueBucket } from './unique-buckets.js';
+import type { UniqueBucket } from '../tables/usage-unique-buckets.js';
+import type { UniqueValue } from '../tables/usage-unique-values.js';
 
 /**
  * Keys of unique_count rows (`usage_unique_values`, `usage_unique_buckets`) that this process saw

@@ -5,18 +5,24 @@ import {
   foldHourlyRollups,
   toDecimal,
 } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
-import { type DbOrTx, isTransaction, withTransaction } from '../db/transaction.js';
-import { loadBillingContexts } from './billing-contexts.js';
-import { alertCrossings, assignPeriods, foldDeltas, uniqueValuesOf } from './counter-deltas.js';
-import { insertUniqueValues, upsertCounters } from './counters.js';
+import { retryTransaction } from '../../db/retry.js';
+import { type DbOrTx, isTransaction, withTransaction } from '../../db/transaction.js';
+import { loadBillingContexts } from '../billing-contexts.js';
+import { recordAlerts } from '../tables/usage-alerts.js';
+import { upsertCounters } from '../tables/usage-counters.js';
+import { eventKey, insertNewEvents } from '../tables/usage-events.js';
+import { rollupUpsertStatement } from '../tables/usage-rollups.js';
+import { uniqueBucketsInsertStatement } from '../tables/usage-unique-buckets.js';
+import { insertUniqueValues } from '../tables/usage-unique-values.js';
+import {
+  alertCrossings,
+  assignPeriods,
+  foldDeltas,
+  uniqueBucketsOf,
+  uniqueValuesOf,
+} from './counter-deltas.js';
 import type { DebitCreditsForEvent } from './credit-events.js';
-import { queryRows } from './query-rows.js';
-import { recordAlerts } from './record-alerts.js';
-import { retryTransaction } from './retry.js';
-import { rollupUpsertStatement } from './rollups.js';
 import { type StoredUniqueKeys, uniqueBucketKey, uniqueValueKey, unknownRows } from './stored-unique-keys.js';
-import { uniqueBucketsInsertStatement, uniqueBucketsOf } from './unique-buckets.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
 export type IngestOptions = {
@@ -34,21 +40,6 @@ export type IngestResult = { accepted: number; duplicates: number; rejected: Rej
 export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: ValidEvent[] };
 
 export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent' | 'storedUniqueKeys'>;
-
-const eventKey = (organizationId: string, id: string) => `${organizationId}\u0000${id}`;
-
-/**
- * Stores a batch of usage events exactly once each and moves their counters in the same
- * transaction. Invalid events are rejected one by one; the rest of the batch is kept.
- */
-export async function ingestEvents(
-  db: DbOrTx,
-  rawEvents: unknown[],
-  options: IngestOptions,
-): Promise<IngestResult> {
-  const [result] = await storeBatches(db, [prepareBatch(rawEvents, options)], options);
-  return result as IngestResult;
-}
 
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
 export function prepareBatch(rawEvents: unknown[], options: IngestOptions): PreparedBatch {
@@ -180,50 +171,23 @@ export async function storeBatches(
   }));
 }
 
-/**
- * One INSERT for the whole batch, in key order; returns the events that were new. The answer is
- * one row: the count, and the new keys only when some event was already stored.
- */
-export async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<ValidEvent[]> {
-  const receivedAt = now.toISOString();
-  // Fields left out of a row (undefined is not serialized) read as NULL below: a feature the same as
-  // the event name, a timestamp equal to the time received, no project, user or properties. A credit
-  // event has no feature; it is sent as ''. PostgreSQL sorts the rows into key order (byte order, as the
-  // primary key's collation), so that concurrent batches take the key's entries in the same order.
-  const input = events.map((event) => ({
-    o: event.organizationId,
-    i: event.id,
-    e: event.event,
-    f: event.feature === event.event ? undefined : (event.feature ?? ''),
-    p: event.projectId ?? undefined,
-    u: event.userId ?? undefined,
-    q: event.quantity.toFixed(),
-    t: event.timestamp === now ? undefined : event.timestamp.toISOString(),
-    r: event.properties ?? undefined,
-  }));
-  const [result] = await queryRows<{ inserted: number; keys: string | [string, string][] | null }>(
+/** Stores the events in one INSERT; returns those that were new. */
+async function insertEvents(tx: DbOrTx, events: ValidEvent[], now: Date): Promise<ValidEvent[]> {
+  const inserted = await insertNewEvents(
     tx,
-    sql`
-    with inserted as (
-      insert into usage_events
-        (organization_id, id, event, feature, project_id, user_id, quantity, "timestamp", properties, received_at)
-      select d.o, d.i, d.e, case when d.f is null then d.e else nullif(d.f, '') end, d.p, d.u, d.q,
-        coalesce(d.t, ${receivedAt}::timestamptz), d.r, ${receivedAt}::timestamptz
-      from json_to_recordset(${JSON.stringify(input)}::json)
-        as d(o text, i text, e text, f text, p text, u text, q numeric, t timestamptz, r jsonb)
-      order by d.o collate "C", d.i collate "C"
-      on conflict (organization_id, id) do nothing
-      returning organization_id, id
-    )
-    select count(*)::int as inserted,
-      case when count(*) < ${events.length}
-        then (select json_agg(json_build_array(organization_id, id)) from inserted) end as keys
-    from inserted`,
+    events.map((event) => ({
+      organization_id: event.organizationId,
+      id: event.id,
+      event: event.event,
+      feature: event.feature === event.event ? undefined : (event.feature ?? ''),
+      project_id: event.projectId ?? undefined,
+      user_id: event.userId ?? undefined,
+      quantity: event.quantity.toFixed(),
+      timestamp: event.timestamp === now ? undefined : event.timestamp.toISOString(),
+      properties: event.properties ?? undefined,
+    })),
+    now,
   );
-  if (!result || result.inserted === events.length) return events;
-  const keys = typeof result.keys === 'string' ? JSON.parse(result.keys) : (result.keys ?? []);
-  const inserted = new Set(
-    (keys as [string, string][]).map(([organizationId, id]) => eventKey(organizationId, id)),
-  );
+  if (inserted === 'all') return events;
   return events.filter((event) => inserted.has(eventKey(event.organizationId, event.id)));
 }

@@ -9,7 +9,7 @@ import {
   uniquePropertyOf,
 } from '@tollgate/core';
 import { z } from 'zod';
-import { HOST_ID_PATTERN, hostId } from '../http/schemas.js';
+import { HOST_ID_PATTERN, hostId } from '../../http/schemas.js';
 
 /** The shape of one event; checked per event so one bad event never rejects its batch. */
 export const usageEventInput = z.strictObject({

@@ -1,9 +1,13 @@
 import { decimalText, toDecimal } from '@tollgate/core';
-import type { PreparedStatement } from '../db/client.js';
-import type { StatementSession } from '../db/statement-transaction.js';
-import { conflict } from '../errors.js';
-import type { CheckAnswer } from './check-answer.js';
-import type { CheckInput } from './check-feature.js';
+import type { StatementSession } from '../../db/statement-transaction.js';
+import { conflict } from '../../errors.js';
+import {
+  type ConsumptionKey,
+  claimKeys,
+  consumptionRows,
+  loadConsumptions,
+} from '../tables/usage-consumptions.js';
+import type { CheckAnswer, CheckInput } from '../types.js';
 
 type Answer = CheckAnswer | Error;
 
@@ -30,8 +34,7 @@ const keyIdentity = (organizationId: string, idempotencyKey: string | undefined)
   `${organizationId}\u0000${idempotencyKey}`;
 /** The identity of a consume's idempotency key, as stored rows are matched to it. */
 export const consumeKeyOf = (input: CheckInput) => keyIdentity(input.organizationId, input.idempotencyKey);
-const rowKeyOf = (row: { organization_id: string; idempotency_key: string }) =>
-  keyIdentity(row.organization_id, row.idempotency_key);
+const rowKeyOf = (row: ConsumptionKey) => keyIdentity(row.organization_id, row.idempotency_key);
 
 const reused = () =>
   conflict('idempotency_key_reused', 'this idempotency_key was used with another feature or quantity');
@@ -59,19 +62,19 @@ export async function claimConsumeKeys(
   let answers: ReadonlyArray<Answer | undefined> = [];
   if (firstByKey.size > 0) {
     const firsts = [...firstByKey.values()];
-    const claimInput = firsts.map((index) => {
-      const input = inputs[index] as CheckInput;
-      return {
-        o: input.organizationId,
-        k: input.idempotencyKey,
-        f: input.feature,
-        q: decimalText(input.quantity),
-        t: (nows[index] as Date).toISOString(),
-      };
-    });
-    const claimed = await session.run<{ organization_id: string; idempotency_key: string }>(CLAIM_KEYS, [
-      JSON.stringify(claimInput),
-    ]);
+    const claimed = await claimKeys(
+      session,
+      firsts.map((index) => {
+        const input = inputs[index] as CheckInput;
+        return {
+          organization_id: input.organizationId,
+          idempotency_key: input.idempotencyKey,
+          feature: input.feature,
+          quantity: decimalText(input.quantity),
+          created_at: (nows[index] as Date).toISOString(),
+        };
+      }),
+    );
     const claimedKeys = new Set(claimed.map(rowKeyOf));
     const priors = await loadPriorAnswers(
       session,
@@ -135,45 +138,27 @@ function replayOf(record: KeyRecord, input: CheckInput): Answer {
   return answer;
 }
 
-/** Claims keys not seen before; a key another transaction holds waits for it to commit. */
-const CLAIM_KEYS: PreparedStatement = {
-  name: 'tollgate_claim_consume_keys_v1',
-  text: `insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at)
-    select d.o, d.k, d.f, d.q, d.t
-    from json_to_recordset($1::json) as d(o text, k text, f text, q numeric, t timestamptz)
-    order by d.o collate "C", d.k collate "C"
-    on conflict do nothing
-    returning organization_id, idempotency_key`,
-};
-
-const LOAD_PRIOR_ANSWERS: PreparedStatement = {
-  name: 'tollgate_load_consume_answers_v1',
-  text: `select c.organization_id, c.idempotency_key, c.feature, c.quantity::text as quantity, c.response
-    from json_to_recordset($1::json) as d(o text, k text)
-    cross join lateral (
-      select * from usage_consumptions where organization_id = d.o and idempotency_key = d.k offset 0
-    ) c`,
-};
-
 async function loadPriorAnswers(
   session: StatementSession,
   inputs: readonly CheckInput[],
 ): Promise<Map<string, { feature: string; quantity: string; answer: Answer }>> {
   const priors = new Map<string, { feature: string; quantity: string; answer: Answer }>();
   if (inputs.length === 0) return priors;
-  const input = inputs.map((item) => ({ o: item.organizationId, k: item.idempotencyKey }));
-  const rows = await session.run<{
-    organization_id: string;
-    idempotency_key: string;
-    feature: string;
-    quantity: string;
-    response: CheckAnswer | string | null;
-  }>(LOAD_PRIOR_ANSWERS, [JSON.stringify(input)]);
+  const rows = await loadConsumptions(
+    session,
+    inputs.map((item) => ({
+      organization_id: item.organizationId,
+      idempotency_key: item.idempotencyKey as string,
+    })),
+  );
   for (const row of rows) {
     // The first request has committed (the claim waited for it), so its answer is stored.
-    if (row.response === null) throw new Error('idempotent consume has no stored answer');
+    if (row.response === null || row.response === undefined)
+      throw new Error('idempotent consume has no stored answer');
     const answer =
-      typeof row.response === 'string' ? (JSON.parse(row.response) as CheckAnswer) : row.response;
+      typeof row.response === 'string'
+        ? (JSON.parse(row.response) as CheckAnswer)
+        : (row.response as CheckAnswer);
     priors.set(rowKeyOf(row), {
       feature: row.feature,
       quantity: row.quantity,
@@ -189,43 +174,16 @@ export type StoredAnswer = {
   answer: CheckAnswer;
 };
 
-/** The rows of `consumeAnswersText`. */
+/** The rows that store first answers under their keys (usage-consumptions.ts). */
 export function consumeAnswerRows(entries: readonly StoredAnswer[]): string {
-  const input = entries.map((entry) => ({
-    o: entry.input.organizationId,
-    k: entry.input.idempotencyKey,
-    f: entry.input.feature,
-    q: decimalText(entry.input.quantity),
-    t: entry.now.toISOString(),
-    r: entry.answer,
-  }));
-  return JSON.stringify(input);
-}
-
-/**
- * Stores each first answer (`consumeAnswerRows`, from the json parameter `rows`) under its claimed
- * key, for the requests that repeat it later: a statement for a WITH clause, an upsert so each row
- * is found through its primary key.
- */
-export function consumeAnswersText(rows: string): string {
-  return `insert into usage_consumptions as c (organization_id, idempotency_key, feature, quantity, created_at, response)
-    select d.o, d.k, d.f, d.q, d.t, d.r
-    from json_to_recordset(${rows}::json)
-      as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
-    on conflict (organization_id, idempotency_key) do update set response = excluded.response`;
-}
-
-/**
- * For a WITH clause: claims keys not seen before together with their answers (`consumeAnswerRows`,
- * from the json parameter `rows`), one row per key claimed. A key already stored gives no row; a key
- * another transaction is claiming waits for it to end.
- */
-export function claimWithAnswersText(rows: string): string {
-  return `insert into usage_consumptions (organization_id, idempotency_key, feature, quantity, created_at, response)
-    select d.o, d.k, d.f, d.q, d.t, d.r
-    from json_to_recordset(${rows}::json)
-      as d(o text, k text, f text, q numeric, t timestamptz, r jsonb)
-    order by d.o collate "C", d.k collate "C"
-    on conflict do nothing
-    returning 1`;
+  return consumptionRows(
+    entries.map((entry) => ({
+      organization_id: entry.input.organizationId,
+      idempotency_key: entry.input.idempotencyKey,
+      feature: entry.input.feature,
+      quantity: decimalText(entry.input.quantity),
+      created_at: entry.now.toISOString(),
+      response: entry.answer,
+    })),
+  );
 }

@@ -1,5 +1,5 @@
 import type { Decimal } from '@tollgate/core';
-import type { DbOrTx } from '../db/transaction.js';
+import type { DbOrTx } from '../../db/transaction.js';
 
 /** One newly stored usage event whose name is a catalog credit event (`ai_inference` costs 25 …). */
 export type CreditEventDebit = {

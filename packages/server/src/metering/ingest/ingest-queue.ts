@@ -1,5 +1,5 @@
-import { createBatcher } from '../db/batcher.js';
-import type { DbOrTx } from '../db/transaction.js';
+import { createBatcher } from '../../db/batcher.js';
+import type { DbOrTx } from '../../db/transaction.js';
 import {
   type IngestOptions,
   type IngestResult,

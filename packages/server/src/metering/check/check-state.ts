@@ -1,10 +1,11 @@
 import { type BillingContext, counterPeriodAt, type Decimal, toDecimal } from '@tollgate/core';
-import { sql } from 'drizzle-orm';
-import type { DatabaseHandle, PreparedStatement } from '../db/client.js';
-import type { DbOrTx } from '../db/transaction.js';
-import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from './billing-contexts.js';
-import { ORGANIZATION_TOTAL } from './counters.js';
-import { queryRows } from './query-rows.js';
+import type { DatabaseHandle, PreparedStatement } from '../../db/client.js';
+import { fixedStatementSql } from '../../db/fixed-statements.js';
+import { fromJsonRows, jsonRows } from '../../db/json-rows.js';
+import { queryRows } from '../../db/query-rows.js';
+import type { DbOrTx } from '../../db/transaction.js';
+import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from '../billing-contexts.js';
+import { organizationCounterAt } from '../tables/usage-counters.js';
 
 export type CheckStateRequest = {
   organizationId: string;
@@ -36,11 +37,7 @@ export async function loadCheckStates(
   requests: readonly CheckStateRequest[],
   defaultPlanCode: string,
 ): Promise<Array<CheckState | undefined>> {
-  const [head, tail] = CHECK_STATE.text.split('$1') as [string, string];
-  const rows = await queryRows<Row>(
-    db,
-    sql`${sql.raw(head)}${checkStateParameter(requests)}${sql.raw(tail)}`,
-  );
+  const rows = await queryRows<Row>(db, fixedStatementSql(CHECK_STATE.text, [checkStateParameter(requests)]));
   return toCheckStates(requests, rows, defaultPlanCode);
 }
 
@@ -54,29 +51,33 @@ export async function loadCheckStatesPrepared(
   return toCheckStates(requests, rows, defaultPlanCode);
 }
 
+/** One check's question, as the JSON rows of the read's parameter. */
+const REQUEST_COLUMNS = {
+  request_index: 'integer',
+  organization_id: 'text',
+  feature: 'text',
+  at: 'timestamptz',
+} as const;
+
 const CHECK_STATE: PreparedStatement = {
   name: 'tollgate_check_state_v2',
-  text: `select r.i as request_index, o.id as organization_id, o.trial_organization,
+  text: `select r.request_index, o.id as organization_id, o.trial_organization,
            s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
            c.period_start as counter_period_start, c.used::text as counter_used
-    from json_to_recordset($1::json) as r(i integer, o text, f text, t timestamptz)
-    cross join lateral (select id, trial_organization from organizations where id = r.o offset 0) o
+    from ${fromJsonRows(REQUEST_COLUMNS, '$1', 'r')}
+    cross join lateral (select id, trial_organization from organizations where id = r.organization_id offset 0) o
     ${SUBSCRIPTION_OF_ORGANIZATION}
-    left join lateral (
-      select period_start, used from usage_counters
-      where organization_id = o.id and feature = r.f and project_id = '${ORGANIZATION_TOTAL}'
-        and period_start <= r.t and period_end > r.t
-      offset 0
-    ) c on true`,
+    ${organizationCounterAt('r.feature', 'r.at')}`,
 };
 
 const checkStateParameter = (requests: readonly CheckStateRequest[]) =>
-  JSON.stringify(
+  jsonRows(
+    REQUEST_COLUMNS,
     requests.map((request, index) => ({
-      i: index,
-      o: request.organizationId,
-      f: request.feature.code,
-      t: request.now.toISOString(),
+      request_index: index,
+      organization_id: request.organizationId,
+      feature: request.feature.code,
+      at: request.now.toISOString(),
     })),
   );
 

@@ -1,0 +1,83 @@
+import type { Catalog } from '@tollgate/core';
+import { type Batcher, createBatcher } from '../db/batcher.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { type CheckAnswers, createCheckAnswers } from './check/check-answers.js';
+import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check/check-state.js';
+import {
+  type CheckStateCache,
+  type CheckStateCacheOptions,
+  createCheckStateCache,
+} from './check/check-state-cache.js';
+import { type ConsumeMemory, createConsumeMemory } from './consume/consume-memory.js';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './ingest/stored-unique-keys.js';
+
+/**
+ * Everything metering remembers between requests in one process, created once in the composition
+ * root (tollgate.ts) and handed to the services that read and write it. docs/metering.md
+ * ("What a process remembers") says, for each, what it holds, what makes it forget, and what a second
+ * process sees.
+ */
+export type MeteringCaches = {
+  /**
+   * Billing state per organization and usage counter per organization × feature, as a check reads
+   * them; forgotten on NOTIFY from the database's triggers and on this process's own writes.
+   */
+  checkStates: CheckStateCache;
+  /** Answers of checks without consume, kept on the remembered state they were decided from. */
+  checkAnswers: CheckAnswers;
+  /** Counter usage as this process's consumes last locked or wrote it: a guess every write verifies. */
+  consumeUsage: ConsumeMemory;
+  /** unique_count rows this process saw committed, which ingestion need not send again. */
+  storedUniqueKeys: StoredUniqueKeys;
+  /**
+   * This process just committed writes to these organizations' counters: its next checks and
+   * consumes read them again rather than wait for the notification.
+   */
+  invalidateUsage(organizationIds: Iterable<string>): void;
+  /** Likewise for their organization rows, plans and subscriptions. */
+  invalidateBilling(organizationIds: Iterable<string>): void;
+  /** Resolves once every read that fills `checkStates` is answered. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type MeteringCacheOptions = {
+  /** unique_count rows remembered (default 200,000; 0 remembers none). */
+  uniqueKeysRemembered?: number | undefined;
+  checkStates?: CheckStateCacheOptions;
+  /** Concurrent reads of check state (each one query for a whole batch); default 1, so batches grow with the load. */
+  maxConcurrentReads?: number;
+  maxBatchSize?: number;
+};
+
+export async function createMeteringCaches(
+  database: Pick<DatabaseHandle, 'queryPrepared' | 'listen'>,
+  catalog: Catalog,
+  options: MeteringCacheOptions = {},
+): Promise<MeteringCaches> {
+  // Concurrent checks that must read share one query; what it answers fills `checkStates`.
+  const reads: Batcher<CheckStateRequest, CheckState | undefined> = createBatcher({
+    run: (requests) => loadCheckStatesPrepared(database, requests, catalog.defaultPlanCode),
+    maxBatchSize: options.maxBatchSize ?? 500,
+    maxConcurrentBatches: options.maxConcurrentReads ?? 1,
+  });
+  const checkStates = await createCheckStateCache(database, reads.submit, options.checkStates);
+  const consumeUsage = createConsumeMemory();
+  return {
+    checkStates,
+    checkAnswers: createCheckAnswers(),
+    consumeUsage,
+    // Two generations of half the size each (stored-unique-keys.ts).
+    storedUniqueKeys: new StoredUniqueKeys(
+      Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
+    ),
+    invalidateUsage(organizationIds) {
+      const ids = [...organizationIds];
+      checkStates.invalidateUsage(ids);
+      consumeUsage.forget(ids);
+    },
+    invalidateBilling: checkStates.invalidateBilling,
+    drain: reads.drain,
+    close: checkStates.close,
+  };
+}
