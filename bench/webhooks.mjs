@@ -100,7 +100,10 @@ function invoicePaidEvent(organization, round, price) {
         amount_remaining: 0,
         hosted_invoice_url: null,
         invoice_pdf: null,
-        parent: { type: 'subscription_details', subscription_details: { subscription: subscriptionOf(organization) } },
+        parent: {
+          type: 'subscription_details',
+          subscription_details: { subscription: subscriptionOf(organization) },
+        },
         lines: {
           object: 'list',
           has_more: false,
@@ -172,11 +175,16 @@ try {
     const renewal = Math.floor(index / 2);
     const organization = `bench_${(renewal % organizationCount) + 1}`;
     const round = Math.floor(renewal / organizationCount);
-    const event = index % 2 === 0 ? subscriptionEvent(organization, round, priceObject) : invoicePaidEvent(organization, round, priceObject);
+    const event =
+      index % 2 === 0
+        ? subscriptionEvent(organization, round, priceObject)
+        : invoicePaidEvent(organization, round, priceObject);
     return JSON.stringify(event);
   };
   const sample = bodies(0);
-  console.log(`one event: ${format(sample.length)} bytes; ${format(renewals)} renewals, ${format(organizationCount)} organizations, ${connections} connections`);
+  console.log(
+    `one event: ${format(sample.length)} bytes; ${format(renewals)} renewals, ${format(organizationCount)} organizations, ${connections} connections`,
+  );
 
   const baseline = await closedLoop({
     url: `${bare.baseUrl}/v1/webhooks/stripe`,
@@ -215,7 +223,9 @@ try {
     `applied: ${format(rows[0].processed)} events processed, ${format(rows[0].renewed)} renewals in the plan history, ` +
       `${format(rows[0].invoices)} invoices mirrored, ${format(rows[0].grants)} credit grants`,
   );
-  console.log(`100,000 renewals' events (200,000) at this rate: ${format(200_000 / measured.perSecond, 0)} s`);
+  console.log(
+    `100,000 renewals' events (200,000) at this rate: ${format(200_000 / measured.perSecond, 0)} s`,
+  );
 } finally {
   await server?.stop();
   await bare.stop();

@@ -114,7 +114,9 @@ export async function closedLoop({
         const requestIndex = index++;
         const body = makeBody ? makeBody(requestIndex) : undefined;
         const own = makeHeaders ? makeHeaders(requestIndex, body) : {};
-        const requestHeaders = body ? { 'content-type': 'application/json', ...headers, ...own } : { ...headers, ...own };
+        const requestHeaders = body
+          ? { 'content-type': 'application/json', ...headers, ...own }
+          : { ...headers, ...own };
         const bytes = requestBytes(target, method, requestHeaders, body);
         const sentAt = performance.now();
         try {
