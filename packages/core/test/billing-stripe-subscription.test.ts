@@ -31,6 +31,7 @@ const row = (overrides: Partial<TollgateSubscriptionState> = {}): TollgateSubscr
   source: 'stripe',
   stripeSubscriptionId: 'sub_1',
   stripeStatus: 'active',
+  stripePriceId: 'price_standard',
   currentPeriod: period,
   trialEnd: null,
   cancelAtPeriodEnd: false,
@@ -102,6 +103,13 @@ describe('deciding what a Stripe subscription means for Tollgate', () => {
       'plan_changed',
     ]);
     expect(upgraded.kind === 'update' && upgraded.fields.currentPeriod).toEqual(period);
+  });
+
+  it('records the same plan moved to a newer price (a migration to the plan’s current version)', () => {
+    const migrated = decide(row(), snapshot({ priceId: 'price_standard_2027' }));
+    expect(migrated.kind === 'update' && migrated.history.map((entry) => entry.change)).toEqual([
+      'price_changed',
+    ]);
   });
 
   it('records a cancellation scheduled and withdrawn', () => {

@@ -47,7 +47,8 @@ async function main() {
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
   const jobs = startJobScheduler({
     database: tollgate.database,
-    catalog,
+    // With the earlier plan versions that subscribers keep.
+    catalog: tollgate.context.catalog,
     now: () => new Date(),
     intervalMs: config.jobsIntervalSeconds * 1000,
     logger: tollgate.app.log,

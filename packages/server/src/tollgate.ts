@@ -2,7 +2,7 @@ import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
 import type { FastifyServerOptions } from 'fastify';
 import { createApiKeyLookup } from './auth/api-key-lookup.js';
 import { hashSecret, hmac } from './auth/secrets.js';
-import { recordCatalogVersion } from './catalog/record-catalog-version.js';
+import { catalogWithPlanVersions, recordCatalogVersion } from './catalog/record-catalog-version.js';
 import { createCreditEventDebitor } from './credits/event-debits.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -55,21 +55,23 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   try {
     await runMigrations(database);
     const now = options.now ?? (() => new Date());
-    await backfillUniqueBuckets(database, options.catalog, now());
+    await recordCatalogVersion(database.db, options.catalog, now());
+    // Subscribers keep the plan definitions of the catalog version they subscribed under.
+    const catalog = await catalogWithPlanVersions(database.db, options.catalog);
+    await backfillUniqueBuckets(database, catalog, now());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
     // Every per-process cache of metering, in one place (docs/metering.md, "What a process remembers").
-    const meteringCaches = await createMeteringCaches(database, options.catalog, {
+    const meteringCaches = await createMeteringCaches(database, catalog, {
       uniqueKeysRemembered: options.uniqueKeysRemembered,
     });
-    const checks = createCheckService(database, options.catalog, meteringCaches, { trialPlanExecutions });
-    await recordCatalogVersion(database.db, options.catalog, now());
+    const checks = createCheckService(database, catalog, meteringCaches, { trialPlanExecutions });
     const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
     await stripeCatalogIds.reload();
     const context: AppContext = {
       db: database.db,
       databaseKind: database.kind,
-      catalog: options.catalog,
+      catalog,
       now,
       auth: {
         adminKeyHash: hashSecret(options.adminKey),
@@ -87,8 +89,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
           ...DEFAULT_EVENT_WINDOW,
           ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
         },
-        debitCreditsForEvent:
-          options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog: options.catalog, now }),
+        debitCreditsForEvent: options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog, now }),
         caches: meteringCaches,
         checks,
         storedUniqueKeys: meteringCaches.storedUniqueKeys,

@@ -40,6 +40,7 @@ export type TollgateSubscriptionState = {
   source: 'default' | 'manual' | 'stripe';
   stripeSubscriptionId: string | null;
   stripeStatus: string | null;
+  stripePriceId: string | null;
   currentPeriod: { start: Date; end: Date };
   trialEnd: Date | null;
   cancelAtPeriodEnd: boolean;
@@ -67,6 +68,7 @@ export type HistoryEntry = {
   change:
     | 'created'
     | 'plan_changed'
+    | 'price_changed'
     | 'status_changed'
     | 'renewed'
     | 'cancel_scheduled'
@@ -204,6 +206,9 @@ export function decideStripeSubscription(input: {
     });
   if (current.plan !== fields.plan || current.interval !== fields.interval) {
     entry('plan_changed', { from_interval: current.interval });
+  } else if (current.stripePriceId !== null && current.stripePriceId !== fields.stripePriceId) {
+    // The same plan at another price: moved to a newer version of the plan (a migration).
+    entry('price_changed', { from_price: current.stripePriceId, to_price: fields.stripePriceId });
   }
   if (!LIVE.has(status)) {
     entry('ended');

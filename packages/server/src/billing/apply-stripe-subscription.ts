@@ -195,7 +195,16 @@ export async function applyStripeSubscription(
     case 'update':
     case 'end': {
       const row = known as SubscriptionRow;
-      await updateStripeSubscription(tx, row, { fields: decision.fields, stateAt, now: input.now });
+      // A new plan, or the same plan at a newer price, is taken under today's catalog version.
+      const planChanged = decision.history.some(
+        (entry) => entry.change === 'plan_changed' || entry.change === 'price_changed',
+      );
+      await updateStripeSubscription(tx, row, {
+        fields: decision.fields,
+        stateAt,
+        now: input.now,
+        catalogHash: planChanged ? catalog.hash : undefined,
+      });
       await recordHistory(tx, { ...common, subscriptionId: row.id, entries: decision.history });
       for (const entry of decision.history) {
         if (entry.change === 'created' || entry.change === 'renewed') continue;

@@ -15,3 +15,14 @@ export async function recordCatalogVersion(db: DbOrTx, catalog: Catalog, now: Da
     })
     .onConflictDoUpdate({ target: catalogVersions.hash, set: { lastLoadedAt: now } });
 }
+
+/**
+ * The catalog as the server uses it: today's definition, plus the earlier plan definitions that
+ * subscribers keep (every version ever loaded is stored, so their plans stay resolvable).
+ */
+export async function catalogWithPlanVersions(db: DbOrTx, catalog: Catalog): Promise<Catalog> {
+  const versions = await db
+    .select({ hash: catalogVersions.hash, definition: catalogVersions.definition })
+    .from(catalogVersions);
+  return catalog.withPlanVersions(versions);
+}

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { creditLots, subscriptions } from '../db/schema/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
+import { effectivePlanCode } from '../subscriptions/assign-plan.js';
 import { subscriptionPages } from '../subscriptions/subscription-pages.js';
 import { expireDueLots } from './expire-due.js';
 import { grantCreditsOnce } from './grant.js';
@@ -75,7 +76,7 @@ export async function allocateSubscriptionCredits(
     const due = page.flatMap((subscription) => {
       const grant = planSubscriptionAllocation({
         subscription_id: subscription.id,
-        credits_per_period: catalog.plan(subscription.planCode)?.credits_per_period ?? 0,
+        credits_per_period: catalog.plan(effectivePlanCode(catalog, subscription))?.credits_per_period ?? 0,
         period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
       });
       return grant ? [{ subscription, grant }] : [];

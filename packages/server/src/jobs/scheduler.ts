@@ -22,7 +22,9 @@ export async function runScheduledJobs(
   now: Date,
 ): Promise<JobsRun> {
   const outcome = await database.tryWithAdvisoryLock(JOBS_LOCK_KEY, async (db) => {
-    const { renewed } = await renewSubscriptionPeriods(db, now);
+    const { renewed } = await renewSubscriptionPeriods(db, now, {
+      migrateToCatalogHash: catalog.definition.billing.migrate_at_renewal ? catalog.hash : null,
+    });
     return { renewed_subscriptions: renewed, ...(await runCreditJobs(db, catalog, now)) };
   });
   return outcome.ran ? { ran: true, ...outcome.result } : { ran: false };

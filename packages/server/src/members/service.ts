@@ -5,6 +5,7 @@ import { organizationMembers, users } from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type Actor, getOrganization } from '../organizations/service.js';
+import { effectivePlanCode } from '../subscriptions/assign-plan.js';
 
 export type MemberInput = {
   userId: string;
@@ -67,7 +68,7 @@ export async function addMember(
       );
     if (!existing) {
       const seats = organization.subscription
-        ? catalog.planFeature(organization.subscription.planCode, 'seats')
+        ? catalog.planFeature(effectivePlanCode(catalog, organization.subscription), 'seats')
         : undefined;
       if (seats && typeof seats === 'object' && seats.cap === 'hard' && seats.included !== 'unlimited') {
         const taken = await countMembers(tx, organizationId);

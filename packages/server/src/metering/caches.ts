@@ -57,7 +57,7 @@ export async function createMeteringCaches(
 ): Promise<MeteringCaches> {
   // Concurrent checks that must read share one query; what it answers fills `checkStates`.
   const reads: Batcher<CheckStateRequest, CheckState | undefined> = createBatcher({
-    run: (requests) => loadCheckStatesPrepared(database, requests, catalog.defaultPlanCode),
+    run: (requests) => loadCheckStatesPrepared(database, requests, catalog),
     maxBatchSize: options.maxBatchSize ?? 500,
     maxConcurrentBatches: options.maxConcurrentReads ?? 1,
   });

@@ -101,3 +101,14 @@ export async function assignPlan(
   });
   return created;
 }
+
+/**
+ * The plan a subscription row is on: an assigned or paid plan keeps the definition of the catalog
+ * version it was taken under (grandfathered); the default plan follows today's catalog.
+ */
+export function effectivePlanCode(
+  catalog: Catalog,
+  row: Pick<SubscriptionRow, 'planCode' | 'source' | 'catalogHash'>,
+): string {
+  return row.source === 'default' ? row.planCode : catalog.effectivePlanCode(row.planCode, row.catalogHash);
+}

@@ -27,7 +27,11 @@ type Renewal = {
 export async function renewSubscriptionPeriods(
   db: DbOrTx,
   now: Date,
-  options: { pageSize?: number } = {},
+  options: {
+    pageSize?: number;
+    /** The catalog's `billing.migrate_at_renewal`: renewed subscriptions move to this catalog version. */
+    migrateToCatalogHash?: string | null;
+  } = {},
 ): Promise<{ renewed: number }> {
   const pageSize = options.pageSize ?? RENEWAL_PAGE_SIZE;
   let renewed = 0;
@@ -53,13 +57,14 @@ export async function renewSubscriptionPeriods(
           ]
         : [];
     });
-    if (renewals.length > 0) renewed += (await applyRenewals(db, renewals, now)).length;
+    if (renewals.length > 0)
+      renewed += (await applyRenewals(db, renewals, now, options.migrateToCatalogHash ?? null)).length;
   }
   return { renewed };
 }
 
 /** One statement: the new periods, and a 'renewed' history row for each subscription that moved. */
-function applyRenewals(db: DbOrTx, renewals: Renewal[], now: Date) {
+function applyRenewals(db: DbOrTx, renewals: Renewal[], now: Date, migrateToCatalogHash: string | null) {
   const at = now.toISOString();
   return queryRows<{ subscription_id: string }>(
     db,
@@ -69,7 +74,8 @@ function applyRenewals(db: DbOrTx, renewals: Renewal[], now: Date) {
         start timestamptz, "end" timestamptz)
     ), renewed as (
       update subscriptions s
-      set current_period_start = r.start, current_period_end = r."end", updated_at = ${at}::timestamptz
+      set current_period_start = r.start, current_period_end = r."end", updated_at = ${at}::timestamptz,
+          catalog_hash = coalesce(${migrateToCatalogHash}::text, s.catalog_hash)
       from renewal r
       where s.organization_id = r.organization_id and s.id = r.subscription_id
         and s.current_period_end = r.previous_end

@@ -34,6 +34,7 @@ export function toSubscriptionState(row: SubscriptionRow): TollgateSubscriptionS
     source: row.source,
     stripeSubscriptionId: row.stripeSubscriptionId,
     stripeStatus: row.stripeStatus,
+    stripePriceId: row.stripePriceId,
     currentPeriod: { start: row.currentPeriodStart, end: row.currentPeriodEnd },
     trialEnd: row.trialEnd,
     cancelAtPeriodEnd: row.cancelAtPeriodEnd,
@@ -96,12 +97,14 @@ export async function insertStripeSubscription(
 export async function updateStripeSubscription(
   tx: DbOrTx,
   row: SubscriptionRow,
-  input: { fields: StripeSubscriptionFields; stateAt: Date; now: Date },
+  input: { fields: StripeSubscriptionFields; stateAt: Date; now: Date; catalogHash?: string | undefined },
 ): Promise<void> {
   await tx
     .update(subscriptions)
     .set({
       ...columnsOf(input.fields),
+      // A new plan is taken under today's catalog; the same plan keeps the version it was sold under.
+      ...(input.catalogHash !== undefined && { catalogHash: input.catalogHash }),
       // Never backwards: a state re-read from Stripe may carry an earlier stamp than one already applied.
       stripeStateAt: sql`greatest(${subscriptions.stripeStateAt}, ${input.stateAt.toISOString()}::timestamptz)`,
       updatedAt: input.now,

@@ -105,7 +105,7 @@ describeEachDatabase(
       const [state] = await loadCheckStates(
         db,
         [{ organizationId: 'org_batch_prepared', feature, now }],
-        catalog.defaultPlanCode,
+        catalog,
       );
       if (!state) throw new Error('no organization org_batch_prepared');
       const input = { organizationId: 'org_batch_prepared', feature: 'exports', consume: true } as const;

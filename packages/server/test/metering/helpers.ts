@@ -44,7 +44,7 @@ export async function consumeTogether(harness: Harness, requests: ConsumeRequest
   const states = await loadCheckStates(
     db,
     requests.map((request) => ({ organizationId: request.organizationId, feature, now })),
-    catalog.defaultPlanCode,
+    catalog,
   );
   return consumeBatch(
     db,

@@ -4,7 +4,12 @@ import { fixedStatementSql } from '../../db/fixed-statements.js';
 import { fromJsonRows, jsonRows } from '../../db/json-rows.js';
 import { queryRows } from '../../db/query-rows.js';
 import type { DbOrTx } from '../../db/transaction.js';
-import { type BillingContextRow, SUBSCRIPTION_OF_ORGANIZATION, toContexts } from '../billing-contexts.js';
+import {
+  type BillingContextRow,
+  type PlanResolver,
+  SUBSCRIPTION_OF_ORGANIZATION,
+  toContexts,
+} from '../billing-contexts.js';
 import { organizationCounterAt } from '../tables/usage-counters.js';
 
 export type CheckStateRequest = {
@@ -35,20 +40,20 @@ type Row = BillingContextRow & {
 export async function loadCheckStates(
   db: DbOrTx,
   requests: readonly CheckStateRequest[],
-  defaultPlanCode: string,
+  plans: PlanResolver,
 ): Promise<Array<CheckState | undefined>> {
   const rows = await queryRows<Row>(db, fixedStatementSql(CHECK_STATE.text, [checkStateParameter(requests)]));
-  return toCheckStates(requests, rows, defaultPlanCode);
+  return toCheckStates(requests, rows, plans);
 }
 
 /** The same read as a prepared statement: the hot path of every check (check-service.ts). */
 export async function loadCheckStatesPrepared(
   database: Pick<DatabaseHandle, 'queryPrepared'>,
   requests: readonly CheckStateRequest[],
-  defaultPlanCode: string,
+  plans: PlanResolver,
 ): Promise<Array<CheckState | undefined>> {
   const rows = await database.queryPrepared<Row>(CHECK_STATE, [checkStateParameter(requests)]);
-  return toCheckStates(requests, rows, defaultPlanCode);
+  return toCheckStates(requests, rows, plans);
 }
 
 /** One check's question, as the JSON rows of the read's parameter. */
@@ -60,9 +65,9 @@ const REQUEST_COLUMNS = {
 } as const;
 
 const CHECK_STATE: PreparedStatement = {
-  name: 'tollgate_check_state_v2',
+  name: 'tollgate_check_state_v3',
   text: `select r.request_index, o.id as organization_id, o.trial_organization,
-           s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
+           s.plan_code, s.interval, s.status, s.source, s.current_period_start, s.current_period_end, s.billing_cycle_anchor, s.catalog_hash,
            c.period_start as counter_period_start, c.used::text as counter_used
     from ${fromJsonRows(REQUEST_COLUMNS, '$1', 'r')}
     cross join lateral (select id, trial_organization from organizations where id = r.organization_id offset 0) o
@@ -84,7 +89,7 @@ const checkStateParameter = (requests: readonly CheckStateRequest[]) =>
 function toCheckStates(
   requests: readonly CheckStateRequest[],
   rows: readonly Row[],
-  defaultPlanCode: string,
+  plans: PlanResolver,
 ): Array<CheckState | undefined> {
   const rowsByRequest = new Map<number, Row[]>();
   for (const row of rows) {
@@ -96,7 +101,7 @@ function toCheckStates(
   return requests.map((request, index) => {
     const requestRows = rowsByRequest.get(index);
     if (!requestRows) return undefined;
-    const context = toContexts(requestRows, defaultPlanCode).get(request.organizationId);
+    const context = toContexts(requestRows, plans).get(request.organizationId);
     if (!context) return undefined;
     const periodStart = counterPeriodAt(request.feature.reset, context, request.now).start.getTime();
     const counter = requestRows.find(

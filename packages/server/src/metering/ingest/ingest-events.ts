@@ -78,7 +78,7 @@ export async function storeBatches(
   for (const batch of batches)
     for (const event of batch.candidates) organizationIds.add(event.organizationId);
   const contexts = organizationIds.size
-    ? await loadBillingContexts(db, [...organizationIds], catalog.defaultPlanCode)
+    ? await loadBillingContexts(db, [...organizationIds], catalog)
     : new Map();
   // An id repeated within the batches is the same event sent twice: the first sighting stands.
   const seen = new Set<string>();

@@ -37,9 +37,7 @@ export async function usageHistory(
 ) {
   const feature = catalog.feature(input.feature);
   if (!feature) throw badRequest('unknown_feature', `feature "${input.feature}" is not in the catalog`);
-  const context = (await loadBillingContexts(db, [input.organizationId], catalog.defaultPlanCode)).get(
-    input.organizationId,
-  );
+  const context = (await loadBillingContexts(db, [input.organizationId], catalog)).get(input.organizationId);
   if (!context) throw notFound('organization', input.organizationId);
   const step = BUCKET_MS[input.granularity];
   const from = bucketOf(input.granularity, input.from ?? billingPeriodAt(context, now).start);

@@ -21,14 +21,14 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
   const [row] = await queryRows<ReportRow>(
     db,
     sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
-               s.current_period_start, s.current_period_end, s.billing_cycle_anchor,
+               s.current_period_start, s.current_period_end, s.billing_cycle_anchor, s.catalog_hash,
                (select count(*) from organization_members m where m.organization_id = o.id) as members,
                ${countersAt(now)} as counters
         from organizations o
         ${subscriptionOfOrganization}
         where o.id = ${organizationId}`,
   );
-  const context = row && toContexts([row], catalog.defaultPlanCode).get(organizationId);
+  const context = row && toContexts([row], catalog).get(organizationId);
   if (!row || !context) throw notFound('organization', organizationId);
   const period = billingPeriodAt(context, now);
   const rows: ReportedCounter[] =
@@ -52,7 +52,8 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
   }
   return {
     organization_id: organizationId,
-    plan: context.planCode,
+    // The plan's own code, also for a subscriber kept on an earlier version of it.
+    plan: catalog.plan(context.planCode)?.code ?? context.planCode,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     features: features.map(([code, feature]) => {
       const used = feature.kind === 'seats' ? seats : (totals.get(code) ?? 0);
