@@ -153,6 +153,47 @@ describeEachDatabase(
       expect((await usageOf(harness(), 'org_bad', 'api_calls')).used).toBe(3);
     });
 
+    it('defect 2: one bad event (NUL id, lone surrogate, deep properties, inherited name) is rejected alone', async () => {
+      await createOrganization(harness(), 'org_hostile');
+      const ok = { organization_id: 'org_hostile', event: 'api_calls' };
+      // Too deep for JSON.stringify on the way out, so the request is written as text.
+      const deep = `${'{"nested":'.repeat(5000)}1${'}'.repeat(5000)}`;
+      let justDeepEnough: Record<string, unknown> = { leaf: 1 };
+      for (let level = 1; level < 32; level += 1) justDeepEnough = { nested: justDeepEnough };
+      const events = [
+        { ...ok, id: 'good_1' },
+        { ...ok, id: 'bad\u0000' },
+        { ...ok, id: 'surrogate', properties: { note: '\ud800' } },
+        { ...ok, id: 'surrogate_key', properties: { ['\udc00']: 1 } },
+        { ...ok, id: 'deep', properties: 'DEEP' },
+        { ...ok, id: 'inherited', event: 'toString' },
+        { ...ok, id: 'proto', event: '__proto__' },
+        { ...ok, id: 'nul_project', project_id: 'p\u0000' },
+        { ...ok, id: 'good_2', properties: justDeepEnough },
+      ];
+      const response = await harness().request('POST', '/v1/events', {
+        body: JSON.stringify({ events }).replace('"DEEP"', deep),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(200);
+      expect(
+        response.body.rejected.map((rejection: { index: number; code: string }) => [
+          rejection.index,
+          rejection.code,
+        ]),
+      ).toEqual([
+        [1, 'invalid_id'],
+        [2, 'invalid_text'],
+        [3, 'invalid_text'],
+        [4, 'properties_too_deep'],
+        [5, 'unknown_event'],
+        [6, 'unknown_event'],
+        [7, 'invalid_text'],
+      ]);
+      expect(response.body.accepted).toBe(2);
+      expect((await usageOf(harness(), 'org_hostile', 'api_calls')).used).toBe(2);
+    });
+
     it('refuses an empty batch, more than 1000 events and bodies over 1 MB as a whole', async () => {
       const empty = await harness().request('POST', '/v1/events', { body: { events: [] } });
       expect(empty.status).toBe(400);

@@ -10,6 +10,7 @@ import {
 } from '@tollgate/core';
 import { z } from 'zod';
 import { HOST_ID_PATTERN, hostId } from '../../http/schemas.js';
+import { isCleanText, MAX_PROPERTIES_BYTES, propertiesProblem } from './event-text.js';
 
 /** The shape of one event; checked per event so one bad event never rejects its batch. */
 export const usageEventInput = z.strictObject({
@@ -40,7 +41,6 @@ export type ValidEvent = {
   properties: Record<string, unknown> | null;
 };
 
-const MAX_PROPERTIES_BYTES = 8 * 1024;
 /** Far above any real quantity, low enough that sums of a period stay exact and readable. */
 const MAX_QUANTITY = toDecimal('1000000000000000');
 
@@ -88,6 +88,16 @@ function plainEventInput(raw: unknown): UsageEventInput | undefined {
     return input as UsageEventInput;
 }
 
+const TEXT_FIELDS = ['id', 'organization_id', 'project_id', 'user_id', 'event'] as const;
+
+/** The first text field PostgreSQL could not store, if any. */
+function uncleanField(input: UsageEventInput) {
+  return TEXT_FIELDS.find((field) => {
+    const text = input[field];
+    return text !== undefined && !isCleanText(text);
+  });
+}
+
 /** Checks one raw event against its schema, the catalog and the time window: an event or a rejection. */
 export function validateEvent(
   raw: unknown,
@@ -107,6 +117,14 @@ export function validateEvent(
     }
     input = parsed.data;
   }
+  const unclean = uncleanField(input);
+  if (unclean !== undefined) {
+    return {
+      index,
+      code: unclean === 'id' ? 'invalid_id' : 'invalid_text',
+      message: `${unclean}: text must not contain NUL or unpaired surrogates`,
+    };
+  }
   const feature = catalog.featureForEvent(input.event) ?? null;
   if (feature === null && !catalog.creditEvent(input.event)) {
     return {
@@ -119,6 +137,8 @@ export function validateEvent(
   if (typeof quantity === 'string') return { index, code: 'invalid_quantity', message: quantity };
   const timing = eventTimestamp(input.timestamp, now, window);
   if (!timing.ok) return { index, code: timing.code, message: timing.message };
+  const problem = input.properties ? propertiesProblem(input.properties) : null;
+  if (problem !== null) return { index, ...problem };
   if (input.properties && Buffer.byteLength(JSON.stringify(input.properties)) > MAX_PROPERTIES_BYTES) {
     return { index, code: 'properties_too_large', message: 'properties must be at most 8 KB of JSON' };
   }
