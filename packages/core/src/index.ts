@@ -23,5 +23,6 @@ export * from './metering/rating.js';
 export * from './metering/rollups.js';
 export * from './metering/unique-value.js';
 export * from './metering/usage-line.js';
+export * from './metering/usage-quantity.js';
 export * from './periods.js';
 export * from './subscription-renewal.js';

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { OveragePricing, PlanFeature } from '../src/catalog/schema.js';
-import { exactOverageAmount, overageAmount, overageQuantity } from '../src/metering/rating.js';
+import {
+  exactOverageAmount,
+  MAX_REPORTED_MINOR_UNITS,
+  overageAmount,
+  overageQuantity,
+} from '../src/metering/rating.js';
 import { usageLine } from '../src/metering/usage-line.js';
+import { isWithinUsageBound, MAX_USAGE_QUANTITY } from '../src/metering/usage-quantity.js';
 
 const perUnit: OveragePricing = { model: 'per_unit', unit_amount: '0.1' };
 const perPackage: OveragePricing = { model: 'package', package_size: 1000, package_amount: '150' };
@@ -65,5 +71,27 @@ describe('overage of a plan feature', () => {
     expect(line.overage_quantity.toFixed()).toBe('200');
     expect(line.overage_amount).toBe(20);
     expect(usageLine({ included: 'unlimited', cap: 'soft', overage: null }, 5).included).toBe('unlimited');
+  });
+});
+
+describe('defect 4: money and quantities that cannot overflow', () => {
+  const pricedPerUnit: PlanFeature = {
+    included: 0,
+    cap: 'soft',
+    overage: { model: 'per_unit', unit_amount: '1' },
+  };
+
+  it('reports an overage past the safe integer range as the ceiling instead of throwing', () => {
+    const used = MAX_USAGE_QUANTITY.times(200);
+    expect(overageAmount(pricedPerUnit, used)).toBe(MAX_REPORTED_MINOR_UNITS);
+    expect(overageAmount(pricedPerUnit, '9007199254740990')).toBe(9007199254740990);
+  });
+
+  it('bounds a usage quantity at 10^15, whatever its spelling', () => {
+    expect(isWithinUsageBound('1000000000000000')).toBe(true);
+    expect(isWithinUsageBound('999999999999999.999999')).toBe(true);
+    expect(isWithinUsageBound('1000000000000000.1')).toBe(false);
+    expect(isWithinUsageBound('100000000000000000000')).toBe(false);
+    expect(isWithinUsageBound('0000000000000000001')).toBe(true);
   });
 });

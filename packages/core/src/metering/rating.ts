@@ -38,8 +38,19 @@ export function exactOverageAmount(pricing: OveragePricing, quantity: DecimalInp
   }
 }
 
-/** What the overage of `used` costs on this plan feature, in whole minor units (0 without an overage price). */
+/**
+ * The largest amount a usage line reports, in minor units. A period's usage may sum many events of
+ * up to 10^15 each, so its price can pass what a JSON number holds exactly; no invoice reaches it
+ * (it is 90 trillion in a two-decimal currency), so the line reports this ceiling instead of failing.
+ */
+export const MAX_REPORTED_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * What the overage of `used` costs on this plan feature, in whole minor units (0 without an overage
+ * price), at most MAX_REPORTED_MINOR_UNITS.
+ */
 export function overageAmount(planFeature: PlanFeature | undefined, used: DecimalInput): number {
   if (planFeature === undefined || typeof planFeature === 'boolean' || planFeature.overage === null) return 0;
-  return roundMinorUnits(exactOverageAmount(planFeature.overage, overageQuantity(planFeature, used)));
+  const exact = exactOverageAmount(planFeature.overage, overageQuantity(planFeature, used));
+  return roundMinorUnits(Decimal.min(exact, MAX_REPORTED_MINOR_UNITS));
 }

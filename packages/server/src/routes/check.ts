@@ -1,4 +1,4 @@
-import { isDecimalText, toDecimal } from '@tollgate/core';
+import { isDecimalText, isWithinUsageBound, toDecimal } from '@tollgate/core';
 import type { FastifyRouteSchemaDef, FastifyValidationResult } from 'fastify/types/schema.js';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,12 +8,12 @@ import { commonErrors, hostId, isHostId } from '../http/schemas.js';
 const isQuantity = (value: unknown) => {
   if (typeof value !== 'number' && typeof value !== 'string') return false;
   const text = String(value).trim();
-  return isDecimalText(text) && !text.startsWith('-');
+  return isDecimalText(text) && !text.startsWith('-') && isWithinUsageBound(text);
 };
 
 const quantity = z
   .union([z.number(), z.string()])
-  .refine(isQuantity, 'must be a non-negative decimal number')
+  .refine(isQuantity, 'must be a non-negative decimal number, at most 10^15')
   .describe('Exact decimal ≥ 0 as a number or a string; default 1');
 
 export const checkBody = z.strictObject({

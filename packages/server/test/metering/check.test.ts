@@ -236,6 +236,49 @@ describeEachDatabase(
       expect(noKey.status).toBe(401);
     });
 
+    it('defect 4: a quantity above 10^15 is refused where it enters, and huge usage still reads as a 200', async () => {
+      await createOrganization(harness(), 'org_huge', 'standard');
+      for (const quantity of ['100000000000000000000', 1e20, '1000000000000000.5']) {
+        const refused = await check(harness(), {
+          organization_id: 'org_huge',
+          feature: 'agent_executions',
+          quantity,
+          consume: true,
+        });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toContain('body.quantity');
+      }
+      const atBound = await check(harness(), {
+        organization_id: 'org_huge',
+        feature: 'agent_executions',
+        quantity: '1000000000000000',
+      });
+      expect(atBound.status).toBe(200);
+      // 200 events of 10^15 priced as overage pass what a JSON number holds exactly.
+      const events = Array.from({ length: 200 }, (_, index) => ({
+        id: `huge_${index}`,
+        organization_id: 'org_huge',
+        event: 'agent_executions',
+        quantity: '1000000000000000',
+      }));
+      expect((await ingest(harness(), events)).body.accepted).toBe(200);
+      const usage = await harness().request('GET', '/v1/organizations/org_huge/usage');
+      expect(usage.status).toBe(200);
+      const line = usage.body.features.find(
+        (entry: { feature: string }) => entry.feature === 'agent_executions',
+      );
+      expect(line.overage_amount).toBe(Number.MAX_SAFE_INTEGER);
+    });
+
+    it('defect 1: a feature named like an inherited property is an unknown feature, not a 500', async () => {
+      await createOrganization(harness(), 'org_inherited');
+      for (const feature of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        const answer = await check(harness(), { organization_id: 'org_inherited', feature });
+        expect(answer.status).toBe(400);
+        expect(answer.body.error.code).toBe('unknown_feature');
+      }
+    });
+
     it('accepts and refuses exactly the bodies its schema does, and answers in the documented shape', async () => {
       await createOrganization(harness(), 'org_shapes');
       const base = { organization_id: 'org_shapes', feature: 'exports' };

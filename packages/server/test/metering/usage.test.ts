@@ -121,6 +121,18 @@ describeEachDatabase(
       expect(unknown.status).toBe(400);
     });
 
+    it('defect 5: a history of a feature named like an inherited property is a 400 unknown_feature, not an SQL error', async () => {
+      await createOrganization(harness(), 'org_proto_history');
+      for (const feature of ['__proto__', 'constructor', 'toString']) {
+        const history = await harness().request(
+          'GET',
+          `/v1/organizations/org_proto_history/usage/${feature}/history`,
+        );
+        expect(history.status).toBe(400);
+        expect(history.body.error.code).toBe('unknown_feature');
+      }
+    });
+
     it("lets an organization session read its own usage and alerts, never another organization's", async () => {
       await createOrganization(harness(), 'org_mine');
       await createOrganization(harness(), 'org_theirs');

@@ -5,6 +5,7 @@ import {
   eventTimestamp,
   isCountableValue,
   isDecimalText,
+  MAX_USAGE_QUANTITY,
   toDecimal,
   uniquePropertyOf,
 } from '@tollgate/core';
@@ -41,9 +42,6 @@ export type ValidEvent = {
   properties: Record<string, unknown> | null;
 };
 
-/** Far above any real quantity, low enough that sums of a period stay exact and readable. */
-const MAX_QUANTITY = toDecimal('1000000000000000');
-
 function parseQuantity(value: unknown): Decimal | string {
   if (value === undefined) return toDecimal(1);
   const text =
@@ -53,7 +51,7 @@ function parseQuantity(value: unknown): Decimal | string {
     return 'quantity must be a decimal number (a JSON number or a string such as "12.5")';
   const quantity = toDecimal(text);
   if (quantity.isNegative()) return 'quantity must not be negative';
-  if (quantity.gt(MAX_QUANTITY)) return 'quantity must be at most 10^15';
+  if (quantity.gt(MAX_USAGE_QUANTITY)) return 'quantity must be at most 10^15';
   return quantity;
 }
 
