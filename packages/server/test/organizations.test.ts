@@ -68,6 +68,26 @@ describeEachDatabase('organizations', (harness) => {
     expect(unchanged.body.subscription.id).toBe(monthly.body.subscription.id);
   });
 
+  it('defect 1: a plan named like an inherited property is refused, and the organization stays readable', async () => {
+    const created = await harness().request('POST', '/v1/organizations', {
+      body: { id: 'org_inherited_plan', name: 'Inherited', email: 'ops@inherited.test' },
+    });
+    expect(created.status).toBe(201);
+    for (const plan of ['toString', '__proto__', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      const patched = await harness().request('PATCH', '/v1/organizations/org_inherited_plan', {
+        body: { plan },
+      });
+      expect(patched.status).toBe(400);
+    }
+    const checked = await harness().request('POST', '/v1/check', {
+      body: { organization_id: 'org_inherited_plan', feature: 'api_calls' },
+    });
+    expect(checked.status).toBe(200);
+    const usage = await harness().request('GET', '/v1/organizations/org_inherited_plan/usage');
+    expect(usage.status).toBe(200);
+    expect(usage.body.plan).toBe('free');
+  });
+
   it('updates name, email and metadata and keeps the rest', async () => {
     await harness().request('POST', '/v1/organizations', { body: { id: 'org_patch', name: 'Before' } });
     const patched = await harness().request('PATCH', '/v1/organizations/org_patch', {
