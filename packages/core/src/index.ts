@@ -11,6 +11,7 @@ export * from './billing-period.js';
 export * from './catalog/catalog.js';
 export * from './catalog/demo-catalog.js';
 export * from './catalog/schema.js';
+export * from './catalog/upgrade-plan.js';
 export * from './credits/index.js';
 export * from './decimal.js';
 export * from './metering/aggregation.js';

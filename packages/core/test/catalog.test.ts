@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Catalog, CatalogError, demoCatalog } from '../src/index.js';
+import { Catalog, CatalogError, demoCatalog, upgradePlanFor, upgradeUrlFor } from '../src/index.js';
 
 describe('catalog', () => {
   it('loads the demo catalog with its plans, packs and credit events', () => {
@@ -99,5 +99,30 @@ describe('catalog lookups by a caller-given name', () => {
       expect(catalog.creditEvent(name)).toBeUndefined();
     }
     expect(catalog.plan('standard')?.code).toBe('standard');
+  });
+});
+
+describe('upgrade links', () => {
+  const catalog = Catalog.from(demoCatalog);
+
+  it('names the first plan up the upgrade_to chain that offers more of the feature', () => {
+    expect(upgradePlanFor(catalog, 'free', 'api_calls')).toBe('standard');
+    expect(upgradePlanFor(catalog, 'free', 'sso')).toBe('enterprise');
+    expect(upgradePlanFor(catalog, 'standard', 'seats')).toBe('enterprise');
+    expect(upgradePlanFor(catalog, 'enterprise', 'api_calls')).toBeUndefined();
+    expect(upgradePlanFor(catalog, 'free', 'toString')).toBeUndefined();
+  });
+
+  it('resolves a path against the public URL, keeping its prefix, and leaves an absolute URL alone', () => {
+    expect(upgradeUrlFor(catalog, 'https://pay.example.test/app/', 'free', 'sso')).toBe(
+      'https://pay.example.test/app/billing/upgrade?plan=enterprise',
+    );
+    expect(upgradeUrlFor(catalog, 'http://localhost:4400', 'enterprise', 'sso')).toBe(
+      'http://localhost:4400/billing/upgrade',
+    );
+    const elsewhere = Catalog.from({ ...demoCatalog, upgrade_url: 'https://shop.example.test/upgrade' });
+    expect(upgradeUrlFor(elsewhere, 'https://pay.example.test', 'free', 'api_calls')).toBe(
+      'https://shop.example.test/upgrade?plan=standard',
+    );
   });
 });

@@ -10,6 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import { createMeteringCaches } from './metering/caches.js';
 import { createCheckService } from './metering/check/check-service.js';
+import { createUpgradeLinks } from './metering/check-answer.js';
 import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
 import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 import { SyncedStripeIds } from './stripe/catalog/stripe-catalog-ids.js';
@@ -65,7 +66,12 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     const meteringCaches = await createMeteringCaches(database, catalog, {
       uniqueKeysRemembered: options.uniqueKeysRemembered,
     });
-    const checks = createCheckService(database, catalog, meteringCaches, { trialPlanExecutions });
+    // The context's URL is read when a link is made: main.ts sets it once the server listens.
+    const upgradeLinks = createUpgradeLinks(catalog, () => context.publicUrl);
+    const checks = createCheckService(database, catalog, meteringCaches, {
+      trialPlanExecutions,
+      upgradeLinks,
+    });
     const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
     await stripeCatalogIds.reload();
     const context: AppContext = {

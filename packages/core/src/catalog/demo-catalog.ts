@@ -8,7 +8,7 @@ export const demoCatalog = {
   version: 'demo-1',
   currency: 'usd',
   default_plan: 'free',
-  upgrade_url: 'http://localhost:4400/billing/upgrade',
+  upgrade_url: '/billing/upgrade',
   features: {
     llm_tokens: { name: 'LLM tokens', unit: 'token' },
     agent_executions: { name: 'Agent executions', unit: 'execution' },

@@ -210,7 +210,10 @@ export const catalogSchema = z
       })
       .prefault({}),
     billing: billingSettings,
-    upgrade_url: z.string().url().optional(),
+    upgrade_url: z
+      .union([z.string().url(), z.string().regex(/^\/[^/]/, 'an absolute URL or a path starting with /')])
+      .optional()
+      .describe('The upgrade page; a path is resolved against PUBLIC_URL'),
   })
   .superRefine((catalog, context) => {
     if (!(catalog.default_plan in catalog.plans)) {

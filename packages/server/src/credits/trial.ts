@@ -1,4 +1,4 @@
-import { type Catalog, Decimal, decideTrialUse, decimalText, toDecimal } from '@tollgate/core';
+import { Decimal, decideTrialUse, decimalText, toDecimal } from '@tollgate/core';
 import { and, eq, notInArray } from 'drizzle-orm';
 import {
   organizations,
@@ -22,7 +22,6 @@ export type TrialCheckResult =
       used: string;
       remaining: string;
       reason?: 'trial_exhausted';
-      upgrade_url?: string;
     };
 
 export type TrialCheckInput = {
@@ -40,11 +39,7 @@ export type TrialCheckInput = {
  * TRIAL_PLAN_EXECUTIONS. The row lock on the user's trial makes concurrent consumes count exactly; the
  * moment a trial is used up is written to the plan history.
  */
-export async function checkUserTrial(
-  db: DbOrTx,
-  catalog: Catalog,
-  input: TrialCheckInput,
-): Promise<TrialCheckResult> {
+export async function checkUserTrial(db: DbOrTx, input: TrialCheckInput): Promise<TrialCheckResult> {
   const quantity = toDecimal(input.quantity ?? 1);
   const limit = new Decimal(input.trial_plan_executions);
   return withTransaction(db, async (tx) => {
@@ -83,12 +78,7 @@ export async function checkUserTrial(
       remaining: decimalText(
         decision.allowed && input.consume ? decision.remaining : Decimal.max(limit.minus(used), 0),
       ),
-      ...(decision.allowed
-        ? {}
-        : {
-            reason: 'trial_exhausted' as const,
-            ...(catalog.definition.upgrade_url ? { upgrade_url: catalog.definition.upgrade_url } : {}),
-          }),
+      ...(decision.allowed ? {} : { reason: 'trial_exhausted' as const }),
     };
     if (!input.consume || !decision.allowed) return result;
     const exhaustedNow = decision.remaining.isZero() && !trial?.exhaustedAt;

@@ -1,23 +1,34 @@
-import { type Catalog, type CheckDecision, Decimal } from '@tollgate/core';
+import { type Catalog, type CheckDecision, Decimal, upgradeUrlFor } from '@tollgate/core';
 import type { CheckAnswer } from './types.js';
 
 export const jsonNumber = (value: Decimal) => Number(value.toFixed());
 
-/** Where a denied organization can upgrade: the catalog's upgrade page, naming the next plan. */
-export function upgradeUrl(catalog: Catalog, planCode: string): string | undefined {
-  const base = catalog.definition.upgrade_url;
-  if (!base) return undefined;
-  const next = catalog.plan(planCode)?.upgrade_to;
-  if (!next) return base;
-  const url = new URL(base);
-  url.searchParams.set('plan', next);
-  return url.toString();
+/** Where an organization on `planCode` denied `feature` can upgrade; undefined without an upgrade page. */
+export type UpgradeLinks = (planCode: string, feature: string) => string | undefined;
+
+/**
+ * Upgrade links under this deployment's public URL, read when a link is made: the server learns its
+ * URL once it listens (main.ts). Links are remembered per plan and feature, as they repeat.
+ */
+export function createUpgradeLinks(catalog: Catalog, publicUrl: () => string): UpgradeLinks {
+  const links = new Map<string, string | undefined>();
+  let linksUrl = '';
+  return (planCode, feature) => {
+    const base = publicUrl();
+    if (base !== linksUrl) {
+      links.clear();
+      linksUrl = base;
+    }
+    const key = `${planCode}\u0000${feature}`;
+    if (!links.has(key)) links.set(key, upgradeUrlFor(catalog, base, planCode, feature));
+    return links.get(key);
+  };
 }
 
 export function toCheckAnswer(
   feature: string,
   decision: CheckDecision,
-  catalog: Catalog,
+  upgradeLinks: UpgradeLinks,
   planCode: string,
   usedAfter?: Decimal,
 ): CheckAnswer {
@@ -37,7 +48,7 @@ export function toCheckAnswer(
   };
   if (decision.reason) answer.reason = decision.reason;
   if (!decision.allowed && decision.reason !== 'subscription_inactive') {
-    const url = upgradeUrl(catalog, planCode);
+    const url = upgradeLinks(planCode, feature);
     if (url) answer.upgrade_url = url;
   }
   return answer;

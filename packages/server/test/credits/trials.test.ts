@@ -9,7 +9,7 @@ function check(
   h: Harness,
   input: { organization_id: string; user_id: string; consume?: boolean; key?: string; quantity?: number },
 ) {
-  return checkUserTrial(h.tollgate.database.db, h.tollgate.context.catalog, {
+  return checkUserTrial(h.tollgate.database.db, {
     organization_id: input.organization_id,
     user_id: input.user_id,
     quantity: input.quantity ?? 1,
@@ -49,7 +49,6 @@ describeEachDatabase(
         limit: '3',
         used: '3',
         remaining: '0',
-        upgrade_url: 'http://localhost:4400/billing/upgrade',
       });
       // Another user has a trial of their own; a check without consume counts nothing.
       expect(await check(h, { organization_id: 'org_public', user_id: 'ben', consume: false })).toMatchObject(

@@ -71,7 +71,7 @@ describeEachDatabase(
       expect((await check(harness(), { organization_id: 'org_kinds', feature: 'sso' })).body).toMatchObject({
         allowed: false,
         reason: 'feature_not_in_plan',
-        upgrade_url: expect.stringContaining('plan=standard'),
+        upgrade_url: expect.stringContaining('plan=enterprise'),
       });
       for (const userId of ['u1', 'u2', 'u3']) {
         const added = await harness().request('POST', '/v1/organizations/org_kinds/users', {
@@ -178,6 +178,41 @@ describeEachDatabase(
         upgrade_url: expect.stringContaining('upgrade'),
       });
       expect((await run('bob')).body).toMatchObject({ allowed: true, used: 1 });
+      const anonymous = await check(harness(), {
+        organization_id: 'org_public',
+        feature: 'agent_executions',
+        consume: true,
+      });
+      expect(anonymous.status).toBe(400);
+      expect(anonymous.body.error.code).toBe('user_id_required');
+      // Other features of a trial organization are counted per organization, as usual.
+      const other = await check(harness(), { organization_id: 'org_public', feature: 'api_calls' });
+      expect(other.status).toBe(200);
+    });
+
+    it('builds upgrade_url from PUBLIC_URL and names a plan that has the denied feature', async () => {
+      await createOrganization(harness(), 'org_upgrade');
+      const context = harness().tollgate.context;
+      const before = context.publicUrl;
+      context.publicUrl = 'https://billing.example.test/tollgate/';
+      try {
+        const sso = await check(harness(), { organization_id: 'org_upgrade', feature: 'sso' });
+        expect(sso.body).toMatchObject({ allowed: false, reason: 'feature_not_in_plan' });
+        // Standard, the free plan's next step, has no SSO either: the link skips to enterprise.
+        expect(sso.body.upgrade_url).toBe(
+          'https://billing.example.test/tollgate/billing/upgrade?plan=enterprise',
+        );
+        const exports = await check(harness(), {
+          organization_id: 'org_upgrade',
+          feature: 'exports',
+          quantity: 6,
+        });
+        expect(exports.body.upgrade_url).toBe(
+          'https://billing.example.test/tollgate/billing/upgrade?plan=standard',
+        );
+      } finally {
+        context.publicUrl = before;
+      }
     });
 
     it('fires alerts from consumes too, once per threshold, with and without a transaction', async () => {

@@ -5,6 +5,7 @@ import { queryRows } from '../../src/db/query-rows.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { AppError } from '../../src/errors.js';
 import { loadCheckStates } from '../../src/metering/check/check-state.js';
+import { createUpgradeLinks } from '../../src/metering/check-answer.js';
 import { consumeBatch } from '../../src/metering/consume/consume-batch.js';
 import { describeEachDatabase } from '../support/harness.js';
 import { allowedUsed, consumeTogether, createOrganization, sqlRows, usageOf } from './helpers.js';
@@ -110,10 +111,15 @@ describeEachDatabase(
       if (!state) throw new Error('no organization org_batch_prepared');
       const input = { organizationId: 'org_batch_prepared', feature: 'exports', consume: true } as const;
       const prepared = await withTransaction(db, async (tx) => {
-        const answers = await consumeBatch(tx, catalog, [
-          { input: { ...input, quantity: toDecimal(2) }, context: state.context, now },
-          { input: { ...input, quantity: toDecimal(1) }, context: state.context, now },
-        ]);
+        const answers = await consumeBatch(
+          tx,
+          catalog,
+          createUpgradeLinks(catalog, () => 'http://localhost:4400'),
+          [
+            { input: { ...input, quantity: toDecimal(2) }, context: state.context, now },
+            { input: { ...input, quantity: toDecimal(1) }, context: state.context, now },
+          ],
+        );
         expect(answers.map(allowedUsed)).toEqual([
           [true, 2],
           [true, 3],

@@ -1,5 +1,6 @@
 import { toDecimal } from '@tollgate/core';
 import { loadCheckStates } from '../../src/metering/check/check-state.js';
+import { createUpgradeLinks } from '../../src/metering/check-answer.js';
 import { consumeBatch } from '../../src/metering/consume/consume-batch.js';
 import type { ConsumeMemory } from '../../src/metering/consume/consume-memory.js';
 import type { CheckAnswer, CheckInput } from '../../src/metering/types.js';
@@ -49,6 +50,7 @@ export async function consumeTogether(harness: Harness, requests: ConsumeRequest
   return consumeBatch(
     db,
     catalog,
+    createUpgradeLinks(catalog, () => harness.tollgate.context.publicUrl),
     requests.map((request, index) => {
       const state = states[index];
       if (!state) throw new Error(`no organization ${request.organizationId}`);

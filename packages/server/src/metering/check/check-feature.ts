@@ -10,7 +10,7 @@ import { checkUserTrial, TRIAL_FEATURE, type TrialCheckResult } from '../../cred
 import type { DbOrTx } from '../../db/transaction.js';
 import { badRequest, notFound } from '../../errors.js';
 import { countMembers } from '../../members/service.js';
-import { toCheckAnswer } from '../check-answer.js';
+import { toCheckAnswer, type UpgradeLinks } from '../check-answer.js';
 import type { CheckAnswer, CheckInput, ConsumeItem } from '../types.js';
 import type { CheckAnswers } from './check-answers.js';
 import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
@@ -18,6 +18,7 @@ import type { BillingState, CheckState, CheckStateRequest } from './check-state.
 /** How a check's state is read and its consume recorded (check-service.ts batches and remembers them). */
 export type CheckOptions = {
   trialPlanExecutions: number;
+  upgradeLinks: UpgradeLinks;
   /** The billing state and the feature's counter. */
   loadState: (request: CheckStateRequest) => Promise<CheckState | undefined>;
   /** The billing state alone: a consume reads its counter under lock in its own transaction. */
@@ -48,8 +49,14 @@ export async function checkFeature(
   if (!state) throw notFound('organization', input.organizationId);
   const { context } = state;
   // In a public/trial organization each user spends their own trial allowance (the credits module keeps it).
+  if (state.trialOrganization && input.feature === TRIAL_FEATURE && input.userId === undefined) {
+    throw badRequest(
+      'user_id_required',
+      `user_id: "${TRIAL_FEATURE}" is counted per user in a trial organization; name the user`,
+    );
+  }
   if (appliesUserTrial(state, input)) {
-    const trial = await checkUserTrial(db, catalog, {
+    const trial = await checkUserTrial(db, {
       organization_id: input.organizationId,
       user_id: input.userId as string,
       quantity: decimalText(input.quantity),
@@ -58,7 +65,7 @@ export async function checkFeature(
       now,
       trial_plan_executions: options.trialPlanExecutions,
     });
-    if (trial.applies) return trialAnswer(trial);
+    if (trial.applies) return trialAnswer(trial, options.upgradeLinks(context.planCode, TRIAL_FEATURE));
   }
   if (input.consume && feature.kind === 'seats') {
     throw badRequest(
@@ -69,10 +76,10 @@ export async function checkFeature(
   if (consumesCounter) return options.consume({ input, context, now });
   // Not consuming a counter, so `loadState` read it above.
   const { used } = state as CheckState;
-  if (feature.kind === 'seats') return decideWithoutConsuming(db, catalog, context, used, input);
+  if (feature.kind === 'seats') return decideWithoutConsuming(db, catalog, context, used, input, options);
   const known = options.answers.get(state, input);
   if (known) return known;
-  const answer = await decideWithoutConsuming(db, catalog, context, used, input);
+  const answer = await decideWithoutConsuming(db, catalog, context, used, input, options);
   options.answers.remember(state, input, answer);
   return answer;
 }
@@ -87,6 +94,7 @@ async function decideWithoutConsuming(
   context: BillingContext,
   counterUsed: Decimal,
   input: CheckInput,
+  options: Pick<CheckOptions, 'upgradeLinks'>,
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   const planFeature = catalog.planFeature(context.planCode, input.feature);
@@ -99,10 +107,13 @@ async function decideWithoutConsuming(
     defaultGracePercent: catalog.definition.metering.default_grace_percent,
     subscriptionActive: isSubscriptionActive(context.status),
   });
-  return toCheckAnswer(input.feature, decision, catalog, context.planCode);
+  return toCheckAnswer(input.feature, decision, options.upgradeLinks, context.planCode);
 }
 
-function trialAnswer(trial: Extract<TrialCheckResult, { applies: true }>): CheckAnswer {
+function trialAnswer(
+  trial: Extract<TrialCheckResult, { applies: true }>,
+  upgradeUrl: string | undefined,
+): CheckAnswer {
   return {
     allowed: trial.allowed,
     feature: trial.feature,
@@ -111,6 +122,6 @@ function trialAnswer(trial: Extract<TrialCheckResult, { applies: true }>): Check
     remaining: Number(trial.remaining),
     cap: 'hard',
     ...(trial.reason && { reason: trial.reason }),
-    ...(trial.upgrade_url && { upgrade_url: trial.upgrade_url }),
+    ...(!trial.allowed && upgradeUrl !== undefined && { upgrade_url: upgradeUrl }),
   };
 }

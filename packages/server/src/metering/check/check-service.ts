@@ -2,6 +2,7 @@ import type { Catalog } from '@tollgate/core';
 import { createBatcher } from '../../db/batcher.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { MeteringCaches } from '../caches.js';
+import type { UpgradeLinks } from '../check-answer.js';
 import { consumeBatch } from '../consume/consume-batch.js';
 import type { ConsumeMemory } from '../consume/consume-memory.js';
 import type { CheckAnswer, CheckInput, ConsumeItem } from '../types.js';
@@ -25,6 +26,7 @@ export type CheckService = {
 
 export type CheckServiceOptions = {
   trialPlanExecutions: number;
+  upgradeLinks: UpgradeLinks;
   /**
    * Concurrent consume transactions (default 2). One organization's consumes never run in two at
    * once, so they grow into one batch instead of queuing on each other's counter locks.
@@ -52,7 +54,14 @@ export function createCheckService(
   const consumes = createBatcher<ConsumeItem, CheckAnswer>({
     async run(items) {
       try {
-        return await consumeBatch(db, catalog, items, database.statementTransaction, consumeUsage);
+        return await consumeBatch(
+          db,
+          catalog,
+          options.upgradeLinks,
+          items,
+          database.statementTransaction,
+          consumeUsage,
+        );
       } finally {
         checkStates.invalidateUsage(items.map((item) => item.input.organizationId));
       }
@@ -65,6 +74,7 @@ export function createCheckService(
     check: (input, now) =>
       checkFeature(db, catalog, input, now, {
         trialPlanExecutions: options.trialPlanExecutions,
+        upgradeLinks: options.upgradeLinks,
         loadState: checkStates.get,
         loadBilling: checkStates.getBilling,
         consume: consumes.submit,

@@ -17,7 +17,7 @@ import {
   withStatementTransaction,
 } from '../../db/statement-transaction.js';
 import type { DbOrTx } from '../../db/transaction.js';
-import { toCheckAnswer } from '../check-answer.js';
+import { toCheckAnswer, type UpgradeLinks } from '../check-answer.js';
 import {
   counterKey,
   expectedUsageRows,
@@ -59,19 +59,20 @@ const CHANGED_SINCE_READ = 'TG409';
 export async function consumeBatch(
   db: DbOrTx,
   catalog: Catalog,
+  upgradeLinks: UpgradeLinks,
   items: readonly ConsumeItem[],
   statementTransaction?: StatementTransactionRunner,
   memory?: ConsumeMemory,
 ): Promise<Array<CheckAnswer | Error>> {
   if (items.length === 0) return [];
   if (memory && !(db instanceof PgTransaction)) {
-    const answers = await consumeFromMemory(db, catalog, items, memory, statementTransaction);
+    const answers = await consumeFromMemory(db, catalog, upgradeLinks, items, memory, statementTransaction);
     if (answers) return answers;
   }
   if (memory) memory.batches.underLock += 1;
   return retryTransaction(() =>
     withStatementTransaction(db, statementTransaction, (session) =>
-      consumeUnderLock(session, catalog, items, memory),
+      consumeUnderLock(session, catalog, upgradeLinks, items, memory),
     ),
   );
 }
@@ -85,7 +86,7 @@ function batchTime(items: readonly ConsumeItem[]): Date {
 }
 
 function answersOf(
-  catalog: Catalog,
+  upgradeLinks: UpgradeLinks,
   planned: readonly PlannedConsume[],
   plan: ConsumePlan,
 ): Map<number, CheckAnswer> {
@@ -95,7 +96,7 @@ function answersOf(
     const usedAfter = outcome.moved ? outcome.usedAfter : undefined;
     answers.set(
       item.index,
-      toCheckAnswer(item.input.feature, outcome.decision, catalog, item.context.planCode, usedAfter),
+      toCheckAnswer(item.input.feature, outcome.decision, upgradeLinks, item.context.planCode, usedAfter),
     );
   });
   return answers;
@@ -124,6 +125,7 @@ function rememberUsage(
 async function consumeFromMemory(
   db: DbOrTx,
   catalog: Catalog,
+  upgradeLinks: UpgradeLinks,
   items: readonly ConsumeItem[],
   memory: ConsumeMemory,
   statementTransaction: StatementTransactionRunner | undefined,
@@ -152,7 +154,7 @@ async function consumeFromMemory(
     planned.map((item) => item.request),
     used,
   );
-  const answers = answersOf(catalog, planned, plan);
+  const answers = answersOf(upgradeLinks, planned, plan);
   const now = batchTime(items);
   const toStore: StoredAnswer[] = planned
     .filter((item) => item.input.idempotencyKey !== undefined)
@@ -197,6 +199,7 @@ async function consumeFromMemory(
 async function consumeUnderLock(
   session: StatementSession,
   catalog: Catalog,
+  upgradeLinks: UpgradeLinks,
   items: readonly ConsumeItem[],
   memory: ConsumeMemory | undefined,
 ): Promise<Array<CheckAnswer | Error>> {
@@ -214,7 +217,7 @@ async function consumeUnderLock(
     planned.map((item) => item.request),
     used,
   );
-  const decided = answersOf(catalog, planned, plan);
+  const decided = answersOf(upgradeLinks, planned, plan);
   const answers: Array<CheckAnswer | Error | undefined> = items.map((_, index) => decided.get(index));
   const settled = keys.settle(answers);
   // Execute.

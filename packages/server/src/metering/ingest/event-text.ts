@@ -8,8 +8,10 @@
 export const MAX_PROPERTIES_DEPTH = 32;
 export const MAX_PROPERTIES_BYTES = 8 * 1024;
 
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** No NUL and no unpaired surrogate. */
-export const isCleanText = (text: string) => text.isWellFormed() && !text.includes('\u0000');
+export const isCleanText = (text: string) => !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
 
 export type PropertiesProblem = { code: string; message: string };
 
