@@ -19,6 +19,19 @@ export const ingestEventsResponse = z.object({
   accepted: z.number().int().describe('Events stored and counted for the first time'),
   duplicates: z.number().int().describe('Events whose id was already seen for their organization'),
   rejected: z.array(z.object({ index: z.number().int(), code: z.string(), message: z.string() })),
+  credit_shortfalls: z
+    .array(
+      z.object({
+        index: z.number().int(),
+        event: z.string(),
+        credits: z.string().describe('Credits the event costs'),
+        balance: z.string().describe('The balance that could not pay them'),
+      }),
+    )
+    .optional()
+    .describe(
+      'Credit events stored but not paid (nothing debited); each is also notified to the organization',
+    ),
 });
 export type IngestEventsResponse = z.infer<typeof ingestEventsResponse>;
 

@@ -55,6 +55,7 @@ describeEachDatabase(
           if (debits.some((debit) => debit.organizationId === 'org_queue_fault'))
             throw new Error('the ledger refused');
           debited.push(...debits.map((debit) => debit.eventId));
+          return [];
         },
       });
       const credit = (organizationId: string, id: string) => ({

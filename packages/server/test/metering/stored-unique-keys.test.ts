@@ -92,7 +92,7 @@ describeEachDatabase(
         storeBatches(db, [prepareBatch(events, { ...failing, now: new Date(now) })], failing),
       ).rejects.toThrow('the ledger refused');
       expect(known.size).toBe(0);
-      const working = { catalog, storedUniqueKeys: known, debitCreditsForEvent: async () => {} };
+      const working = { catalog, storedUniqueKeys: known, debitCreditsForEvent: async () => [] };
       const [result] = await storeBatches(
         db,
         [prepareBatch(events, { ...working, now: new Date(now) })],

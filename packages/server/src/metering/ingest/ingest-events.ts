@@ -21,7 +21,7 @@ import {
   uniqueBucketsOf,
   uniqueValuesOf,
 } from './counter-deltas.js';
-import type { DebitCreditsForEvent } from './credit-events.js';
+import type { CreditShortfall, DebitCreditsForEvent } from './credit-events.js';
 import { type StoredUniqueKeys, uniqueBucketKey, uniqueValueKey, unknownRows } from './stored-unique-keys.js';
 import { isRejection, type Rejection, type ValidEvent, validateEvent } from './validate-events.js';
 
@@ -34,7 +34,16 @@ export type IngestOptions = {
   storedUniqueKeys?: StoredUniqueKeys | undefined;
 };
 
-export type IngestResult = { accepted: number; duplicates: number; rejected: Rejection[] };
+/** A stored credit event its organization's wallet could not pay (nothing was debited for it). */
+export type ReportedShortfall = { index: number; event: string; credits: string; balance: string };
+
+export type IngestResult = {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+  /** Present when some credit event could not be paid. */
+  credit_shortfalls?: ReportedShortfall[];
+};
 
 /** A request's events after validation, before anything is read or written. */
 export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: ValidEvent[] };
@@ -103,13 +112,14 @@ export async function storeBatches(
       }
     }
     rejected.sort((a, b) => a.index - b.index);
-    return { rejected, valid, duplicates, accepted: 0 };
+    return { rejected, valid, duplicates, accepted: 0, shortfalls: [] as ReportedShortfall[] };
   });
   const valid = outcomes.flatMap((outcome) => outcome.valid);
   if (valid.length > 0) {
     // Keys remembered only once this function's own transaction has committed.
     const known = isTransaction(db) ? undefined : options.storedUniqueKeys;
     let storedKeys: string[] = [];
+    let unpaid: readonly CreditShortfall[] = [];
     // Execute: store, then count only what was new.
     const fresh = await retryTransaction(() =>
       withTransaction(db, async (tx) => {
@@ -138,7 +148,7 @@ export async function storeBatches(
         await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
         const creditEvents = fresh.filter((event) => event.feature === null);
         if (creditEvents.length > 0 && options.debitCreditsForEvent) {
-          await options.debitCreditsForEvent(
+          unpaid = await options.debitCreditsForEvent(
             tx,
             creditEvents.map((event) => ({
               organizationId: event.organizationId,
@@ -156,6 +166,7 @@ export async function storeBatches(
       }),
     );
     known?.rememberAll(storedKeys);
+    reportShortfalls(outcomes, unpaid);
     if (fresh.length === valid.length)
       for (const outcome of outcomes) outcome.accepted = outcome.valid.length;
     else {
@@ -164,11 +175,35 @@ export async function storeBatches(
         outcome.accepted = outcome.valid.filter((event) => stored.has(event)).length;
     }
   }
-  return outcomes.map(({ rejected, valid, duplicates, accepted }) => ({
+  return outcomes.map(({ rejected, valid, duplicates, accepted, shortfalls }) => ({
     accepted,
     duplicates: duplicates + valid.length - accepted,
     rejected,
+    ...(shortfalls.length > 0 && { credit_shortfalls: shortfalls }),
   }));
+}
+
+/** Puts each unpaid credit event on the answer of the batch that sent it, by its index there. */
+function reportShortfalls(
+  outcomes: ReadonlyArray<{ valid: ValidEvent[]; shortfalls: ReportedShortfall[] }>,
+  unpaid: readonly CreditShortfall[],
+): void {
+  if (unpaid.length === 0) return;
+  const byKey = new Map(
+    unpaid.map((shortfall) => [eventKey(shortfall.organizationId, shortfall.eventId), shortfall]),
+  );
+  for (const outcome of outcomes) {
+    for (const event of outcome.valid) {
+      const shortfall = byKey.get(eventKey(event.organizationId, event.id));
+      if (shortfall === undefined) continue;
+      outcome.shortfalls.push({
+        index: event.index,
+        event: event.event,
+        credits: shortfall.credits,
+        balance: shortfall.balance,
+      });
+    }
+  }
 }
 
 /** Stores the events in one INSERT; returns those that were new. */
