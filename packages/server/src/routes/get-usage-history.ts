@@ -10,6 +10,7 @@ export const usageHistoryParams = z.strictObject({
 
 export const usageHistoryQuery = z.strictObject({
   granularity: z.enum(['hour', 'day']).default('day'),
+  project_id: hostId.optional().describe('One project only; default: the whole organization'),
   from: z.iso.datetime({ offset: true }).optional().describe('Default: the start of the current period'),
   to: z.iso.datetime({ offset: true }).optional().describe('Default: now'),
 });
@@ -44,6 +45,7 @@ export function registerGetUsageHistoryRoute(app: App, context: AppContext) {
           organizationId: request.params.organizationId,
           feature: request.params.feature,
           granularity: request.query.granularity,
+          projectId: request.query.project_id,
           from: request.query.from ? new Date(request.query.from) : undefined,
           to: request.query.to ? new Date(request.query.to) : undefined,
         },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
-import { commonErrors, organizationParams } from '../http/schemas.js';
+import { commonErrors, hostId, organizationParams } from '../http/schemas.js';
 import { usageReport } from '../metering/reads/usage-report.js';
 
 export const usageFeatureResponse = z.object({
@@ -29,6 +29,10 @@ export const usageResponse = z.object({
 });
 export type UsageResponse = z.infer<typeof usageResponse>;
 
+export const usageQuery = z.strictObject({
+  project_id: hostId.optional().describe('One project only: features and projects count its usage alone'),
+});
+
 export function registerGetUsageRoute(app: App, context: AppContext) {
   app.get(
     '/v1/organizations/:organizationId/usage',
@@ -38,9 +42,13 @@ export function registerGetUsageRoute(app: App, context: AppContext) {
         tags: ['metering'],
         summary: 'Usage of the current billing period, per feature and per project',
         params: organizationParams,
+        querystring: usageQuery,
         response: { 200: usageResponse, ...commonErrors },
       },
     },
-    async (request) => usageReport(context.db, context.catalog, request.params.organizationId, context.now()),
+    async (request) =>
+      usageReport(context.db, context.catalog, request.params.organizationId, context.now(), {
+        projectId: request.query.project_id,
+      }),
   );
 }

@@ -121,6 +121,59 @@ describeEachDatabase(
       expect(unknown.status).toBe(400);
     });
 
+    it('filters the usage report and its history by project_id alike', async () => {
+      await createOrganization(harness(), 'org_projects');
+      const event = (id: string, project: string, quantity: number, user: string, hour: string) => [
+        {
+          id: `calls_${id}`,
+          organization_id: 'org_projects',
+          event: 'api_calls',
+          quantity,
+          project_id: project,
+          timestamp: `2026-11-15T${hour}:10:00Z`,
+        },
+        {
+          id: `users_${id}`,
+          organization_id: 'org_projects',
+          event: 'active_users',
+          project_id: project,
+          properties: { user },
+          timestamp: `2026-11-15T${hour}:20:00Z`,
+        },
+      ];
+      const accepted = await ingest(harness(), [
+        ...event('1', 'web', 2, 'ann', '09'),
+        ...event('2', 'cli', 5, 'bob', '09'),
+        ...event('3', 'web', 3, 'bob', '11'),
+      ]);
+      expect(accepted.body.accepted).toBe(6);
+      const web = await harness().request('GET', '/v1/organizations/org_projects/usage?project_id=web');
+      expect(web.status).toBe(200);
+      const lineOf = (body: { features: { feature: string; used: number }[] }, feature: string) =>
+        body.features.find((line) => line.feature === feature)?.used;
+      expect(lineOf(web.body, 'api_calls')).toBe(5);
+      expect(lineOf(web.body, 'active_users')).toBe(2);
+      expect(web.body.projects.map((project: { project_id: string }) => project.project_id)).toEqual(['web']);
+      const all = await harness().request('GET', '/v1/organizations/org_projects/usage');
+      expect(lineOf(all.body, 'api_calls')).toBe(10);
+      const range = 'granularity=hour&from=2026-11-15T09:00:00Z&to=2026-11-15T12:00:00Z';
+      const calls = await harness().request(
+        'GET',
+        `/v1/organizations/org_projects/usage/api_calls/history?${range}&project_id=web`,
+      );
+      expect(calls.status).toBe(200);
+      expect(calls.body.points.map((point: { value: number }) => point.value)).toEqual([2, 0, 3]);
+      const users = await harness().request(
+        'GET',
+        `/v1/organizations/org_projects/usage/active_users/history?granularity=day&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z&project_id=cli`,
+      );
+      expect(users.body.points).toEqual([{ start: '2026-11-15T00:00:00.000Z', value: 1 }]);
+      const nobody = await harness().request('GET', '/v1/organizations/org_projects/usage?project_id=none');
+      expect(lineOf(nobody.body, 'api_calls')).toBe(0);
+      const bad = await harness().request('GET', '/v1/organizations/org_projects/usage?project_id=a%2Fb');
+      expect(bad.status).toBe(400);
+    });
+
     it('defect 5: a history of a feature named like an inherited property is a 400 unknown_feature, not an SQL error', async () => {
       await createOrganization(harness(), 'org_proto_history');
       for (const feature of ['__proto__', 'constructor', 'toString']) {

@@ -30,6 +30,8 @@ export async function usageHistory(
     organizationId: string;
     feature: string;
     granularity: Granularity;
+    /** One project's usage only (read from its events: rollups are kept per organization). */
+    projectId?: string | undefined;
     from?: Date | undefined;
     to?: Date | undefined;
   },

@@ -17,7 +17,13 @@ type ReportRow = BillingContextRow & {
  * subscription, the member count (seats) and every counter whose period contains now. The counters
  * of the period the subscription says is current are then kept.
  */
-export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: string, now: Date) {
+export async function usageReport(
+  db: DbOrTx,
+  catalog: Catalog,
+  organizationId: string,
+  now: Date,
+  options: { projectId?: string | undefined } = {},
+) {
   const [row] = await queryRows<ReportRow>(
     db,
     sql`select o.id as organization_id, s.plan_code, s.interval, s.status, s.source,
@@ -38,10 +44,17 @@ export async function usageReport(db: DbOrTx, catalog: Catalog, organizationId: 
   );
   const expectedStart = (code: string) =>
     (catalog.feature(code)?.reset === 'never' ? ALL_TIME.start : period.start).getTime();
-  const current = rows.filter((row) => new Date(row.period_start).getTime() === expectedStart(row.feature));
+  const { projectId } = options;
+  // For one project, its counters stand in for the organization's totals (limits stay the organization's).
+  const current = rows.filter(
+    (row) =>
+      new Date(row.period_start).getTime() === expectedStart(row.feature) &&
+      (projectId === undefined || row.project_id === projectId),
+  );
+  const totalOf = projectId ?? ORGANIZATION_TOTAL;
   const seats = Number(row.members);
   const totals = new Map(
-    current.filter((row) => row.project_id === ORGANIZATION_TOTAL).map((row) => [row.feature, row.used]),
+    current.filter((row) => row.project_id === totalOf).map((row) => [row.feature, row.used]),
   );
   const projects = new Map<string, { feature: string; used: number }[]>();
   for (const row of current) {

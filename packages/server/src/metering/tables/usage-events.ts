@@ -87,9 +87,10 @@ export function storeEventsText(rows: string): string {
 const countableIn = (properties: SQL, property: string) =>
   sql`jsonb_typeof(${properties} -> ${property}) in ('string', 'number', 'boolean')`;
 
-const inRange = (organizationId: string, feature: string, from: Date, to: Date) =>
+const inRange = (organizationId: string, feature: string, from: Date, to: Date, projectId?: string) =>
   sql`organization_id = ${organizationId} and feature = ${feature}
-    and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz`;
+    and "timestamp" >= ${from.toISOString()}::timestamptz and "timestamp" < ${to.toISOString()}::timestamptz
+    ${projectId === undefined ? sql`` : sql`and project_id = ${projectId}`}`;
 
 /** How one hour of raw events folds into a rollup value, by aggregation (as `foldHourlyRollups` does). */
 const HOUR_VALUE: Record<Exclude<Aggregation, 'unique_count'>, SQL> = {
@@ -109,9 +110,10 @@ export function eventHoursBetween(
   aggregation: Exclude<Aggregation, 'unique_count'>,
   from: Date,
   to: Date,
+  projectId?: string,
 ): SQL {
   return sql`select date_trunc('hour', "timestamp", 'UTC'), ${HOUR_VALUE[aggregation]}
-      from usage_events where ${inRange(organizationId, feature, from, to)}
+      from usage_events where ${inRange(organizationId, feature, from, to, projectId)}
       group by 1`;
 }
 
@@ -127,10 +129,11 @@ export function eventValuesBetween(
   granularity: 'hour' | 'day',
   from: Date,
   to: Date,
+  projectId?: string,
 ): SQL {
   return sql`select date_trunc(${granularity}, "timestamp", 'UTC'), (properties ->> ${property}) collate "C"
       from usage_events
-      where ${inRange(organizationId, feature, from, to)} and ${countableIn(sql`properties`, property)}`;
+      where ${inRange(organizationId, feature, from, to, projectId)} and ${countableIn(sql`properties`, property)}`;
 }
 
 /**

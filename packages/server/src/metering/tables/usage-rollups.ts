@@ -53,7 +53,13 @@ export function rollupUpsertStatement(rollups: readonly HourlyRollup[]): SQL {
   return fixedStatementSql(rollupUpsertText('$1'), [rollupRows(rollups)]);
 }
 
-export type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
+/** With `projectId`, one project's usage: rollups are per organization, so it is read from its events. */
+export type BucketQuery = {
+  organizationId: string;
+  feature: string;
+  granularity: Granularity;
+  projectId?: string | undefined;
+};
 
 /**
  * One value per bucket from the hourly rollups: days add their hours (sum, count), take the greatest
@@ -77,6 +83,12 @@ export function bucketsFromRollups(
   const tail = partHour
     ? sql`union all ${eventHoursBetween(input.organizationId, input.feature, aggregation, wholeHoursEnd, to)}`
     : sql``;
+  const { organizationId, feature, projectId } = input;
+  if (projectId !== undefined) {
+    return sql`with hours (hour, value) as (${eventHoursBetween(organizationId, feature, aggregation, from, to, projectId)})
+      select date_trunc(${input.granularity}, hour, 'UTC') as bucket, (${bucketValue})::text as value
+      from hours group by 1 order by 1`;
+  }
   return sql`with hours (hour, value) as (
       select hour, value from usage_rollups
       where organization_id = ${input.organizationId} and feature = ${input.feature}

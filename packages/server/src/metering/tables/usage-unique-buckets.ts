@@ -65,7 +65,12 @@ export function uniqueBucketsInsertStatement(buckets: readonly UniqueBucket[]): 
   );
 }
 
-type BucketQuery = { organizationId: string; feature: string; granularity: Granularity };
+type BucketQuery = {
+  organizationId: string;
+  feature: string;
+  granularity: Granularity;
+  projectId?: string | undefined;
+};
 
 /**
  * The number of distinct values per bucket of a unique_count feature, over [from, to) with `from`
@@ -79,7 +84,21 @@ export function bucketsFromUniqueValues(
   from: Date,
   to: Date,
 ): SQL {
-  const { organizationId, feature, granularity } = input;
+  const { organizationId, feature, granularity, projectId } = input;
+  if (projectId !== undefined) {
+    // Buckets are per organization: one project's distinct values come from its events.
+    const values = eventValuesBetween(
+      organizationId,
+      feature,
+      uniqueProperty,
+      granularity,
+      from,
+      to,
+      projectId,
+    );
+    return sql`with bucket_values (bucket, value) as (${values})
+      select bucket, count(distinct value)::text as value from bucket_values group by 1 order by 1`;
+  }
   const wholeBucketsEnd = bucketOf(granularity, to);
   const wholeHoursEnd = hourOf(to);
   const stored = (rowsOf: Granularity, start: Date, end: Date) =>
