@@ -139,6 +139,18 @@ describe('the server process', { timeout: 180_000 }, () => {
     expect(result.output).toContain('plans.standard.features.llm_tokens');
   });
 
+  it('refuses to start on a missing catalog file with one line, no stack trace', async () => {
+    const directory = temporaryDirectory();
+    const result = await runFailingServer({
+      DATA_DIR: directory,
+      TOLLGATE_CATALOG: path.join(directory, 'absent.json'),
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('catalog file not found');
+    expect(result.output).not.toMatch(/\n\s+at /);
+    expect(result.output.trim().split('\n')).toHaveLength(1);
+  });
+
   it('refuses to start on a bad environment, naming the variable', async () => {
     const result = await runFailingServer({ DATA_DIR: temporaryDirectory(), PORT: 'eighty' });
     expect(result.code).toBe(1);

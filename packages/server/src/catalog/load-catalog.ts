@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Catalog, demoCatalog } from '@tollgate/core';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../config.js';
 
 const DEFAULT_FILES = [
   'tollgate.config.json',
@@ -16,7 +17,8 @@ export type LoadedCatalog = { catalog: Catalog; source: string };
 
 /**
  * Loads the plan catalog from `catalogPath`, else from a tollgate.config.* file in `directory`,
- * else the built-in demo catalog. Throws CatalogError naming each bad field.
+ * else the built-in demo catalog. Throws CatalogError naming each bad field, and ConfigError (one line,
+ * no stack: the operator's mistake, not a bug) for a file that is missing or cannot be read.
  */
 export async function loadCatalog(
   catalogPath: string | undefined,
@@ -26,7 +28,7 @@ export async function loadCatalog(
     ? path.resolve(directory, catalogPath)
     : DEFAULT_FILES.map((name) => path.join(directory, name)).find((candidate) => existsSync(candidate));
   if (!file) return { catalog: Catalog.from(demoCatalog), source: 'built-in demo catalog' };
-  if (!existsSync(file)) throw new Error(`catalog file not found: ${file}`);
+  if (!existsSync(file)) throw new ConfigError(`catalog file not found: ${file} (TOLLGATE_CATALOG)`);
   return { catalog: Catalog.parse(await readCatalogFile(file)), source: file };
 }
 
@@ -36,8 +38,13 @@ async function readCatalogFile(file: string): Promise<unknown> {
     const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
     return module.default;
   }
-  const text = readFileSync(file, 'utf8');
-  if (extension === '.json') return JSON.parse(text);
-  if (extension === '.yaml' || extension === '.yml') return parseYaml(text);
-  throw new Error(`unsupported catalog file type "${extension}": use .json, .yaml, .yml, .js or .mjs`);
+  if (extension !== '.json' && extension !== '.yaml' && extension !== '.yml')
+    throw new ConfigError(`unsupported catalog file type "${extension}": use .json, .yaml, .yml, .js or .mjs`);
+  try {
+    const text = readFileSync(file, 'utf8');
+    return extension === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
+    throw new ConfigError(`catalog file ${file} cannot be read: ${reason}`);
+  }
 }
