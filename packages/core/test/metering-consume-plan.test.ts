@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanFeature } from '../src/catalog/schema.js';
+import type { Aggregation, PlanFeature } from '../src/catalog/schema.js';
 import { toDecimal } from '../src/decimal.js';
+import { isConsumable, usageAfterUse } from '../src/metering/aggregation.js';
 import { type ConsumeRequest, planConsumes } from '../src/metering/consume-plan.js';
 
 const hard: PlanFeature = { included: '10', cap: 'hard', overage: null };
@@ -15,6 +16,7 @@ function request(
   return {
     counter,
     quantity: toDecimal(quantity),
+    aggregation: 'sum',
     planFeature,
     subscriptionActive: true,
     defaultGracePercent: 10,
@@ -64,5 +66,53 @@ describe('planConsumes', () => {
       moved: false,
       decision: { reason: 'subscription_inactive' },
     });
+  });
+});
+
+describe('consumes honour the feature aggregation', () => {
+  const of = (aggregation: ConsumeRequest['aggregation'], quantity: string): ConsumeRequest => ({
+    ...request('c', quantity),
+    aggregation,
+  });
+  const usedAfter = (plan: ReturnType<typeof planConsumes>) =>
+    plan.outcomes.map((outcome) => [outcome.decision.allowed, outcome.usedAfter.toFixed()]);
+
+  it('latest: two consumes of 3 leave 3, and a level above the limit is denied whatever came before', () => {
+    const plan = planConsumes(
+      [of('latest', '3'), of('latest', '3'), of('latest', '11'), of('latest', '2')],
+      new Map(),
+    );
+    expect(usedAfter(plan)).toEqual([
+      [true, '3'],
+      [true, '3'],
+      [false, '3'],
+      [true, '2'],
+    ]);
+    expect(plan.movedCounters.get('c')?.toFixed()).toBe('2');
+  });
+
+  it('max keeps the larger level, count adds one use per consume, sum adds the quantity', () => {
+    expect(usedAfter(planConsumes([of('max', '6'), of('max', '4'), of('max', '11')], new Map()))).toEqual([
+      [true, '6'],
+      [true, '6'],
+      [false, '6'],
+    ]);
+    expect(usedAfter(planConsumes([of('count', '5'), of('count', '5')], new Map()))).toEqual([
+      [true, '1'],
+      [true, '2'],
+    ]);
+    expect(usedAfter(planConsumes([of('sum', '5'), of('sum', '5'), of('sum', '1')], new Map()))).toEqual([
+      [true, '5'],
+      [true, '10'],
+      [false, '10'],
+    ]);
+  });
+
+  it('refuses to consume distinct values', () => {
+    expect(isConsumable('unique_count')).toBe(false);
+    expect(
+      ['sum', 'count', 'max', 'latest'].every((aggregation) => isConsumable(aggregation as Aggregation)),
+    ).toBe(true);
+    expect(usageAfterUse('latest', toDecimal(9), toDecimal(1)).toFixed()).toBe('1');
   });
 });

@@ -1,6 +1,30 @@
 import type { Aggregation } from '../catalog/schema.js';
 import { Decimal, type DecimalInput, toDecimal } from '../decimal.js';
 
+/**
+ * Whether a check may consume a feature of this aggregation. A consume reports one use of `quantity`;
+ * a distinct value (unique_count) has no quantity to consume, so such features are metered by events.
+ */
+export function isConsumable(aggregation: Aggregation): aggregation is Exclude<Aggregation, 'unique_count'> {
+  return aggregation !== 'unique_count';
+}
+
+/**
+ * The usage one more use of `quantity` leaves, by the feature's aggregation, as ingesting the event
+ * a consume stores would: sum adds the quantity, count adds one event, max keeps the larger, latest
+ * becomes it.
+ */
+export function usageAfterUse(
+  aggregation: Exclude<Aggregation, 'unique_count'> | undefined,
+  used: Decimal,
+  quantity: Decimal,
+): Decimal {
+  if (aggregation === 'latest') return quantity;
+  if (aggregation === 'max') return Decimal.max(used, quantity);
+  if (aggregation === 'count') return used.plus(1);
+  return used.plus(quantity);
+}
+
 /** One usage event as far as a meter cares. */
 export interface MeteredEvent {
   quantity: DecimalInput;

@@ -1,5 +1,6 @@
-import type { PlanFeature } from '../catalog/schema.js';
+import type { Aggregation, PlanFeature } from '../catalog/schema.js';
 import { Decimal, type DecimalInput, toDecimal } from '../decimal.js';
+import { usageAfterUse } from './aggregation.js';
 
 export type DenialReason =
   | 'limit_exceeded'
@@ -31,6 +32,11 @@ export interface CheckInput {
   defaultGracePercent: number;
   /** False when the subscription is canceled, expired or incomplete. */
   subscriptionActive: boolean;
+  /**
+   * The feature's aggregation, for what the use would leave (usageAfterUse): `quantity` more for sum
+   * and count (the default), a level of `quantity` for max and latest.
+   */
+  aggregation?: Exclude<Aggregation, 'unique_count'> | undefined;
 }
 
 type MeteredPlanFeature = Exclude<PlanFeature, boolean>;
@@ -89,7 +95,7 @@ export function decideCheck(input: CheckInput): CheckDecision {
   const remaining = limit === null ? null : Decimal.max(0, limit.minus(used));
   const base = { limit, used, remaining, cap: planFeature.cap, overage: false };
   if (!input.subscriptionActive) return { ...base, allowed: false, reason: 'subscription_inactive' };
-  const usedAfter = used.plus(quantity);
+  const usedAfter = usageAfterUse(input.aggregation, used, quantity);
   if (ceiling !== null && usedAfter.gt(ceiling)) {
     return { ...base, allowed: false, reason: 'limit_exceeded' };
   }

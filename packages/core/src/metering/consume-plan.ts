@@ -1,6 +1,7 @@
-import type { PlanFeature } from '../catalog/schema.js';
+import type { Aggregation, PlanFeature } from '../catalog/schema.js';
 import type { Decimal } from '../decimal.js';
 import { toDecimal } from '../decimal.js';
+import { usageAfterUse } from './aggregation.js';
 import { crossedThresholds } from './alerts.js';
 import { type CheckDecision, decideCheck } from './check.js';
 
@@ -8,6 +9,8 @@ export type ConsumeRequest = {
   /** The counter this consume moves; requests naming the same counter see each other in order. */
   counter: string;
   quantity: Decimal;
+  /** The feature's aggregation: what a consume leaves (usageAfterUse). unique_count is never consumed. */
+  aggregation: Exclude<Aggregation, 'unique_count'>;
   planFeature: PlanFeature | undefined;
   subscriptionActive: boolean;
   defaultGracePercent: number;
@@ -53,6 +56,7 @@ export function planConsumes(
       quantity: request.quantity,
       defaultGracePercent: request.defaultGracePercent,
       subscriptionActive: request.subscriptionActive,
+      aggregation: request.aggregation,
     });
     const grant = request.planFeature;
     const included =
@@ -60,7 +64,7 @@ export function planConsumes(
     if (!decision.allowed || typeof grant !== 'object') {
       return { decision, moved: false, usedBefore, usedAfter: usedBefore, crossedThresholds: [], included };
     }
-    const usedAfter = usedBefore.plus(request.quantity);
+    const usedAfter = usageAfterUse(request.aggregation, usedBefore, request.quantity);
     current.set(request.counter, usedAfter);
     movedCounters.set(request.counter, usedAfter);
     return {

@@ -39,7 +39,9 @@ async function readCatalogFile(file: string): Promise<unknown> {
     return module.default;
   }
   if (extension !== '.json' && extension !== '.yaml' && extension !== '.yml')
-    throw new ConfigError(`unsupported catalog file type "${extension}": use .json, .yaml, .yml, .js or .mjs`);
+    throw new ConfigError(
+      `unsupported catalog file type "${extension}": use .json, .yaml, .yml, .js or .mjs`,
+    );
   try {
     const text = readFileSync(file, 'utf8');
     return extension === '.json' ? JSON.parse(text) : parseYaml(text);

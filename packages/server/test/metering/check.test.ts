@@ -271,6 +271,39 @@ describeEachDatabase(
       expect(noKey.status).toBe(401);
     });
 
+    it('consumes honour the aggregation: latest keeps the last level, unique_count is not consumable', async () => {
+      await createOrganization(harness(), 'org_levels');
+      const consume = (quantity: number) =>
+        check(harness(), {
+          organization_id: 'org_levels',
+          feature: 'queue_depth',
+          quantity,
+          consume: true,
+          project_id: 'workers',
+        });
+      expect((await consume(3)).body).toMatchObject({ allowed: true, used: 3 });
+      expect((await consume(3)).body).toMatchObject({ allowed: true, used: 3 });
+      expect((await consume(2)).body).toMatchObject({ allowed: true, used: 2 });
+      const usage = await harness().request('GET', '/v1/organizations/org_levels/usage');
+      const line = usage.body.features.find((entry: { feature: string }) => entry.feature === 'queue_depth');
+      expect(line.used).toBe(2);
+      const workers = await harness().request('GET', '/v1/organizations/org_levels/usage?project_id=workers');
+      const projectLine = workers.body.features.find(
+        (entry: { feature: string }) => entry.feature === 'queue_depth',
+      );
+      expect(projectLine.used).toBe(2);
+      const distinct = await check(harness(), {
+        organization_id: 'org_levels',
+        feature: 'active_users',
+        consume: true,
+      });
+      expect(distinct.status).toBe(400);
+      expect(distinct.body.error.code).toBe('not_consumable');
+      // A check without consume still answers for unique_count.
+      const asked = await check(harness(), { organization_id: 'org_levels', feature: 'active_users' });
+      expect(asked.status).toBe(200);
+    });
+
     it('defect 4: a quantity above 10^15 is refused where it enters, and huge usage still reads as a 200', async () => {
       await createOrganization(harness(), 'org_huge', 'standard');
       for (const quantity of ['100000000000000000000', 1e20, '1000000000000000.5']) {

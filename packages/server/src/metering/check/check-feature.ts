@@ -4,6 +4,7 @@ import {
   type Decimal,
   decideCheck,
   decimalText,
+  isConsumable,
   isSubscriptionActive,
 } from '@tollgate/core';
 import { checkUserTrial, TRIAL_FEATURE, type TrialCheckResult } from '../../credits/trial.js';
@@ -73,6 +74,12 @@ export async function checkFeature(
       'seats follow the organization members; add a member instead of consuming',
     );
   }
+  if (consumesCounter && !isConsumable(feature.aggregation)) {
+    throw badRequest(
+      'not_consumable',
+      `"${input.feature}" counts distinct values of a property; send usage events instead of consuming`,
+    );
+  }
   if (consumesCounter) return options.consume({ input, context, now });
   // Not consuming a counter, so `loadState` read it above.
   const { used } = state as CheckState;
@@ -106,6 +113,7 @@ async function decideWithoutConsuming(
     quantity: input.quantity,
     defaultGracePercent: catalog.definition.metering.default_grace_percent,
     subscriptionActive: isSubscriptionActive(context.status),
+    aggregation: feature && isConsumable(feature.aggregation) ? feature.aggregation : undefined,
   });
   return toCheckAnswer(input.feature, decision, options.upgradeLinks, context.planCode);
 }

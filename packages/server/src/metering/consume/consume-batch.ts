@@ -5,6 +5,7 @@ import {
   type ConsumeRequest,
   counterPeriodAt,
   type Decimal,
+  isConsumable,
   isSubscriptionActive,
   planConsumes,
 } from '@tollgate/core';
@@ -239,6 +240,9 @@ async function consumeUnderLock(
 function planConsume(catalog: Catalog, index: number, item: ConsumeItem): PlannedConsume {
   const feature = catalog.feature(item.input.feature);
   if (!feature) throw new Error(`feature ${item.input.feature} vanished from the catalog`);
+  // checkFeature refuses consumes of unique_count features before they reach a batch.
+  const { aggregation } = feature;
+  if (!isConsumable(aggregation)) throw new Error(`feature ${item.input.feature} cannot be consumed`);
   const period = counterPeriodAt(feature.reset, item.context, item.now);
   const planFeature = catalog.planFeature(item.context.planCode, item.input.feature);
   const counter = {
@@ -259,6 +263,7 @@ function planConsume(catalog: Catalog, index: number, item: ConsumeItem): Planne
     request: {
       counter: counterKey(total),
       quantity: item.input.quantity,
+      aggregation,
       planFeature,
       subscriptionActive: active,
       defaultGracePercent: catalog.definition.metering.default_grace_percent,

@@ -6,6 +6,7 @@ import {
   decimalText,
   foldHourlyRollups,
   toDecimal,
+  usageAfterUse,
 } from '@tollgate/core';
 import { namedStatement } from '../../db/named-statement.js';
 import { type AlertCrossing, alertRows, alertTexts } from '../tables/usage-alerts.js';
@@ -37,7 +38,7 @@ const NONE = '[]';
 export type WriteRows = {
   /** Organization counters set to the usage the plan reached. */
   countersSet: string;
-  /** Project counters added to. */
+  /** Project counters, merged into by their aggregation (they are not locked nor read). */
   countersAdd: string;
   /** A usage event per moved consume. */
   events: string;
@@ -55,7 +56,16 @@ export function consumeWriteRows(
     const key = counterKey(counter);
     const prior = counterWrites[mode].get(key);
     const lastEventAt = prior && prior.lastEventAt > at ? prior.lastEventAt : at;
-    const next = mode === 'set' ? value : (prior?.value ?? toDecimal(0)).plus(value);
+    // A project counter gets the batch's uses folded as events would be; the statement merges that
+    // into the stored value by the counter's aggregation.
+    const next =
+      mode === 'set'
+        ? value
+        : usageAfterUse(
+            counter.aggregation as Exclude<Aggregation, 'unique_count'>,
+            prior?.value ?? toDecimal(0),
+            value,
+          );
     counterWrites[mode].set(key, { counter, value: next, lastEventAt });
   };
   const moved: ConsumeToWrite[] = [];
@@ -117,7 +127,7 @@ export function consumeWriteRows(
 function writeParts(parameter: Record<keyof WriteRows | 'now', string>): string {
   const alerts = alertTexts(parameter.alerts, parameter.now);
   return `counters_set as (${counterWriteText('set', parameter.countersSet, parameter.now)}),
-      counters_add as (${counterWriteText('add', parameter.countersAdd, parameter.now)}),
+      counters_add as (${counterWriteText('aggregate', parameter.countersAdd, parameter.now)}),
       events as (${storeEventsText(parameter.events)}),
       rollups as (${rollupUpsertText(parameter.rollups)}),
       fired as (${alerts.fired}),
