@@ -6,7 +6,8 @@
 //      SPIN_US (0: how long before a due time the C generator stops sleeping and polls; see fixed-rate.c),
 //      GENERATOR_FIFO (10: the C generator's SCHED_FIFO priority where permitted; 0 runs it as usual),
 //      CONSUME_CONNECTIONS (32,64: consumes are measured at each level; a closed loop measures the
-//      server's capacity only once it keeps enough requests in flight to saturate it)
+//      server's capacity only once it keeps enough requests in flight to saturate it),
+//      MIX_CHECK_RATE (2000) and MIX_EVENT_RATE (10000: checks/s and events/s of the fixed-rate mixed round)
 
 import { startBareServer } from './lib/bare.mjs';
 import { nativeClosedLoop, preciseFixedRate } from './lib/fixed-rate.mjs';
@@ -23,6 +24,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const spinMicros = Number(process.env.SPIN_US ?? 0);
 const fifoPriority = Number(process.env.GENERATOR_FIFO ?? 10);
 const consumeConnectionLevels = (process.env.CONSUME_CONNECTIONS ?? '32,64').split(',').map(Number);
+const mixCheckRate = Number(process.env.MIX_CHECK_RATE ?? 2000);
+const mixEventRate = Number(process.env.MIX_EVENT_RATE ?? 10000);
 
 const checkBody = (index) =>
   JSON.stringify({
@@ -211,6 +214,43 @@ try {
       durationMs,
     });
     const ingested = await ingestAlongside;
+    // The same at fixed rates, as production sees it: checks at MIX_CHECK_RATE/s from the C generator
+    // while MIX_EVENT_RATE events/s are sent, on schedule, into the same organizations (each request
+    // of 100 events unique, so every event is stored and counted).
+    const mixedRequests = Math.ceil((mixEventRate / eventsPerRequest) * (durationMs / 1000)) + 1;
+    const fixedEventsBody = (index) =>
+      JSON.stringify({
+        events: Array.from({ length: eventsPerRequest }, (_, offset) => ({
+          id: `fixed_${index}_${offset}`,
+          organization_id: `bench_org_${(index * eventsPerRequest + offset * 7) % organizations}`,
+          event: 'api_calls',
+        })),
+      });
+    const mixed = await withMachineShares(async () => {
+      const [checks, events] = await Promise.all([
+        preciseFixedRate({
+          url,
+          headers: authHeaders,
+          makeBody: checkBody,
+          distinctRequests: organizations,
+          rate: mixCheckRate,
+          durationMs,
+          spinMicros,
+          fifoPriority,
+        }),
+        preciseFixedRate({
+          url: `${server.baseUrl}/v1/events`,
+          headers: authHeaders,
+          makeBody: fixedEventsBody,
+          distinctRequests: mixedRequests,
+          rate: mixEventRate / eventsPerRequest,
+          durationMs,
+          connections: 8,
+        }),
+      ]);
+      return { checks, events };
+    });
+    const { checks: checkAtMixedRate, events: eventsAtMixedRate } = mixed;
     console.log(`check/consume on PostgreSQL, ${connections} connections, ${durationMs / 1000} s per run\n`);
     line('bare Fastify route (closed loop)', bareResult);
     line('POST /v1/check (closed loop)', check);
@@ -240,6 +280,11 @@ try {
     console.log(
       `  alongside: ${format(ingested.perSecond * eventsPerRequest)} events/s ingested for the same organizations (2 connections, ${eventsPerRequest} per request)`,
     );
+    line(`POST /v1/check at ${mixCheckRate}/s while ingesting`, checkAtMixedRate);
+    console.log(
+      `  alongside, at a fixed rate: ${format(eventsAtMixedRate.perSecond * eventsPerRequest)} events/s ingested of ${format(mixEventRate)} asked (p99 ${format(eventsAtMixedRate.p99, 2)} ms per request of ${eventsPerRequest}, errors ${eventsAtMixedRate.errors}); generator's send lateness p99 ${format(checkAtMixedRate.sendLatenessP99, 2)} ms; steal ${format(mixed.steal * 100, 1)} %`,
+    );
+    console.log(`  target: p99 ≤ 5 ms at ${mixCheckRate} checks/s with ${mixEventRate} events/s`);
     const cpuLine = ({ cpu }) =>
       console.log(
         `  CPU per consume: server ${format(cpu.server)} µs, PostgreSQL ${format(cpu.postgres)} µs, load generator ${format(cpu.generator)} µs → ~${format(cpu.capacity)}/s would fill this machine's cores`,

@@ -22,6 +22,7 @@ export * from './metering/consume-plan.js';
 export * from './metering/event-timing.js';
 export * from './metering/rating.js';
 export * from './metering/rollups.js';
+export * from './metering/seats.js';
 export * from './metering/unique-value.js';
 export * from './metering/usage-line.js';
 export * from './metering/usage-quantity.js';

@@ -19,3 +19,11 @@ export function decideTrialUse(input: { used: Decimal; limit: Decimal; quantity:
   }
   return { allowed: true, used: after, remaining: input.limit.minus(after), limit: input.limit };
 }
+
+/** Where a user's trial stands without using it: what is left (never negative) and whether it is spent. */
+export function trialStanding(input: { used: Decimal; limit: Decimal }): {
+  remaining: Decimal;
+  exhausted: boolean;
+} {
+  return { remaining: Decimal.max(input.limit.minus(input.used), 0), exhausted: input.used.gte(input.limit) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, planDebit } from '../../src/index.js';
+import { Decimal, lotsAfter, planDebit } from '../../src/index.js';
 import { lot, movements, now } from './lots.js';
 
 const amount = (value: string | number) => new Decimal(value);
@@ -108,5 +108,21 @@ describe('planDebit', () => {
     expect(() => planDebit({ lots: [], now, amount: amount(0), precedence: 'purchased_first' })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('lotsAfter', () => {
+  it('takes each movement out of its own lot and leaves the other lots as they were', () => {
+    const lots = [lot('a', 'purchased', 100), lot('b', 'subscription', 50), lot('c', 'promotional', 10)];
+    const after = lotsAfter(lots, [
+      { lot_id: 'a', amount: amount(40) },
+      { lot_id: 'c', amount: amount(10) },
+    ]);
+    expect(after.map((entry) => [entry.id, entry.remaining.toFixed()])).toEqual([
+      ['a', '60'],
+      ['b', '50'],
+      ['c', '0'],
+    ]);
+    expect(after[1]).toBe(lots[1]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  armedAfterThresholdChange,
   Catalog,
   creditCost,
   Decimal,
@@ -8,6 +9,7 @@ import {
   evaluateLowBalance,
   parseCreditAmount,
   summarizeBalance,
+  trialStanding,
 } from '../../src/index.js';
 import { day, lot, now } from './lots.js';
 
@@ -89,5 +91,26 @@ describe('summarizeBalance', () => {
     expect(summary.by_source.subscription).toEqual(d(30));
     expect(summary.by_source.transfer).toEqual(d(0));
     expect(summary.expiring_soon.map((entry) => entry.lot_id)).toEqual(['sub']);
+  });
+});
+
+describe('rules moved into core', () => {
+  const value = (text: string) => new Decimal(text);
+
+  it('arms the low-balance alert on a threshold change exactly when the balance is at or above it', () => {
+    expect(armedAfterThresholdChange({ threshold: value('100'), balance: value('100') })).toBe(true);
+    expect(armedAfterThresholdChange({ threshold: value('100'), balance: value('99.5') })).toBe(false);
+  });
+
+  it("tells where a user's trial stands: remaining never negative, exhausted at the limit", () => {
+    expect(trialStanding({ used: value('2'), limit: value('3') })).toEqual({
+      remaining: value('1'),
+      exhausted: false,
+    });
+    expect(trialStanding({ used: value('3'), limit: value('3') })).toEqual({
+      remaining: value('0'),
+      exhausted: true,
+    });
+    expect(trialStanding({ used: value('5'), limit: value('3') }).remaining.toFixed()).toBe('0');
   });
 });

@@ -1,10 +1,9 @@
-import { type Catalog, creditCost, decimalText, planDebit } from '@tollgate/core';
+import { type Catalog, creditCost, decimalText, lotsAfter, planDebit } from '@tollgate/core';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { expireDueLots } from './expire-due.js';
 import { claimOperation, releaseOperation } from './idempotency.js';
 import { newId, takeCredits } from './journal.js';
-import { lotsAfter } from './lot-arithmetic.js';
 import { updateLowBalance } from './low-balance.js';
 import { assertOrganizationExists } from './parties.js';
 import { lockWallet, type Wallet } from './wallet.js';

@@ -1,7 +1,6 @@
-import { type CreditLot, planExpiry } from '@tollgate/core';
+import { type CreditLot, lotsAfter, planExpiry } from '@tollgate/core';
 import type { DbOrTx } from '../db/transaction.js';
 import { newId, takeCredits } from './journal.js';
-import { lotsAfter } from './lot-arithmetic.js';
 import type { Wallet } from './wallet.js';
 
 /**

@@ -1,4 +1,11 @@
-import { type Catalog, Decimal, decimalText, isLive, sumRemaining } from '@tollgate/core';
+import {
+  armedAfterThresholdChange,
+  type Catalog,
+  Decimal,
+  decimalText,
+  isLive,
+  sumRemaining,
+} from '@tollgate/core';
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import { creditWallets } from '../db/schema/index.js';
@@ -30,7 +37,11 @@ export async function updateCreditSettings(
     const stored = input.low_balance_threshold === null ? null : decimalText(threshold);
     await tx
       .update(creditWallets)
-      .set({ lowBalanceThreshold: stored, lowBalanceArmed: balance.gte(threshold), updatedAt: input.now })
+      .set({
+        lowBalanceThreshold: stored,
+        lowBalanceArmed: armedAfterThresholdChange({ threshold, balance }),
+        updatedAt: input.now,
+      })
       .where(
         and(eq(creditWallets.organizationId, input.organization_id), eq(creditWallets.walletUserId, '')),
       );

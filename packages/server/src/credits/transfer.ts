@@ -3,6 +3,7 @@ import {
   Decimal,
   decimalText,
   isLive,
+  lotsAfter,
   parseCreditAmount,
   planTransfer,
   sumRemaining,
@@ -12,7 +13,6 @@ import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { findOperation, storeOperation } from './idempotency.js';
 import { addLot, newId, takeCredits } from './journal.js';
-import { lotsAfter } from './lot-arithmetic.js';
 import { updateLowBalance } from './low-balance.js';
 import { assertOrganizationExists, resolveUserWallet } from './parties.js';
 import { lockWalletsForTransfer, transferredToday } from './transfer-support.js';

@@ -1,4 +1,4 @@
-import { Decimal, decideTrialUse, decimalText, toDecimal } from '@tollgate/core';
+import { Decimal, decideTrialUse, decimalText, toDecimal, trialStanding } from '@tollgate/core';
 import { and, eq, notInArray } from 'drizzle-orm';
 import {
   organizations,
@@ -76,7 +76,7 @@ export async function checkUserTrial(db: DbOrTx, input: TrialCheckInput): Promis
       limit: decimalText(limit),
       used: decimalText(decision.allowed && input.consume ? decision.used : used),
       remaining: decimalText(
-        decision.allowed && input.consume ? decision.remaining : Decimal.max(limit.minus(used), 0),
+        decision.allowed && input.consume ? decision.remaining : trialStanding({ used, limit }).remaining,
       ),
       ...(decision.allowed ? {} : { reason: 'trial_exhausted' as const }),
     };
@@ -137,12 +137,13 @@ export async function readUserTrials(db: DbOrTx, userId: string, trialPlanExecut
       .from(userTrials)
       .where(and(eq(userTrials.organizationId, organization.id), eq(userTrials.userId, userId)));
     const used = new Decimal(row?.used ?? '0');
+    const standing = trialStanding({ used, limit });
     trials.push({
       organization_id: organization.id,
       limit: decimalText(limit),
       used: decimalText(used),
-      remaining: decimalText(Decimal.max(limit.minus(used), 0)),
-      exhausted: used.gte(limit),
+      remaining: decimalText(standing.remaining),
+      exhausted: standing.exhausted,
       exhausted_at: row?.exhaustedAt?.toISOString() ?? null,
     });
   }

@@ -1,4 +1,4 @@
-import { type Catalog, toDecimal } from '@tollgate/core';
+import { type Catalog, decideSeats, isSubscriptionActive, seatLimitReached } from '@tollgate/core';
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import { organizationMembers, users } from '../db/schema/index.js';
@@ -67,20 +67,26 @@ export async function addMember(
         ),
       );
     if (!existing) {
-      const seats = organization.subscription
-        ? catalog.planFeature(effectivePlanCode(catalog, organization.subscription), 'seats')
+      const { subscription } = organization;
+      const seats = subscription
+        ? catalog.planFeature(effectivePlanCode(catalog, subscription), 'seats')
         : undefined;
-      if (seats && typeof seats === 'object' && seats.cap === 'hard' && seats.included !== 'unlimited') {
+      // The seat rule /v1/check answers with (core decideSeats), so both always agree.
+      if (typeof seats === 'object' && seats.included !== 'unlimited') {
         const taken = await countMembers(tx, organizationId);
-        if (toDecimal(taken + 1).gt(toDecimal(seats.included))) {
+        const decision = decideSeats({
+          planFeature: seats,
+          members: taken,
+          quantity: 1,
+          defaultGracePercent: catalog.definition.metering.default_grace_percent,
+          subscriptionActive: subscription ? isSubscriptionActive(subscription.status) : false,
+        });
+        if (seatLimitReached(decision)) {
           throw new AppError(
             'seat_limit_reached',
             409,
             `the plan allows ${seats.included} seats and all are taken`,
-            {
-              limit: Number(seats.included),
-              used: taken,
-            },
+            { limit: Number(seats.included), used: taken },
           );
         }
       }

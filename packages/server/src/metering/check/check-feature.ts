@@ -3,6 +3,7 @@ import {
   type Catalog,
   type Decimal,
   decideCheck,
+  decideSeats,
   decimalText,
   isConsumable,
   isSubscriptionActive,
@@ -105,14 +106,26 @@ async function decideWithoutConsuming(
 ): Promise<CheckAnswer> {
   const feature = catalog.feature(input.feature);
   const planFeature = catalog.planFeature(context.planCode, input.feature);
-  // Seats are the organization's members; metered features their counter.
-  const used = feature?.kind === 'seats' ? await countMembers(db, input.organizationId) : counterUsed;
+  const subscriptionActive = isSubscriptionActive(context.status);
+  const defaultGracePercent = catalog.definition.metering.default_grace_percent;
+  if (feature?.kind === 'seats') {
+    // Seats are the organization's members, decided by the rule adding a member follows.
+    const members = await countMembers(db, input.organizationId);
+    const decision = decideSeats({
+      planFeature,
+      members,
+      quantity: input.quantity,
+      defaultGracePercent,
+      subscriptionActive,
+    });
+    return toCheckAnswer(input.feature, decision, options.upgradeLinks, context.planCode);
+  }
   const decision = decideCheck({
     planFeature,
-    used,
+    used: counterUsed,
     quantity: input.quantity,
-    defaultGracePercent: catalog.definition.metering.default_grace_percent,
-    subscriptionActive: isSubscriptionActive(context.status),
+    defaultGracePercent,
+    subscriptionActive,
     aggregation: feature && isConsumable(feature.aggregation) ? feature.aggregation : undefined,
   });
   return toCheckAnswer(input.feature, decision, options.upgradeLinks, context.planCode);

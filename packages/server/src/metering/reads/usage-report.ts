@@ -1,4 +1,4 @@
-import { ALL_TIME, billingPeriodAt, type Catalog, toDecimal, usageLine } from '@tollgate/core';
+import { billingPeriodAt, type Catalog, counterPeriodAt, toDecimal, usageLine } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../db/query-rows.js';
 import type { DbOrTx } from '../../db/transaction.js';
@@ -42,8 +42,9 @@ export async function usageReport(
   const features = Object.entries(catalog.definition.features).filter(
     ([, feature]) => feature.kind !== 'boolean',
   );
+  // Each counter's period by the rule checks and consumes use (core counterPeriodAt).
   const expectedStart = (code: string) =>
-    (catalog.feature(code)?.reset === 'never' ? ALL_TIME.start : period.start).getTime();
+    counterPeriodAt(catalog.feature(code)?.reset ?? 'billing_period', context, now).start.getTime();
   const { projectId } = options;
   // For one project, its counters stand in for the organization's totals (limits stay the organization's).
   const current = rows.filter(
