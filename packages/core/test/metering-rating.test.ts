@@ -76,7 +76,7 @@ describe('overage of a plan feature', () => {
 
 describe('defect 4: money and quantities that cannot overflow', () => {
   const pricedPerUnit: PlanFeature = {
-    included: 0,
+    included: '0',
     cap: 'soft',
     overage: { model: 'per_unit', unit_amount: '1' },
   };
