@@ -190,14 +190,16 @@ try {
     // Checks while events stream in for the same organizations: each ingest transaction makes every
     // process forget the state of the organizations it moved, so a share of the checks read it again.
     const eventsPerRequest = 100;
-    const eventsBody = (index) =>
+    // Request `index` of a run: its own event ids (prefixed by the run), spread over the organizations.
+    const eventsBodyOf = (run) => (index) =>
       JSON.stringify({
         events: Array.from({ length: eventsPerRequest }, (_, offset) => ({
-          id: `mixed_${index}_${offset}`,
+          id: `${run}_${index}_${offset}`,
           organization_id: `bench_org_${(index * eventsPerRequest + offset * 7) % organizations}`,
           event: 'api_calls',
         })),
       });
+    const eventsBody = eventsBodyOf('mixed');
     const ingestAlongside = closedLoop({
       url: `${server.baseUrl}/v1/events`,
       headers: authHeaders,
@@ -218,14 +220,7 @@ try {
     // while MIX_EVENT_RATE events/s are sent, on schedule, into the same organizations (each request
     // of 100 events unique, so every event is stored and counted).
     const mixedRequests = Math.ceil((mixEventRate / eventsPerRequest) * (durationMs / 1000)) + 1;
-    const fixedEventsBody = (index) =>
-      JSON.stringify({
-        events: Array.from({ length: eventsPerRequest }, (_, offset) => ({
-          id: `fixed_${index}_${offset}`,
-          organization_id: `bench_org_${(index * eventsPerRequest + offset * 7) % organizations}`,
-          event: 'api_calls',
-        })),
-      });
+    const fixedEventsBody = eventsBodyOf('fixed');
     const mixed = await withMachineShares(async () => {
       const [checks, events] = await Promise.all([
         preciseFixedRate({

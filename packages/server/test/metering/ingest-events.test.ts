@@ -5,6 +5,9 @@ import { meteringTestCatalog } from './test-catalog.js';
 
 const now = '2026-11-15T12:00:00.000Z';
 
+const rejectionCodes = (body: { rejected: { index: number; code: string }[] }) =>
+  body.rejected.map((rejection) => [rejection.index, rejection.code]);
+
 describeEachDatabase(
   'POST /v1/events',
   (harness) => {
@@ -133,12 +136,7 @@ describeEachDatabase(
       expect(response.status).toBe(200);
       // good_1, good_2 and the credit event (the ledger debits it, or records that it could not).
       expect(response.body.accepted).toBe(3);
-      expect(
-        response.body.rejected.map((rejection: { index: number; code: string }) => [
-          rejection.index,
-          rejection.code,
-        ]),
-      ).toEqual([
+      expect(rejectionCodes(response.body)).toEqual([
         [1, 'invalid_id'],
         [2, 'invalid_quantity'],
         [3, 'invalid_quantity'],
@@ -176,12 +174,7 @@ describeEachDatabase(
         headers: { 'content-type': 'application/json' },
       });
       expect(response.status).toBe(200);
-      expect(
-        response.body.rejected.map((rejection: { index: number; code: string }) => [
-          rejection.index,
-          rejection.code,
-        ]),
-      ).toEqual([
+      expect(rejectionCodes(response.body)).toEqual([
         [1, 'invalid_id'],
         [2, 'invalid_text'],
         [3, 'invalid_text'],
