@@ -1,6 +1,7 @@
 import { type PaidPlanLine, subscriptionCreditsForPaidInvoice } from '@tollgate/core';
 import type Stripe from 'stripe';
 import { grantCreditsOnce } from '../../credits/grant.js';
+import { operationKeyOf, storedOperationKeys } from '../../credits/idempotency.js';
 import { upsertInvoice } from '../../invoices/invoice-rows.js';
 import { subscriptionByStripeId } from '../../subscriptions/stripe-subscription-rows.js';
 import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '../invoice-mirror.js';
@@ -64,7 +65,15 @@ export async function onInvoicePaid(input: WebhookInput<Stripe.Invoice>): Promis
     lines,
     now: input.now,
   });
+  // invoice.paid and invoice.payment_succeeded both arrive for every paid invoice: the second finds
+  // its grants stored with one query instead of replaying each through the ledger.
+  const stored = await storedOperationKeys(
+    input.tx,
+    'allocation',
+    grants.map((grant) => ({ organizationId, idempotencyKey: grant.idempotencyKey })),
+  );
   for (const grant of grants) {
+    if (stored.has(operationKeyOf(organizationId, grant.idempotencyKey))) continue;
     await grantCreditsOnce(input.tx, input.context.catalog, {
       organization_id: organizationId,
       amount: grant.amount,

@@ -12,6 +12,8 @@ import { grantPurchasedPack } from './purchases.js';
 
 /** payment_intent.succeeded: a credit pack paid (also one paid by ACH after Checkout completed). */
 export async function onPaymentSucceeded(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {
+  // Most payments are a subscription's invoice, which its invoice events handle.
+  if (!input.object.metadata?.tollgate_purchase_id) return ignored();
   const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
   if (!organizationId) return ignored();
   const granted = await grantPurchasedPack(input.tx, input.context, {
