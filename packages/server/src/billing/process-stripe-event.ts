@@ -6,8 +6,9 @@ import {
   claimStripeEvent,
   markStripeEvent,
   recordFailedStripeEvent,
+  storeIgnoredStripeEvent,
 } from '../stripe/webhooks/event-store.js';
-import { webhookHandlers } from './webhook-handlers/index.js';
+import { relevantEvent, webhookHandlers } from './webhook-handlers/index.js';
 
 export type StripeEventResult =
   | { outcome: 'processed' | 'ignored'; organizationId: string | null }
@@ -24,15 +25,17 @@ export async function processStripeEvent(
   gateway: StripeGateway,
   event: Stripe.Event,
 ): Promise<StripeEventResult> {
+  const handler = webhookHandlers.get(event.type);
+  if (!handler || relevantEvent.get(event.type)?.(event) === false) {
+    const stored = await storeIgnoredStripeEvent(context.db, event, context.now());
+    return stored ? { outcome: 'ignored', organizationId: null } : { outcome: 'duplicate' };
+  }
   try {
     const result = await withTransaction(context.db, async (tx): Promise<StripeEventResult> => {
       const now = context.now();
       const stored = await claimStripeEvent(tx, event, now);
       if (stored === 'processed' || stored === 'ignored') return { outcome: 'duplicate' };
-      const handler = webhookHandlers.get(event.type);
-      const outcome = handler
-        ? await handler({ tx, context, gateway, event, object: event.data.object, now })
-        : { status: 'ignored' as const, organizationId: null };
+      const outcome = await handler({ tx, context, gateway, event, object: event.data.object, now });
       await markStripeEvent(tx, event.id, {
         status: outcome.status,
         organizationId: outcome.organizationId,

@@ -12,8 +12,6 @@ import { grantPurchasedPack } from './purchases.js';
 
 /** payment_intent.succeeded: a credit pack paid (also one paid by ACH after Checkout completed). */
 export async function onPaymentSucceeded(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {
-  // Most payments are a subscription's invoice, which its invoice events handle.
-  if (!input.object.metadata?.tollgate_purchase_id) return ignored();
   const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
   if (!organizationId) return ignored();
   const granted = await grantPurchasedPack(input.tx, input.context, {
@@ -23,6 +21,10 @@ export async function onPaymentSucceeded(input: WebhookInput<Stripe.PaymentInten
   });
   return granted ? processed(organizationId) : ignored(organizationId);
 }
+
+/** Most payments are a subscription's invoice, which its invoice events handle: only purchases matter here. */
+export const isPurchasePayment = (event: Stripe.Event) =>
+  Boolean((event.data.object as Stripe.PaymentIntent).metadata?.tollgate_purchase_id);
 
 /** payment_intent.payment_failed: the organization is told; a subscription's failure also moves it to past_due by its own events. */
 export async function onPaymentFailed(input: WebhookInput<Stripe.PaymentIntent>): Promise<WebhookOutcome> {

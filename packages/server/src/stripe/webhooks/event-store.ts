@@ -43,6 +43,16 @@ export async function claimStripeEvent(
   return row?.status ?? null;
 }
 
+/** Stores an event that concerns nothing Tollgate keeps; a redelivery finds it. Answers whether it was new. */
+export async function storeIgnoredStripeEvent(db: DbOrTx, event: Stripe.Event, now: Date): Promise<boolean> {
+  const inserted = await db
+    .insert(stripeEvents)
+    .values({ ...rowOf(event, 'ignored', now), attempts: 1, processedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  return inserted.length > 0;
+}
+
 /** Records an event whose application failed (its transaction rolled back), for the operator and Stripe's retry. */
 export async function recordFailedStripeEvent(
   db: DbOrTx,
