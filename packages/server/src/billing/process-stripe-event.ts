@@ -33,9 +33,17 @@ export async function processStripeEvent(
   try {
     const result = await withTransaction(context.db, async (tx): Promise<StripeEventResult> => {
       const now = context.now();
-      const stored = await claimStripeEvent(tx, event, now);
-      if (stored === 'processed' || stored === 'ignored') return { outcome: 'duplicate' };
-      const outcome = await handler({ tx, context, gateway, event, object: event.data.object, now });
+      const claim = await claimStripeEvent(tx, event, now);
+      if (claim.status === 'processed' || claim.status === 'ignored') return { outcome: 'duplicate' };
+      const outcome = await handler({
+        tx,
+        context,
+        gateway,
+        event,
+        object: event.data.object,
+        customerOrganizationId: claim.organizationId,
+        now,
+      });
       await markStripeEvent(tx, event.id, {
         status: outcome.status,
         organizationId: outcome.organizationId,

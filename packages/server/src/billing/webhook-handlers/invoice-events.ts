@@ -8,10 +8,8 @@ import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '.
 import { planOfPrice } from '../price-plans.js';
 import {
   applySubscriptionById,
-  idOf,
   ignored,
   notify,
-  organizationOfCustomer,
   processed,
   type WebhookInput,
   type WebhookOutcome,
@@ -19,7 +17,7 @@ import {
 
 /** invoice.created|finalized|voided|marked_uncollectible: the invoice is mirrored. */
 export async function onInvoiceChanged(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId || !input.object.id) return ignored(organizationId);
   await upsertInvoice(
     input.tx,
@@ -108,7 +106,7 @@ export async function onInvoicePaymentFailed(input: WebhookInput<Stripe.Invoice>
 
 /** invoice.upcoming: a preview (no id), so nothing is mirrored; the organization is told what is coming. */
 export async function onInvoiceUpcoming(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId) return ignored();
   await notify(input, organizationId, 'invoice.upcoming', {
     amount_due: input.object.amount_due,
