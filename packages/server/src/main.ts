@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { CatalogError } from '@tollgate/core';
 import { resolveAdminKey } from './admin-key.js';
-import { stripeCallHandlers } from './billing/stripe-calls.js';
+import { stripeCallHandlersFor } from './billing/stripe-calls.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
@@ -56,7 +56,7 @@ async function main() {
   const stripeOutbox = startStripeOutboxWorker({
     db: tollgate.context.db,
     gateway: payments.gateway,
-    handlers: stripeCallHandlers,
+    handlers: stripeCallHandlersFor(tollgate.context),
     now: () => new Date(),
     intervalMs: 2_000,
     logger: tollgate.app.log,

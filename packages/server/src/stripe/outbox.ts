@@ -7,8 +7,15 @@ import type { StripeGateway } from './stripe-gateway.js';
 
 export type StripeOutboxRow = typeof stripeOutbox.$inferSelect;
 
-/** What a queued call does when delivered; it must be safe to repeat (it pushes current state). */
-export type StripeCallHandler = (row: StripeOutboxRow, gateway: StripeGateway, db: DbOrTx) => Promise<void>;
+/**
+ * What a queued call does when delivered; it must be safe to repeat (it pushes current state). It may
+ * answer work to run once its row is marked delivered and committed (what reads outside the transaction).
+ */
+export type StripeCallHandler = (
+  row: StripeOutboxRow,
+  gateway: StripeGateway,
+  db: DbOrTx,
+) => Promise<void | (() => Promise<void>)>;
 
 /** Queues a Stripe call in the transaction of the change that asks for it: sent if and only if that commits. */
 export async function queueStripeCall(
@@ -53,17 +60,19 @@ export async function deliverStripeOutbox(
         .orderBy(asc(stripeOutbox.nextAttemptAt))
         .limit(1)
         .for('update', { skipLocked: true });
-      if (!row) return 'empty' as const;
+      if (!row) return { kind: 'empty' as const };
       const handler = Object.hasOwn(handlers, row.kind) ? handlers[row.kind] : undefined;
       try {
         if (!handler) throw new Error(`no handler for queued Stripe call "${row.kind}"`);
         // A savepoint: a handler that fails leaves none of its writes, and the row still records the failure.
-        await tx.transaction((inner) => handler(row, gateway, inner as unknown as DbOrTx));
+        const afterCommit = await tx.transaction((inner) =>
+          handler(row, gateway, inner as unknown as DbOrTx),
+        );
         await tx
           .update(stripeOutbox)
           .set({ deliveredAt: now, attempts: row.attempts + 1, lastError: null })
           .where(eq(stripeOutbox.id, row.id));
-        return 'delivered' as const;
+        return { kind: 'delivered' as const, afterCommit };
       } catch (error) {
         await tx
           .update(stripeOutbox)
@@ -73,12 +82,14 @@ export async function deliverStripeOutbox(
             nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts + 1)),
           })
           .where(eq(stripeOutbox.id, row.id));
-        return 'failed' as const;
+        return { kind: 'failed' as const };
       }
     });
-    if (outcome === 'empty') break;
-    if (outcome === 'delivered') delivered += 1;
-    else failed += 1;
+    if (outcome.kind === 'empty') break;
+    if (outcome.kind === 'delivered') {
+      delivered += 1;
+      if (outcome.afterCommit) await outcome.afterCommit();
+    } else failed += 1;
   }
   return { delivered, failed };
 }
