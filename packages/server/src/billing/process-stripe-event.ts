@@ -44,11 +44,20 @@ export async function processStripeEvent(
         customerOrganizationId: claim.organizationId,
         now,
       });
-      await markStripeEvent(tx, event.id, {
-        status: outcome.status,
-        organizationId: outcome.organizationId,
-        now,
-      });
+      // A new event's row already says processed, for its customer's organization; only a retried
+      // failure, an ignored event or another organization (Checkout's client_reference_id) is rewritten.
+      if (
+        claim.status !== null ||
+        outcome.status !== 'processed' ||
+        outcome.organizationId !== claim.organizationId
+      ) {
+        await markStripeEvent(tx, event.id, {
+          status: outcome.status,
+          organizationId: outcome.organizationId,
+          retried: claim.status !== null,
+          now,
+        });
+      }
       return { outcome: outcome.status, organizationId: outcome.organizationId };
     });
     if (result.outcome !== 'duplicate' && result.organizationId) {

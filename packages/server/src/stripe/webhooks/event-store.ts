@@ -30,7 +30,7 @@ export function customerOfEvent(event: Stripe.Event): string | null {
 }
 
 export type ClaimedStripeEvent =
-  /** New: stored now, to be applied; `organizationId` is the organization of the event's customer. */
+  /** New: stored now (as processed, within this transaction); `organizationId` is its customer's organization. */
   | { status: null; organizationId: string | null }
   /** Stored before: its row is locked for this transaction. */
   | { status: StripeEventStatus; organizationId: string | null };
@@ -50,9 +50,13 @@ export async function claimStripeEvent(
   const customer = customerOfEvent(event);
   const [inserted] = await queryRows<{ organization_id: string | null }>(
     tx,
-    sql`insert into stripe_events (id, type, object_id, created, livemode, status, payload, received_at, organization_id)
+    // Stored as processed: the row is seen by others only if the transaction that applies it commits
+    // (a failure rolls it back and records it as failed), so most events need no second write.
+    sql`insert into stripe_events (id, type, object_id, created, livemode, status, attempts, payload, received_at,
+                                   processed_at, organization_id)
         values (${row.id}, ${row.type}, ${row.objectId}, ${row.created.toISOString()}::timestamptz, ${row.livemode},
-                'received', ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz,
+                'processed', 1, ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz,
+                ${row.receivedAt.toISOString()}::timestamptz,
                 (select id from organizations where stripe_customer_id = ${customer}::text))
         on conflict (id) do nothing
         returning organization_id`,
@@ -103,13 +107,20 @@ export async function recordFailedStripeEvent(
 export async function markStripeEvent(
   db: DbOrTx,
   eventId: string,
-  outcome: { status: StripeEventStatus; organizationId?: string | null; error?: string | null; now: Date },
+  outcome: {
+    status: StripeEventStatus;
+    organizationId?: string | null;
+    error?: string | null;
+    /** An earlier delivery failed: this one is another attempt (a new event is stored with attempts 1). */
+    retried: boolean;
+    now: Date;
+  },
 ): Promise<void> {
   await db
     .update(stripeEvents)
     .set({
       status: outcome.status,
-      attempts: sql`${stripeEvents.attempts} + 1`,
+      ...(outcome.retried && { attempts: sql`${stripeEvents.attempts} + 1` }),
       lastError: outcome.error ?? null,
       ...(outcome.organizationId !== undefined && { organizationId: outcome.organizationId }),
       ...(outcome.status === 'failed' ? {} : { processedAt: outcome.now }),
