@@ -62,7 +62,17 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await chown(root, Number(stdout.trim()), Number(group.trim()));
   }
   const port = await freePort();
-  await postgresCommand('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  await postgresCommand('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
   const options = [
     `-p ${port}`,
     `-k ${root}`,
