@@ -1,5 +1,5 @@
-import { type SQL, sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
+import { sql } from 'drizzle-orm';
+import { queryRows, sqlValueList } from '../db/query-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
 
 /** A lot whose remaining is not the sum of its journal entries, or journal entries naming no lot. */
@@ -21,22 +21,19 @@ export async function findLedgerDiscrepancies(
   organizationIds: readonly string[],
 ): Promise<LedgerDiscrepancy[]> {
   if (organizationIds.length === 0) return [];
-  const organizations: SQL = sql.join(
-    organizationIds.map((id) => sql`${id}`),
-    sql`, `,
-  );
+  const organizations = sqlValueList(organizationIds);
   return queryRows<LedgerDiscrepancy>(
     db,
     sql`with journal as (
           select organization_id, lot_id, sum(amount) as total
-          from credit_journal where organization_id in (${organizations})
+          from credit_journal where organization_id in ${organizations}
           group by organization_id, lot_id
         )
         select l.organization_id, l.id as lot_id, l.remaining::text as remaining,
                coalesce(j.total, 0)::text as journal
         from credit_lots l
         left join journal j on j.organization_id = l.organization_id and j.lot_id = l.id
-        where l.organization_id in (${organizations}) and l.remaining <> coalesce(j.total, 0)
+        where l.organization_id in ${organizations} and l.remaining <> coalesce(j.total, 0)
         union all
         select j.organization_id, j.lot_id, null, j.total::text
         from journal j

@@ -1,5 +1,5 @@
-import { type SQL, sql } from 'drizzle-orm';
-import { queryRows } from '../../db/query-rows.js';
+import { sql } from 'drizzle-orm';
+import { queryRows, sqlValueList } from '../../db/query-rows.js';
 import type { DbOrTx } from '../../db/transaction.js';
 
 /** A usage counter whose value is not what its events add up to. */
@@ -24,10 +24,7 @@ export async function findCounterDiscrepancies(
   organizationIds: readonly string[],
 ): Promise<CounterDiscrepancy[]> {
   if (organizationIds.length === 0) return [];
-  const organizations: SQL = sql.join(
-    organizationIds.map((id) => sql`${id}`),
-    sql`, `,
-  );
+  const organizations = sqlValueList(organizationIds);
   return queryRows<CounterDiscrepancy>(
     db,
     sql`select c.organization_id, c.feature, c.project_id,
@@ -50,7 +47,7 @@ export async function findCounterDiscrepancies(
                 and (c.project_id = '' or e.project_id = c.project_id))
           end as total
         ) recomputed
-        where c.organization_id in (${organizations})
+        where c.organization_id in ${organizations}
           and c.aggregation in ('sum', 'count', 'unique_count')
           and c.used <> recomputed.total
         order by 1, 2, 3, 4`,
