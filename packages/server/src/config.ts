@@ -17,6 +17,8 @@ const environmentSchema = z.object({
   PUBLIC_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   DATA_DIR: z.string().min(1).default('./data'),
   TOLLGATE_ADMIN_KEY: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   TOLLGATE_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -46,6 +48,10 @@ export type Config = {
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** How long opening a PostgreSQL connection may take before the request gets 503 database_unavailable. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for request and job statements; past it, 503 database_timeout. */
+  databaseStatementTimeoutMs: number;
   dataDir: string;
   adminKey: string | undefined;
   sessionSecret: string | undefined;
@@ -95,6 +101,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     publicUrl: env.PUBLIC_URL,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     dataDir: env.DATA_DIR,
     adminKey: env.TOLLGATE_ADMIN_KEY,
     sessionSecret: env.TOLLGATE_SESSION_SECRET,

@@ -32,6 +32,8 @@ async function main() {
     databaseUrl: config.databaseUrl,
     pgliteDir: dataDir,
     databasePoolSize: config.databasePoolSize,
+    databaseConnectTimeoutMs: config.databaseConnectTimeoutMs,
+    databaseStatementTimeoutMs: config.databaseStatementTimeoutMs,
     catalog,
     adminKey: adminKey.key,
     sessionSecret: config.sessionSecret,

@@ -20,6 +20,10 @@ export type TollgateOptions = {
   /** PGlite's directory; null keeps the embedded database in memory. */
   pgliteDir?: string | null;
   databasePoolSize?: number;
+  /** PostgreSQL: how long opening a connection may take (DATABASE_CONNECT_TIMEOUT_MS). */
+  databaseConnectTimeoutMs?: number;
+  /** PostgreSQL: statement_timeout of every pooled connection (DATABASE_STATEMENT_TIMEOUT_MS). */
+  databaseStatementTimeoutMs?: number;
   catalog: Catalog;
   adminKey: string;
   sessionSecret?: string | undefined;
@@ -51,6 +55,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     databaseUrl: options.databaseUrl,
     dataDir: options.pgliteDir ?? null,
     poolSize: options.databasePoolSize ?? 20,
+    connectTimeoutMs: options.databaseConnectTimeoutMs,
+    statementTimeoutMs: options.databaseStatementTimeoutMs,
   });
   try {
     await runMigrations(database);

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
 import type { Database } from '../db/client.js';
 import { stripeOutbox } from '../db/schema/index.js';
@@ -56,7 +56,14 @@ export async function deliverStripeOutbox(
       const [row] = await tx
         .select()
         .from(stripeOutbox)
-        .where(and(isNull(stripeOutbox.deliveredAt), lte(stripeOutbox.nextAttemptAt, now)))
+        .where(
+          and(
+            isNull(stripeOutbox.deliveredAt),
+            lte(stripeOutbox.nextAttemptAt, now),
+            // A parked organization (invariants/) pushes nothing to Stripe: its calls wait until cleared.
+            sql`not exists (select 1 from parked_organizations p where p.organization_id = ${stripeOutbox.organizationId})`,
+          ),
+        )
         .orderBy(asc(stripeOutbox.nextAttemptAt))
         .limit(1)
         .for('update', { skipLocked: true });
