@@ -35,6 +35,7 @@ import { registerMigrateSubscriptionRoute } from './migrate-subscription.js';
 import { registerPreviewSubscriptionChangeRoute } from './preview-subscription-change.js';
 import { registerRefundCreditsRoute } from './refund-credits.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
+import { registerRevokeSessionsRoute } from './revoke-sessions.js';
 import { registerStripeWebhookRoute } from './stripe-webhook.js';
 import { registerSyncInvoicesRoute } from './sync-invoices.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
@@ -55,6 +56,7 @@ export function registerRoutes(app: App, context: AppContext) {
   registerListMembersRoute(app, context);
   registerRemoveMemberRoute(app, context);
   registerCreateSessionRoute(app, context);
+  registerRevokeSessionsRoute(app, context);
   registerListAuditLogRoute(app, context);
   registerIngestEventsRoute(app, context);
   registerCheckRoute(app, context);
