@@ -54,12 +54,30 @@ export function findInvalidText(value: unknown, location: string): string | unde
   return undefined;
 }
 
+/**
+ * Body fields whose items the route judges one by one, so that one bad item is rejected alone: the
+ * events of a batch (metering's ingest rejects an event with bad text and stores the others).
+ */
+const ITEMS_JUDGED_BY_ROUTE: ReadonlyMap<string, string> = new Map([['/v1/events', 'events']]);
+
+function bodyToCheck(routeUrl: string | undefined, body: unknown): unknown {
+  const itemsField = routeUrl === undefined ? undefined : ITEMS_JUDGED_BY_ROUTE.get(routeUrl);
+  if (itemsField === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { [itemsField]: _judgedByTheRoute, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
 /** The 400 for a request whose text PostgreSQL would refuse, naming the field. */
-export function invalidTextError(request: { params: unknown; query: unknown; body: unknown }) {
+export function invalidTextError(request: {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  routeOptions: { url?: string | undefined };
+}) {
   const field =
     findInvalidText(request.params, 'params') ??
     findInvalidText(request.query, 'querystring') ??
-    findInvalidText(request.body, 'body');
+    findInvalidText(bodyToCheck(request.routeOptions.url, request.body), 'body');
   if (field === undefined) return undefined;
   return badRequest('invalid_text', `${field}: ${MESSAGE}`, { fields: [{ field, message: MESSAGE }] });
 }
