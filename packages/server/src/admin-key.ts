@@ -11,7 +11,11 @@ export function resolveAdminKey(
   dataDir: string,
 ): { key: string; source: string; readCommand: string } {
   if (configured)
-    return { key: configured, source: 'the TOLLGATE_ADMIN_KEY variable', readCommand: 'echo "$TOLLGATE_ADMIN_KEY"' };
+    return {
+      key: configured,
+      source: 'the TOLLGATE_ADMIN_KEY variable',
+      readCommand: 'echo "$TOLLGATE_ADMIN_KEY"',
+    };
   const file = path.join(dataDir, 'admin-key');
   const readCommand = `cat ${JSON.stringify(file)}`;
   if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: `in ${file}`, readCommand };

@@ -40,7 +40,12 @@ const environmentSchema = z.object({
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
   JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // Per-process request limits, each per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off (docs/security.md).
-  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_RATE_LIMITS.windowSeconds),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(DEFAULT_RATE_LIMITS.windowSeconds),
   RATE_LIMIT_FAILED_AUTH: z.coerce
     .number()
     .int()

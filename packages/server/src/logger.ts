@@ -46,7 +46,8 @@ export function serializeLoggedError(error: unknown, depth = 0): unknown {
     const value = (error as unknown as Record<string, unknown>)[field];
     if (typeof value === 'string' || typeof value === 'number') logged[field] = value;
   }
-  if (error.cause !== undefined && depth < MAX_CAUSES) logged.cause = serializeLoggedError(error.cause, depth + 1);
+  if (error.cause !== undefined && depth < MAX_CAUSES)
+    logged.cause = serializeLoggedError(error.cause, depth + 1);
   return logged;
 }
 

@@ -9,8 +9,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { registerRoutes } from '../routes/index.js';
-import type { App, AppContext } from './context.js';
 import { registerAuthentication } from './authentication-hook.js';
+import type { App, AppContext } from './context.js';
 import { errorBody, handleError } from './error-handler.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limits.js';

@@ -43,7 +43,8 @@ export function findInvalidText(value: unknown, location: string): string | unde
     if (typeof current === 'string') {
       if (INVALID_TEXT.test(current)) return path;
     } else if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index -= 1) pending.push([current[index], `${path}.${index}`]);
+      for (let index = current.length - 1; index >= 0; index -= 1)
+        pending.push([current[index], `${path}.${index}`]);
     } else if (current !== null && typeof current === 'object' && !Buffer.isBuffer(current)) {
       for (const key of Object.keys(current)) {
         if (INVALID_TEXT.test(key)) return path;
@@ -62,7 +63,8 @@ const ITEMS_JUDGED_BY_ROUTE: ReadonlyMap<string, string> = new Map([['/v1/events
 
 function bodyToCheck(routeUrl: string | undefined, body: unknown): unknown {
   const itemsField = routeUrl === undefined ? undefined : ITEMS_JUDGED_BY_ROUTE.get(routeUrl);
-  if (itemsField === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  if (itemsField === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    return body;
   const { [itemsField]: _judgedByTheRoute, ...rest } = body as Record<string, unknown>;
   return rest;
 }

@@ -18,7 +18,7 @@ export function registerRevokeSessionsRoute(app: App, context: AppContext) {
       config: { auth: 'organization' },
       schema: {
         tags: ['auth'],
-        summary: "Revoke every organization session token minted so far for this organization",
+        summary: 'Revoke every organization session token minted so far for this organization',
         params: organizationParams,
         response: { 200: revokeSessionsResponse, ...commonErrors },
       },

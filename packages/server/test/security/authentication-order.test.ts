@@ -24,7 +24,10 @@ describeEachDatabase('who is calling is settled before the body is judged', (har
       harness().tollgate.app.inject({
         method: 'POST',
         url: '/v1/organizations',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         payload: '{"id": ',
       });
     expect((await send(null)).statusCode).toBe(401);

@@ -20,11 +20,15 @@ describeEachDatabase('text PostgreSQL cannot store is a 400 invalid_text at the 
       'body.id',
     );
     expectInvalidText(
-      await harness().request('POST', '/v1/organizations', { body: { id: 'text_a', name: `bad${LONE_HIGH}` } }),
+      await harness().request('POST', '/v1/organizations', {
+        body: { id: 'text_a', name: `bad${LONE_HIGH}` },
+      }),
       'body.name',
     );
     expectInvalidText(
-      await harness().request('POST', '/v1/organizations', { body: { id: 'text_a', name: `${LONE_LOW}bad` } }),
+      await harness().request('POST', '/v1/organizations', {
+        body: { id: 'text_a', name: `${LONE_LOW}bad` },
+      }),
       'body.name',
     );
     expect((await harness().request('GET', '/v1/organizations/text_a')).status).toBe(404);

@@ -58,9 +58,7 @@ describeEachDatabase(
       }
       const events = await harness().request('POST', '/v1/events', {
         body: {
-          events: [
-            { id: 'limits_e1', organization_id: 'limits_hot', event: 'api_calls', quantity: 1 },
-          ],
+          events: [{ id: 'limits_e1', organization_id: 'limits_hot', event: 'api_calls', quantity: 1 }],
         },
       });
       expect(events.status).toBe(200);
@@ -71,11 +69,14 @@ describeEachDatabase(
       await createOrganization('limits_busy');
       await createOrganization('limits_calm');
       const mint = async (id: string) =>
-        (await harness().request('POST', `/v1/organizations/${id}/sessions`, { body: {} })).body.token as string;
+        (await harness().request('POST', `/v1/organizations/${id}/sessions`, { body: {} })).body
+          .token as string;
       const busy = await mint('limits_busy');
       const statuses: number[] = [];
       for (let attempt = 0; attempt < SESSION_REQUESTS + 5; attempt += 1) {
-        statuses.push((await harness().request('GET', '/v1/organizations/limits_busy', { token: busy })).status);
+        statuses.push(
+          (await harness().request('GET', '/v1/organizations/limits_busy', { token: busy })).status,
+        );
       }
       expect(statuses.filter((status) => status === 200)).toHaveLength(SESSION_REQUESTS);
       expect(statuses.slice(SESSION_REQUESTS)).toEqual([429, 429, 429, 429, 429]);
@@ -98,7 +99,9 @@ describeEachDatabase(
       await createOrganization('limits_other');
       const statuses: number[] = [];
       for (let attempt = 0; attempt < BILLING_SESSIONS + 2; attempt += 1) {
-        statuses.push((await harness().request('POST', '/v1/organizations/limits_buyer/portal', { body: {} })).status);
+        statuses.push(
+          (await harness().request('POST', '/v1/organizations/limits_buyer/portal', { body: {} })).status,
+        );
       }
       // No Stripe in this harness: the requests let through reach the handler, which says so.
       expect(statuses.slice(0, BILLING_SESSIONS).every((status) => status !== 429)).toBe(true);

@@ -18,7 +18,10 @@ describeEachDatabase('revoking organization session tokens', (harness) => {
 
     const revoked = await harness().request('DELETE', '/v1/organizations/revoke_a/sessions');
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toEqual({ organization_id: 'revoke_a', revoked_at: harness().clock.now.toISOString() });
+    expect(revoked.body).toEqual({
+      organization_id: 'revoke_a',
+      revoked_at: harness().clock.now.toISOString(),
+    });
 
     for (const token of [first, second]) {
       const answer = await readOwnOrganization('revoke_a', token);
