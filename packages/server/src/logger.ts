@@ -32,11 +32,12 @@ function withoutQuotedValue(error: Error, message: string): string {
   return value === -1 ? message : `${message.slice(0, value)}: [redacted]`;
 }
 
+type LoggedError = { type: string; message: string; stack: string; [field: string]: unknown };
+
 /** The `err` of every log line: type, message, stack and safe fields, with SQL parameters removed. */
-export function serializeLoggedError(error: unknown, depth = 0): unknown {
-  if (!(error instanceof Error)) return error;
+export function serializeLoggedError(error: Error, depth = 0): LoggedError {
   const message = withoutQuotedValue(error, withoutParameters(error.message));
-  const logged: Record<string, unknown> = {
+  const logged: LoggedError = {
     type: error.name,
     message,
     // The stack starts with the message: replaced as a whole, so no part of a parameter survives.
@@ -46,7 +47,7 @@ export function serializeLoggedError(error: unknown, depth = 0): unknown {
     const value = (error as unknown as Record<string, unknown>)[field];
     if (typeof value === 'string' || typeof value === 'number') logged[field] = value;
   }
-  if (error.cause !== undefined && depth < MAX_CAUSES)
+  if (error.cause instanceof Error && depth < MAX_CAUSES)
     logged.cause = serializeLoggedError(error.cause, depth + 1);
   return logged;
 }
@@ -55,7 +56,7 @@ export function serializeLoggedError(error: unknown, depth = 0): unknown {
 export function loggerOptions(level: Config['logLevel']) {
   return {
     level,
-    serializers: { err: (error: unknown) => serializeLoggedError(error) },
+    serializers: { err: (error: Error) => serializeLoggedError(error) },
     redact: {
       paths: [
         'req.headers.authorization',
