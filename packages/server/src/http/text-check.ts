@@ -4,30 +4,34 @@ import { badRequest } from '../errors.js';
 // one. Without the `u` flag the pattern sees UTF-16 code units, which is what it has to judge.
 const INVALID_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export const isInvalidText = (text: string) => INVALID_TEXT.test(text);
-
 const MESSAGE = 'text must not contain a NUL byte or an unpaired UTF-16 surrogate';
 
-/** Whether any string or key anywhere in `value` is invalid text: the cheap pass every request takes. */
+/**
+ * Whether any string or key anywhere in `value` is invalid text: the cheap pass every request takes.
+ * A flat object (a check's body, path parameters) is judged without allocating anything.
+ */
 function holdsInvalidText(value: unknown): boolean {
   if (typeof value === 'string') return INVALID_TEXT.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (typeof current === 'string') {
-      if (INVALID_TEXT.test(current)) return true;
-    } else if (Array.isArray(current)) {
-      for (const item of current) pending.push(item);
-    } else if (current !== null && typeof current === 'object' && !Buffer.isBuffer(current)) {
+  let pending: object[] | undefined;
+  let current: unknown = value;
+  for (;;) {
+    if (current !== null && typeof current === 'object' && !Buffer.isBuffer(current)) {
+      const array = Array.isArray(current);
       for (const key in current) {
         if (!Object.hasOwn(current, key)) continue;
-        if (INVALID_TEXT.test(key)) return true;
-        pending.push((current as Record<string, unknown>)[key]);
+        if (!array && INVALID_TEXT.test(key)) return true;
+        const item = (current as Record<string, unknown>)[key];
+        if (typeof item === 'string') {
+          if (INVALID_TEXT.test(item)) return true;
+        } else if (item !== null && typeof item === 'object') {
+          pending ??= [];
+          pending.push(item);
+        }
       }
     }
+    if (pending === undefined || pending.length === 0) return false;
+    current = pending.pop();
   }
-  return false;
 }
 
 /**

@@ -1,5 +1,10 @@
-import { expect, it } from 'vitest';
+import { demoCatalog } from '@tollgate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../../test-support/skips.js';
+import type { Tollgate } from '../../src/tollgate.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { describeEachDatabase } from '../support/harness.js';
+import { startProcessesOnOneDatabase } from '../support/processes.js';
 
 describeEachDatabase('revoking organization session tokens', (harness) => {
   const createOrganization = (id: string) =>
@@ -82,3 +87,40 @@ describeEachDatabase('revoking organization session tokens', (harness) => {
     expect((await readOwnOrganization('revoke_f', `tg_st_${bumped}.${signature}`)).status).toBe(401);
   });
 });
+
+// Two server processes on one PostgreSQL database, each remembering generations in its memory.
+describe(
+  'session tokens revoked through one process [postgres]',
+  skipUnless(testDatabaseUrl, NEEDS_POSTGRES),
+  () => {
+    let started: Awaited<ReturnType<typeof startProcessesOnOneDatabase>>;
+    beforeAll(async () => {
+      started = await startProcessesOnOneDatabase(2, demoCatalog);
+    });
+    afterAll(async () => started?.stop());
+
+    it('stop working in the other process too, which remembered the organization', async () => {
+      const { call } = started;
+      const [first, second] = started.processes as [Tollgate, Tollgate];
+      expect((await call(first, 'POST', '/v1/organizations', { id: 'shared_org', name: 'S' })).status).toBe(
+        201,
+      );
+      const token = (await call(first, 'POST', '/v1/organizations/shared_org/sessions', {})).body
+        .token as string;
+      // Twice on the second process: the second is answered from its memory of the generation.
+      expect((await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status).toBe(200);
+      expect((await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status).toBe(200);
+      expect((await call(first, 'DELETE', '/v1/organizations/shared_org/sessions')).status).toBe(200);
+      expect((await call(first, 'GET', '/v1/organizations/shared_org', undefined, token)).status).toBe(401);
+      let status = 200;
+      for (let attempt = 0; attempt < 100 && status === 200; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        status = (await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status;
+      }
+      expect(status).toBe(401);
+      const fresh = (await call(second, 'POST', '/v1/organizations/shared_org/sessions', {})).body
+        .token as string;
+      expect((await call(first, 'GET', '/v1/organizations/shared_org', undefined, fresh)).status).toBe(200);
+    });
+  },
+);
