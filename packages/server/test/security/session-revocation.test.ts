@@ -4,7 +4,7 @@ import { skipUnless } from '../../../../test-support/skips.js';
 import type { Tollgate } from '../../src/tollgate.js';
 import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { describeEachDatabase } from '../support/harness.js';
-import { startProcessesOnOneDatabase } from '../support/processes.js';
+import { startProcessesOnOneDatabase, statusOnceHeard } from '../support/processes.js';
 
 describeEachDatabase('revoking organization session tokens', (harness) => {
   const createOrganization = (id: string) =>
@@ -112,12 +112,11 @@ describe(
       expect((await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status).toBe(200);
       expect((await call(first, 'DELETE', '/v1/organizations/shared_org/sessions')).status).toBe(200);
       expect((await call(first, 'GET', '/v1/organizations/shared_org', undefined, token)).status).toBe(401);
-      let status = 200;
-      for (let attempt = 0; attempt < 100 && status === 200; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        status = (await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status;
-      }
-      expect(status).toBe(401);
+      const heard = await statusOnceHeard(
+        async () => (await call(second, 'GET', '/v1/organizations/shared_org', undefined, token)).status,
+        200,
+      );
+      expect(heard).toBe(401);
       const fresh = (await call(second, 'POST', '/v1/organizations/shared_org/sessions', {})).body
         .token as string;
       expect((await call(first, 'GET', '/v1/organizations/shared_org', undefined, fresh)).status).toBe(200);
