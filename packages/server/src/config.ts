@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './http/rate-limits.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
 
 const booleanText = z
@@ -40,6 +41,28 @@ const environmentSchema = z.object({
   STRIPE_TEST_CLOCKS: booleanText.optional(),
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
   JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Per-process request limits, each per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off (docs/security.md).
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(DEFAULT_RATE_LIMITS.windowSeconds),
+  RATE_LIMIT_FAILED_AUTH: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.failedAuthenticationsPerAddress),
+  RATE_LIMIT_SESSION_REQUESTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.sessionRequestsPerOrganization),
+  RATE_LIMIT_BILLING_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.billingSessionsPerOrganization),
 });
 
 export type Config = {
@@ -74,6 +97,7 @@ export type Config = {
   stripeTestClocks: boolean;
   /** How often periodic jobs (subscription renewal, credit expiry, subscription credit allocation) run. */
   jobsIntervalSeconds: number;
+  rateLimits: RateLimitSettings;
 };
 
 export class ConfigError extends Error {
@@ -119,5 +143,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     stripeApiUrl: env.STRIPE_API_URL,
     stripeTestClocks: env.STRIPE_TEST_CLOCKS ?? false,
     jobsIntervalSeconds: env.JOBS_INTERVAL_SECONDS,
+    rateLimits: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      failedAuthenticationsPerAddress: env.RATE_LIMIT_FAILED_AUTH,
+      sessionRequestsPerOrganization: env.RATE_LIMIT_SESSION_REQUESTS,
+      billingSessionsPerOrganization: env.RATE_LIMIT_BILLING_SESSIONS,
+    },
   };
 }

@@ -44,6 +44,7 @@ async function main() {
     uniqueKeysRemembered: config.uniqueKeysRemembered,
     stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
+    rateLimits: config.rateLimits,
   });
   await syncCatalogAtStart(tollgate.context, tollgate.app.log);
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
@@ -89,8 +90,8 @@ async function main() {
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
   const banner = [
     `Tollgate is running at ${publicUrl}  (listening on ${address})`,
-    `  admin key : ${adminKey.key}`,
-    `              from ${adminKey.source}`,
+    // Where the key is kept, never the key: start banners end up in terminals, CI logs and log shippers.
+    `  admin key : ${adminKey.source}`,
     `  database  : ${database}`,
     `  catalog   : ${catalog.version} from ${catalogSource}`,
     payments.gateway.mode !== 'sandbox'
@@ -101,7 +102,7 @@ async function main() {
     ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
     `  API docs  : ${publicUrl}/docs`,
     '',
-    `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
+    `  try: curl -H "Authorization: Bearer $(${adminKey.readCommand})" ${publicUrl}/v1/organizations`,
   ];
   process.stdout.write(`\n${banner.join('\n')}\n\n`);
 }

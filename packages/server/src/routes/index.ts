@@ -37,6 +37,7 @@ import { registerPreviewSubscriptionChangeRoute } from './preview-subscription-c
 import { registerRefundCreditsRoute } from './refund-credits.js';
 import { registerReleaseParkedOrganizationRoute } from './release-parked-organization.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
+import { registerRevokeSessionsRoute } from './revoke-sessions.js';
 import { registerStripeWebhookRoute } from './stripe-webhook.js';
 import { registerSyncInvoicesRoute } from './sync-invoices.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
@@ -59,6 +60,7 @@ export function registerRoutes(app: App, context: AppContext) {
   registerListMembersRoute(app, context);
   registerRemoveMemberRoute(app, context);
   registerCreateSessionRoute(app, context);
+  registerRevokeSessionsRoute(app, context);
   registerListAuditLogRoute(app, context);
   registerIngestEventsRoute(app, context);
   registerCheckRoute(app, context);
