@@ -1,10 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { organizations } from '../db/schema/index.js';
-import type { DbOrTx } from '../db/transaction.js';
 import type { AppContext } from '../http/context.js';
 import { syncAndStoreStripeCatalog } from '../stripe/catalog/sync-stripe-catalog.js';
 import type { StripeCallHandler } from '../stripe/outbox.js';
-import { queueStripeCall } from '../stripe/outbox.js';
 import { pushCustomer } from './stripe-customers.js';
 
 /** The queued Stripe calls Tollgate makes, by kind. */
@@ -29,19 +27,4 @@ export function stripeCallHandlersFor(
       return () => context.stripeCatalogIds.reload();
     },
   };
-}
-
-/** Queues a customer update in the organization's transaction, when it already has a Stripe customer. */
-export async function queueCustomerUpdate(
-  tx: DbOrTx,
-  organization: { id: string; stripeCustomerId: string | null },
-  now: Date,
-): Promise<void> {
-  if (!organization.stripeCustomerId) return;
-  await queueStripeCall(tx, {
-    organizationId: organization.id,
-    kind: 'customer.update',
-    payload: { customer: organization.stripeCustomerId },
-    now,
-  });
 }
