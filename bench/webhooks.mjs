@@ -1,11 +1,14 @@
 // Stripe webhook handling on PostgreSQL: signed renewal events verified, stored by id and applied.
 //   npm run build && node bench/webhooks.mjs
-// Each renewal is the two events that change Tollgate's state: customer.subscription.updated (the
-// period moves, with its plan history row) and invoice.paid (the invoice mirrored, the new period's
-// subscription credits granted). Organizations renew in turn, one period further each round, so every
-// event is new work; they are sent by a closed loop of keep-alive connections, signed as Stripe signs.
-// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), RENEWALS (50000),
-//      ORGANIZATIONS (5000), CONNECTIONS (16), BASELINE_S (5)
+// Each renewal is the six events Stripe sends for it: customer.subscription.updated (the period moves,
+// with its plan history row), invoice.created, invoice.finalized, invoice.paid (the invoice mirrored,
+// the new period's subscription credits granted), invoice.payment_succeeded (the same grant, found
+// already made) and payment_intent.succeeded (no credit pack: stored and ignored). Organizations renew
+// in turn, one period further each round, so every renewal is new work; events are sent by a closed
+// loop of keep-alive connections, signed as Stripe signs. HEAVY_ONLY=1 sends only the two events that
+// write most (subscription updated, invoice paid).
+// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), RENEWALS (20000),
+//      ORGANIZATIONS (5000), CONNECTIONS (16), BASELINE_S (5), HEAVY_ONLY
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import Stripe from 'stripe';
@@ -14,7 +17,8 @@ import { closedLoop } from './lib/load.mjs';
 import { format, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const renewals = Number(process.env.RENEWALS ?? 50_000);
+const renewals = Number(process.env.RENEWALS ?? 20_000);
+const heavyOnly = process.env.HEAVY_ONLY === '1';
 const organizationCount = Number(process.env.ORGANIZATIONS ?? 5_000);
 const connections = Number(process.env.CONNECTIONS ?? 16);
 const baselineMs = Number(process.env.BASELINE_S ?? 5) * 1000;
@@ -69,24 +73,26 @@ function subscriptionEvent(organization, round, price) {
   };
 }
 
-function invoicePaidEvent(organization, round, price) {
+/** An invoice event of the renewal: `stage` is created (draft), finalized (open) or paid. */
+function invoiceEvent(organization, round, price, type, status, secondsAfter) {
   const periodStart = start + round * month;
+  const paid = status === 'paid';
   return {
-    id: `evt_inv_${organization}_${round}`,
+    id: `evt_${type}_${organization}_${round}`,
     object: 'event',
     api_version: '2026-10-28.endive',
-    created: periodStart + 3_600,
+    created: periodStart + secondsAfter,
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
-    type: 'invoice.paid',
+    type,
     data: {
       object: {
         id: `in_bench_${organization}_${round}`,
         object: 'invoice',
         customer: customerOf(organization),
-        number: `BENCH-${organization}-${round}`,
-        status: 'paid',
+        number: status === 'draft' ? null : `BENCH-${organization}-${round}`,
+        status,
         currency: 'usd',
         billing_reason: 'subscription_cycle',
         created: periodStart,
@@ -96,8 +102,8 @@ function invoicePaidEvent(organization, round, price) {
         total: 9_900,
         total_taxes: [],
         amount_due: 9_900,
-        amount_paid: 9_900,
-        amount_remaining: 0,
+        amount_paid: paid ? 9_900 : 0,
+        amount_remaining: paid ? 0 : 9_900,
         hosted_invoice_url: null,
         invoice_pdf: null,
         parent: {
@@ -128,6 +134,49 @@ function invoicePaidEvent(organization, round, price) {
     },
   };
 }
+
+function paymentIntentEvent(organization, round) {
+  const periodStart = start + round * month;
+  return {
+    id: `evt_pi_${organization}_${round}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: periodStart + 3_600,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type: 'payment_intent.succeeded',
+    data: {
+      object: {
+        id: `pi_bench_${organization}_${round}`,
+        object: 'payment_intent',
+        amount: 9_900,
+        currency: 'usd',
+        customer: customerOf(organization),
+        status: 'succeeded',
+        metadata: {},
+        last_payment_error: null,
+      },
+    },
+  };
+}
+
+/** A renewal's events in Stripe's order. */
+const renewalEvents = heavyOnly
+  ? [
+      (organization, round, price) => subscriptionEvent(organization, round, price),
+      (organization, round, price) => invoiceEvent(organization, round, price, 'invoice.paid', 'paid', 3_600),
+    ]
+  : [
+      (organization, round, price) => subscriptionEvent(organization, round, price),
+      (organization, round, price) => invoiceEvent(organization, round, price, 'invoice.created', 'draft', 0),
+      (organization, round, price) =>
+        invoiceEvent(organization, round, price, 'invoice.finalized', 'open', 3_600),
+      (organization, round) => paymentIntentEvent(organization, round),
+      (organization, round, price) => invoiceEvent(organization, round, price, 'invoice.paid', 'paid', 3_600),
+      (organization, round, price) =>
+        invoiceEvent(organization, round, price, 'invoice.payment_succeeded', 'paid', 3_600),
+    ];
 
 const sign = (payload) => {
   const timestamp = Math.floor(Date.now() / 1000);
@@ -170,20 +219,18 @@ try {
   );
   await client.query('analyze');
 
-  // Renewal i: organization i mod N, in round i div N; its two events are sent one after the other.
+  // Renewal i: organization i mod N, in round i div N; its events are sent one after another.
+  const perRenewal = renewalEvents.length;
   const bodies = (index) => {
-    const renewal = Math.floor(index / 2);
+    const renewal = Math.floor(index / perRenewal);
     const organization = `bench_${(renewal % organizationCount) + 1}`;
     const round = Math.floor(renewal / organizationCount);
-    const event =
-      index % 2 === 0
-        ? subscriptionEvent(organization, round, priceObject)
-        : invoicePaidEvent(organization, round, priceObject);
-    return JSON.stringify(event);
+    return JSON.stringify(renewalEvents[index % perRenewal](organization, round, priceObject));
   };
   const sample = bodies(0);
   console.log(
-    `one event: ${format(sample.length)} bytes; ${format(renewals)} renewals, ${format(organizationCount)} organizations, ${connections} connections`,
+    `one event: ${format(sample.length)} bytes; ${format(renewals)} renewals × ${perRenewal} events, ` +
+      `${format(organizationCount)} organizations, ${connections} connections`,
   );
 
   const baseline = await closedLoop({
@@ -199,9 +246,9 @@ try {
     makeHeaders: (_index, body) => sign(body),
     connections,
     durationMs: 600_000,
-    total: renewals * 2,
+    total: renewals * perRenewal,
     check: (response) => {
-      if (!response.text.includes('"processed"')) throw new Error(`not applied: ${response.text}`);
+      if (response.text.includes('"duplicate"')) throw new Error(`not applied: ${response.text}`);
     },
   });
   const { rows } = await client.query(
@@ -224,7 +271,7 @@ try {
       `${format(rows[0].invoices)} invoices mirrored, ${format(rows[0].grants)} credit grants`,
   );
   console.log(
-    `100,000 renewals' events (200,000) at this rate: ${format(200_000 / measured.perSecond, 0)} s`,
+    `100,000 renewals' events (${format(100_000 * perRenewal)}) at this rate: ${format((100_000 * perRenewal) / measured.perSecond, 0)} s`,
   );
 } finally {
   await server?.stop();

@@ -9,12 +9,18 @@ import { generateSecretKey } from './auth/secrets.js';
 export function resolveAdminKey(
   configured: string | undefined,
   dataDir: string,
-): { key: string; source: string } {
-  if (configured) return { key: configured, source: 'TOLLGATE_ADMIN_KEY' };
+): { key: string; source: string; readCommand: string } {
+  if (configured)
+    return {
+      key: configured,
+      source: 'the TOLLGATE_ADMIN_KEY variable',
+      readCommand: 'echo "$TOLLGATE_ADMIN_KEY"',
+    };
   const file = path.join(dataDir, 'admin-key');
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: file };
+  const readCommand = `cat ${JSON.stringify(file)}`;
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: `in ${file}`, readCommand };
   mkdirSync(dataDir, { recursive: true });
   const key = generateSecretKey();
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return { key, source: `${file} (generated)` };
+  return { key, source: `in ${file} (generated now)`, readCommand };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './http/rate-limits.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
 
 const booleanText = z
@@ -17,6 +18,8 @@ const environmentSchema = z.object({
   PUBLIC_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   DATA_DIR: z.string().min(1).default('./data'),
   TOLLGATE_ADMIN_KEY: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   TOLLGATE_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -38,6 +41,28 @@ const environmentSchema = z.object({
   STRIPE_TEST_CLOCKS: booleanText.optional(),
   STRIPE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(12_111),
   JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Per-process request limits, each per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off (docs/security.md).
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(DEFAULT_RATE_LIMITS.windowSeconds),
+  RATE_LIMIT_FAILED_AUTH: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.failedAuthenticationsPerAddress),
+  RATE_LIMIT_SESSION_REQUESTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.sessionRequestsPerOrganization),
+  RATE_LIMIT_BILLING_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_RATE_LIMITS.billingSessionsPerOrganization),
 });
 
 export type Config = {
@@ -46,6 +71,10 @@ export type Config = {
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** How long opening a PostgreSQL connection may take before the request gets 503 database_unavailable. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for request and job statements; past it, 503 database_timeout. */
+  databaseStatementTimeoutMs: number;
   dataDir: string;
   adminKey: string | undefined;
   sessionSecret: string | undefined;
@@ -68,6 +97,7 @@ export type Config = {
   stripeTestClocks: boolean;
   /** How often periodic jobs (subscription renewal, credit expiry, subscription credit allocation) run. */
   jobsIntervalSeconds: number;
+  rateLimits: RateLimitSettings;
 };
 
 export class ConfigError extends Error {
@@ -95,6 +125,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     publicUrl: env.PUBLIC_URL,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     dataDir: env.DATA_DIR,
     adminKey: env.TOLLGATE_ADMIN_KEY,
     sessionSecret: env.TOLLGATE_SESSION_SECRET,
@@ -111,5 +143,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     stripeApiUrl: env.STRIPE_API_URL,
     stripeTestClocks: env.STRIPE_TEST_CLOCKS ?? false,
     jobsIntervalSeconds: env.JOBS_INTERVAL_SECONDS,
+    rateLimits: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      failedAuthenticationsPerAddress: env.RATE_LIMIT_FAILED_AUTH,
+      sessionRequestsPerOrganization: env.RATE_LIMIT_SESSION_REQUESTS,
+      billingSessionsPerOrganization: env.RATE_LIMIT_BILLING_SESSIONS,
+    },
   };
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { CatalogError } from '@tollgate/core';
 import { resolveAdminKey } from './admin-key.js';
-import { stripeCallHandlers } from './billing/stripe-calls.js';
+import { stripeCallHandlersFor } from './billing/stripe-calls.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
@@ -32,6 +32,8 @@ async function main() {
     databaseUrl: config.databaseUrl,
     pgliteDir: dataDir,
     databasePoolSize: config.databasePoolSize,
+    databaseConnectTimeoutMs: config.databaseConnectTimeoutMs,
+    databaseStatementTimeoutMs: config.databaseStatementTimeoutMs,
     catalog,
     adminKey: adminKey.key,
     sessionSecret: config.sessionSecret,
@@ -42,6 +44,7 @@ async function main() {
     uniqueKeysRemembered: config.uniqueKeysRemembered,
     stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
+    rateLimits: config.rateLimits,
   });
   await syncCatalogAtStart(tollgate.context, tollgate.app.log);
   const seeded = config.demoData ? await seedDemoData(tollgate.context.db, catalog, new Date()) : [];
@@ -56,7 +59,7 @@ async function main() {
   const stripeOutbox = startStripeOutboxWorker({
     db: tollgate.context.db,
     gateway: payments.gateway,
-    handlers: stripeCallHandlers,
+    handlers: stripeCallHandlersFor(tollgate.context),
     now: () => new Date(),
     intervalMs: 2_000,
     logger: tollgate.app.log,
@@ -87,8 +90,8 @@ async function main() {
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
   const banner = [
     `Tollgate is running at ${publicUrl}  (listening on ${address})`,
-    `  admin key : ${adminKey.key}`,
-    `              from ${adminKey.source}`,
+    // Where the key is kept, never the key: start banners end up in terminals, CI logs and log shippers.
+    `  admin key : ${adminKey.source}`,
     `  database  : ${database}`,
     `  catalog   : ${catalog.version} from ${catalogSource}`,
     payments.gateway.mode !== 'sandbox'
@@ -99,7 +102,7 @@ async function main() {
     ...(seeded.length ? [`  demo data : organizations ${seeded.join(', ')}`] : []),
     `  API docs  : ${publicUrl}/docs`,
     '',
-    `  try: curl -H "Authorization: Bearer ${adminKey.key}" ${publicUrl}/v1/organizations`,
+    `  try: curl -H "Authorization: Bearer $(${adminKey.readCommand})" ${publicUrl}/v1/organizations`,
   ];
   process.stdout.write(`\n${banner.join('\n')}\n\n`);
 }

@@ -2,12 +2,14 @@ import { type Catalog, DEFAULT_EVENT_WINDOW } from '@tollgate/core';
 import type { FastifyServerOptions } from 'fastify';
 import { createApiKeyLookup } from './auth/api-key-lookup.js';
 import { hashSecret, hmac } from './auth/secrets.js';
+import { createSessionRevocations } from './auth/session-revocations.js';
 import { catalogWithPlanVersions, recordCatalogVersion } from './catalog/record-catalog-version.js';
 import { createCreditEventDebitor } from './credits/event-debits.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
+import type { RateLimitSettings } from './http/rate-limits.js';
 import { createMeteringCaches } from './metering/caches.js';
 import { createCheckService } from './metering/check/check-service.js';
 import { createUpgradeLinks } from './metering/check-answer.js';
@@ -21,6 +23,10 @@ export type TollgateOptions = {
   /** PGlite's directory; null keeps the embedded database in memory. */
   pgliteDir?: string | null;
   databasePoolSize?: number;
+  /** PostgreSQL: how long opening a connection may take (DATABASE_CONNECT_TIMEOUT_MS). */
+  databaseConnectTimeoutMs?: number;
+  /** PostgreSQL: statement_timeout of every pooled connection (DATABASE_STATEMENT_TIMEOUT_MS). */
+  databaseStatementTimeoutMs?: number;
   catalog: Catalog;
   adminKey: string;
   sessionSecret?: string | undefined;
@@ -37,6 +43,8 @@ export type TollgateOptions = {
   stripe?: StripeGateway | null;
   logger?: FastifyServerOptions['logger'];
   now?: () => Date;
+  /** Per-process request limits (docs/security.md); default DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimitSettings;
 };
 
 export type Tollgate = {
@@ -52,6 +60,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     databaseUrl: options.databaseUrl,
     dataDir: options.pgliteDir ?? null,
     poolSize: options.databasePoolSize ?? 20,
+    connectTimeoutMs: options.databaseConnectTimeoutMs,
+    statementTimeoutMs: options.databaseStatementTimeoutMs,
   });
   try {
     await runMigrations(database);
@@ -62,6 +72,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await backfillUniqueBuckets(database, catalog, now());
     const trialPlanExecutions = options.trialPlanExecutions ?? 10;
     const apiKeys = await createApiKeyLookup(database);
+    const sessionRevocations = await createSessionRevocations(database);
     // Every per-process cache of metering, in one place (docs/metering.md, "What a process remembers").
     const meteringCaches = await createMeteringCaches(database, catalog, {
       uniqueKeysRemembered: options.uniqueKeysRemembered,
@@ -86,6 +97,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
           options.sessionSecret ?? hmac(options.adminKey, 'tollgate organization session tokens'),
         sessionTtlSeconds: options.sessionTtlSeconds ?? 3_600,
         apiKeys,
+        sessionRevocations,
       },
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
       trialPlanExecutions,
@@ -102,7 +114,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       },
       stripeCatalogIds,
     };
-    const app = await buildApp(context, { logger: options.logger ?? false });
+    const app = await buildApp(context, { logger: options.logger ?? false, rateLimits: options.rateLimits });
     return {
       app,
       context,
@@ -112,6 +124,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         await checks.drain();
         await meteringCaches.close();
         await apiKeys.close();
+        await sessionRevocations.close();
         await database.close();
       },
     };

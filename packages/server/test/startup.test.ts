@@ -37,6 +37,9 @@ describe('the server process', { timeout: 180_000 }, () => {
     const dataDir = temporaryDirectory();
     const first = await startServerProcess({ DATA_DIR: dataDir });
     expect(first.adminKey).toMatch(/^tg_sk_/);
+    // The banner says where the generated key is kept, and never prints it.
+    expect(first.output()).toContain(`admin key : in ${path.join(dataDir, 'admin-key')} (generated now)`);
+    expect(first.output()).not.toContain(first.adminKey);
     expect(first.output()).toContain('demo data : organizations acme, globex, initech');
     const sandboxUrl = /built-in sandbox at (\S+)/.exec(first.output())?.[1];
     expect(sandboxUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -108,12 +111,8 @@ describe('the server process', { timeout: 180_000 }, () => {
       await call(`${server.url}/v1/organizations/log_org`, session.body.token, 'GET');
       await call(`${server.url}/v1/organizations/log_org`, 'tg_sk_wrong_key_that_must_not_be_logged', 'GET');
       await server.stop();
-      // Every log line is JSON; the start-up banner (which shows the admin key on purpose) is not.
-      const logs = server
-        .output()
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .join('\n');
+      // The log lines (JSON) and the start-up banner alike.
+      const logs = server.output();
       expect(logs).toContain('"statusCode":401');
       for (const secret of [
         server.adminKey,
@@ -212,6 +211,16 @@ describe('the server process', { timeout: 180_000 }, () => {
         expect((await call(`${second.url}/v1/organizations/shared`, session.body.token, 'GET')).status).toBe(
           200,
         );
+        // Revoked through one process, the token stops working in the other (told through NOTIFY).
+        expect((await call(`${first.url}/v1/organizations/shared/sessions`, key, 'DELETE')).status).toBe(200);
+        let answer = 200;
+        for (let attempt = 0; attempt < 100 && answer === 200; attempt += 1) {
+          answer = (await call(`${second.url}/v1/organizations/shared`, session.body.token, 'GET')).status;
+          if (answer === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(answer).toBe(401);
+        expect(first.output()).toContain('admin key : the TOLLGATE_ADMIN_KEY variable');
+        expect(first.output() + second.output()).not.toContain(key);
       } finally {
         await Promise.all([first.stop(), second.stop()]);
         await scratch.drop();

@@ -28,12 +28,24 @@ export function rememberedCaller(request: FastifyRequest, context: AppContext): 
   return keyId ? { kind: 'secret_key', keyId } : undefined;
 }
 
-/** Resolves the caller from the bearer token; throws 401 for anything missing, unknown, revoked or expired. */
-export async function authenticate(request: FastifyRequest, context: AppContext): Promise<Principal> {
+/**
+ * Resolves the caller from the bearer token; throws 401 for anything missing, unknown, revoked or
+ * expired. `beforeKeyLookup` runs before an unknown API key is looked up in the database (the step a
+ * key-guessing flood would make expensive), and may refuse it by throwing.
+ */
+export async function authenticate(
+  request: FastifyRequest,
+  context: AppContext,
+  beforeKeyLookup?: () => Promise<void>,
+): Promise<Principal> {
   const token = bearerToken(request);
   if (token.startsWith(SESSION_TOKEN_PREFIX)) {
     const claims = verifySessionToken(token, context.auth.sessionSecret, context.now());
     if (!claims) throw unauthenticated('Invalid or expired session token');
+    const sessions = context.auth.sessionRevocations;
+    const generation =
+      sessions.remembered(claims.organizationId) ?? (await sessions.current(claims.organizationId));
+    if (claims.generation !== generation) throw unauthenticated('Session token revoked');
     return { kind: 'organization_session', organizationId: claims.organizationId, userId: claims.userId };
   }
   // A key already in memory is an API key (the admin key is never looked up, so never remembered).
@@ -43,6 +55,7 @@ export async function authenticate(request: FastifyRequest, context: AppContext)
   if (equalInConstantTime(secretHash, context.auth.adminKeyHash))
     return { kind: 'secret_key', keyId: ADMIN_KEY_ID };
   if (!token.startsWith(SECRET_KEY_PREFIX)) throw unauthenticated('Invalid API key');
+  await beforeKeyLookup?.();
   const keyId = await context.auth.apiKeys.find(token, secretHash);
   if (!keyId) throw unauthenticated('Invalid or revoked API key');
   return { kind: 'secret_key', keyId };

@@ -8,12 +8,19 @@ export type SessionClaims = {
   userId: string | null;
   /** Unix seconds. */
   expiresAt: number;
+  /** The organization's session generation when minted; revoking its sessions bumps it (session-revocations.ts). */
+  generation: number;
 };
 
 /** A short-lived organization session token: base64url(JSON claims) + "." + HMAC-SHA256 signature. */
 export function signSessionToken(claims: SessionClaims, secret: string): string {
   const payload = Buffer.from(
-    JSON.stringify({ org: claims.organizationId, sub: claims.userId, exp: claims.expiresAt }),
+    JSON.stringify({
+      org: claims.organizationId,
+      sub: claims.userId,
+      exp: claims.expiresAt,
+      gen: claims.generation,
+    }),
   ).toString('base64url');
   return `${SESSION_TOKEN_PREFIX}${payload}.${hmac(secret, payload)}`;
 }
@@ -30,8 +37,11 @@ export function verifySessionToken(token: string, secret: string, now: Date): Se
   } catch {
     return null;
   }
-  const { org, sub, exp } = decoded as { org?: unknown; sub?: unknown; exp?: unknown };
+  const { org, sub, exp, gen } = decoded as { org?: unknown; sub?: unknown; exp?: unknown; gen?: unknown };
   if (typeof org !== 'string' || typeof exp !== 'number') return null;
   if (exp * 1000 <= now.getTime()) return null;
-  return { organizationId: org, userId: typeof sub === 'string' ? sub : null, expiresAt: exp };
+  // Tokens minted before revocation existed carry no generation: they belong to the first one, 0.
+  const generation = gen === undefined ? 0 : gen;
+  if (typeof generation !== 'number' || !Number.isSafeInteger(generation)) return null;
+  return { organizationId: org, userId: typeof sub === 'string' ? sub : null, expiresAt: exp, generation };
 }

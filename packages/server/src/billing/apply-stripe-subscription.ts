@@ -5,9 +5,7 @@ import {
   type StripeSubscriptionSnapshot,
   type StripeSubscriptionStatus,
 } from '@tollgate/core';
-import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { organizations } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { queueNotification } from '../notifications/queue-notification.js';
@@ -16,8 +14,8 @@ import { assignPlan, liveSubscription, type SubscriptionRow } from '../subscript
 import {
   closeReplacedSubscription,
   insertStripeSubscription,
+  lockOrganizationForStripeSubscription,
   recordHistory,
-  subscriptionByStripeId,
   toSubscriptionState,
   touchStripeState,
   updateStripeSubscription,
@@ -132,12 +130,7 @@ export async function applyStripeSubscription(
   },
 ): Promise<AppliedSubscription> {
   const { gateway, catalog, organizationId } = input;
-  await tx
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for('update');
-  const known = await subscriptionByStripeId(tx, organizationId, input.subscription.id);
+  const known = await lockOrganizationForStripeSubscription(tx, organizationId, input.subscription.id);
   let subscription = input.subscription;
   let stateAt = input.stateAt;
   if (known?.stripeStateAt && input.stateAt.getTime() <= known.stripeStateAt.getTime()) {

@@ -6,8 +6,9 @@ import {
   claimStripeEvent,
   markStripeEvent,
   recordFailedStripeEvent,
+  storeIgnoredStripeEvent,
 } from '../stripe/webhooks/event-store.js';
-import { webhookHandlers } from './webhook-handlers/index.js';
+import { relevantEvent, webhookHandlers } from './webhook-handlers/index.js';
 
 export type StripeEventResult =
   | { outcome: 'processed' | 'ignored'; organizationId: string | null }
@@ -24,20 +25,39 @@ export async function processStripeEvent(
   gateway: StripeGateway,
   event: Stripe.Event,
 ): Promise<StripeEventResult> {
+  const handler = webhookHandlers.get(event.type);
+  if (!handler || relevantEvent.get(event.type)?.(event) === false) {
+    const stored = await storeIgnoredStripeEvent(context.db, event, context.now());
+    return stored ? { outcome: 'ignored', organizationId: null } : { outcome: 'duplicate' };
+  }
   try {
     const result = await withTransaction(context.db, async (tx): Promise<StripeEventResult> => {
       const now = context.now();
-      const stored = await claimStripeEvent(tx, event, now);
-      if (stored === 'processed' || stored === 'ignored') return { outcome: 'duplicate' };
-      const handler = webhookHandlers.get(event.type);
-      const outcome = handler
-        ? await handler({ tx, context, gateway, event, object: event.data.object, now })
-        : { status: 'ignored' as const, organizationId: null };
-      await markStripeEvent(tx, event.id, {
-        status: outcome.status,
-        organizationId: outcome.organizationId,
+      const claim = await claimStripeEvent(tx, event, now);
+      if (claim.status === 'processed' || claim.status === 'ignored') return { outcome: 'duplicate' };
+      const outcome = await handler({
+        tx,
+        context,
+        gateway,
+        event,
+        object: event.data.object,
+        customerOrganizationId: claim.organizationId,
         now,
       });
+      // A new event's row already says processed, for its customer's organization; only a retried
+      // failure, an ignored event or another organization (Checkout's client_reference_id) is rewritten.
+      if (
+        claim.status !== null ||
+        outcome.status !== 'processed' ||
+        outcome.organizationId !== claim.organizationId
+      ) {
+        await markStripeEvent(tx, event.id, {
+          status: outcome.status,
+          organizationId: outcome.organizationId,
+          retried: claim.status !== null,
+          now,
+        });
+      }
       return { outcome: outcome.status, organizationId: outcome.organizationId };
     });
     if (result.outcome !== 'duplicate' && result.organizationId) {

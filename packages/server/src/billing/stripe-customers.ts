@@ -5,8 +5,9 @@ import type Stripe from 'stripe';
 import { organizations } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import type { OrganizationRow } from '../organizations/service.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
+
+type OrganizationRow = typeof organizations.$inferSelect;
 
 /** The customer fields Tollgate owns, from the organization's row. */
 export function customerFields(organization: OrganizationRow) {

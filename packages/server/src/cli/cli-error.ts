@@ -8,3 +8,6 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** Where a command writes: standard output and error, or a test's buffers. */
+export type Output = { out(line: string): void; err(line: string): void };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CatalogError } from '@tollgate/core';
 import { ConfigError } from '../config.js';
-import { CliError } from './cli-error.js';
+import { CliError, type Output } from './cli-error.js';
 import { stripeSyncCommand } from './stripe-sync-command.js';
 
 const USAGE = `usage: npm run tollgate -- <command>
@@ -15,8 +15,6 @@ It reads the server's environment (STRIPE_SECRET_KEY, STRIPE_API_URL, STRIPE_SAN
 DATABASE_URL, TOLLGATE_CATALOG …). Without STRIPE_SECRET_KEY it talks to the running server's
 built-in sandbox.
 `;
-
-export type Output = { out(line: string): void; err(line: string): void };
 
 async function run(args: string[], output: Output): Promise<number> {
   const [group, command, ...options] = args;

@@ -11,8 +11,7 @@ import {
   stripeGateway,
 } from '../stripe/stripe-gateway.js';
 import { describeRetiredPlan, findRetiredPlans } from '../subscriptions/retired-plans.js';
-import { CliError } from './cli-error.js';
-import type { Output } from './main.js';
+import { CliError, type Output } from './cli-error.js';
 
 type Target = { gateway: StripeGateway; description: string; url: string | null };
 

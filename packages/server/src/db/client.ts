@@ -50,11 +50,22 @@ export type DatabaseOptions = {
   /** PGlite's directory; `null` keeps it in memory (tests). */
   dataDir?: string | null;
   poolSize?: number;
+  /** PostgreSQL only: how long opening a connection may take (default 5 s). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL only: statement_timeout of every pooled connection (default 15 s; 0: none). */
+  statementTimeoutMs?: number;
 };
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 20)
+    ? openPostgres(options.databaseUrl, {
+        max: options.poolSize ?? 20,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      })
     : openPglite(options.dataDir);
 }
 
@@ -86,11 +97,15 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
   };
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+type PoolLimits = Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout'>;
+
+async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<DatabaseHandle> {
+  // keepAlive: a database host that vanished without closing its sockets is noticed, not waited on.
+  const pool = new pg.Pool({ connectionString: databaseUrl, keepAlive: true, ...limits });
   // An idle connection that fails (a server restart, a killed backend) is dropped by the pool, which
-  // opens a new one when needed; queries in flight get their own errors. Unhandled, the pool's
-  // 'error' event would end the process.
+  // opens a new one when needed; queries in flight get their own errors (503 database_unavailable,
+  // db/database-faults.ts), and a connection that failed is not handed out again. Unhandled, the
+  // pool's 'error' event would end the process.
   pool.on('error', () => {});
   // pool.end() resolves once it has asked its connections to close, not once they have: count them,
   // so that closing waits until none is left (a database dropped right after must not find one).
@@ -113,11 +128,14 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     async withAdvisoryLock(lockKey, work) {
       const connection = await pool.connect();
       try {
+        // Migrations wait for another process's migrations and may rewrite big tables: no statement timeout.
+        await connection.query('set statement_timeout = 0');
         await connection.query('select pg_advisory_lock($1)', [lockKey]);
         try {
           return await work(drizzleNodePostgres(connection, { schema }) as unknown as Database);
         } finally {
           await connection.query('select pg_advisory_unlock($1)', [lockKey]);
+          await connection.query('reset statement_timeout');
         }
       } finally {
         connection.release();

@@ -25,3 +25,11 @@ export async function queryRowsThenWrite<Row>(
   }
   return queryRows<Row>(db, thenWrite ? sql`with then_write as (${thenWrite}) ${query}` : query);
 }
+
+/** `(v1, v2, …)` as parameters, for `column in ${sqlValueList(values)}`; `values` must not be empty. */
+export function sqlValueList(values: readonly string[]): SQL {
+  return sql`(${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )})`;
+}

@@ -1,24 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { assertOrganizationAccess, authenticate, rememberedCaller } from '../auth/authenticate.js';
-import { AppError } from '../errors.js';
 import { registerRoutes } from '../routes/index.js';
+import { registerAuthentication } from './authentication-hook.js';
 import type { App, AppContext } from './context.js';
 import { errorBody, handleError } from './error-handler.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limits.js';
+import { invalidTextError } from './text-check.js';
 
 export type BuildAppOptions = {
   logger: FastifyServerOptions['logger'];
   /** Extra routes from other capabilities, registered after the core ones. */
   registerExtraRoutes?: (app: App, context: AppContext) => void;
+  rateLimits?: RateLimitSettings | undefined;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,40 +65,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       .send(errorBody(request, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.decorateRequest('principal', undefined as never);
-  // Set on arrival (a synchronous hook: no promise per request), so every answer carries it, errors included.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-  // A callback hook, so that a known API key (nearly every request) costs no promise.
-  app.addHook('preHandler', (request, _reply, done) => {
-    // Swagger UI's own routes carry no config; its pages are public like /openapi.json.
-    const auth =
-      request.routeOptions.config.auth ??
-      (request.routeOptions.url?.startsWith('/docs') ? 'public' : 'secret_key');
-    if (auth === 'public' || request.routeOptions.url === undefined) return done();
-    const remembered = rememberedCaller(request, context);
-    if (remembered) {
-      request.principal = remembered;
-      return done();
-    }
-    authorize(request, auth).then(() => done(), done);
-  });
-  const authorize = async (request: FastifyRequest, auth: string) => {
-    request.principal = await authenticate(request, context);
-    if (request.principal.kind === 'secret_key') return;
-    if (auth !== 'organization') {
-      throw new AppError(
-        'forbidden',
-        403,
-        'an organization session token cannot call this endpoint; use a secret key',
-      );
-    }
-    assertOrganizationAccess(
-      request.principal,
-      (request.params as { organizationId?: string }).organizationId,
-    );
-  };
+  const rateLimits = await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  registerAuthentication(app, context, rateLimits);
+  // After parsing, before validation and after authentication: text PostgreSQL cannot store is one
+  // 400 naming the field, for every route, instead of a database error deep in a handler.
+  app.addHook('preValidation', (request, _reply, done) => done(invalidTextError(request)));
 
   await app.register(fastifySwagger, {
     openapi: {

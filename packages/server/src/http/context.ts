@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
+import type { SessionRevocations } from '../auth/session-revocations.js';
 import type { Database } from '../db/client.js';
 import type { MeteringCaches } from '../metering/caches.js';
 import type { CheckService } from '../metering/check/check-service.js';
@@ -30,6 +31,8 @@ export type AppContext = {
     sessionTtlSeconds: number;
     /** Live secret keys by hash (remembered while revocations are heard; see api-key-lookup.ts). */
     apiKeys: ApiKeyLookup;
+    /** Each organization's session generation, remembered while revocations are heard. */
+    sessionRevocations: SessionRevocations;
   };
   publicUrl: string;
   trialPlanExecutions: number;
@@ -59,14 +62,18 @@ export type App = FastifyInstance<
   ZodTypeProvider
 >;
 
-export type RouteAuth = 'public' | 'secret_key' | 'organization';
+export type RouteAuth = 'public' | 'secret_key' | 'organization' | 'any_caller';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Who may call the route. `secret_key` (the default): host-app keys only. `organization`: also an
      * organization session token, for the organization named by the `organizationId` path parameter.
+     * `any_caller`: a secret key or any organization's session, for routes that serve no
+     * organization's data (the plan catalog).
      */
     auth?: RouteAuth;
+    /** A per-organization limit on this route (http/rate-limits.ts), for whatever key calls it. */
+    limit?: 'billing_sessions';
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { databaseFaultOf } from '../db/database-faults.js';
 import { AppError } from '../errors.js';
 
 type ErrorBody = { error: { code: string; message: string; request_id: string; [key: string]: unknown } };
@@ -41,6 +42,15 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     return reply.status(framework.status).send(errorBody(request, framework.code, error.message));
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return reply.status(400).send(errorBody(request, 'invalid_json', error.message));
+  }
+  const databaseFault = databaseFaultOf(error);
+  if (databaseFault) {
+    // Only the code: the driver's message may quote the statement's parameters.
+    request.log.warn({ code: databaseFault.code }, 'database fault');
+    return reply
+      .status(503)
+      .header('retry-after', '1')
+      .send(errorBody(request, databaseFault.code, databaseFault.message));
   }
   const status = error.statusCode ?? 500;
   if (status < 500) return reply.status(status).send(errorBody(request, 'bad_request', error.message));

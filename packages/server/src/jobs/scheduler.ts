@@ -2,6 +2,7 @@ import type { Catalog } from '@tollgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { runCreditJobs } from '../credits/index.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { watchInvariants } from '../invariants/invariant-watch.js';
 import { renewSubscriptionPeriods } from '../subscriptions/renew-periods.js';
 
 /** One key for the periodic jobs: whichever process takes it runs them; the others skip that round. */
@@ -9,7 +10,14 @@ export const JOBS_LOCK_KEY = 7_400_412_002;
 
 export type JobsRun =
   | { ran: false }
-  | { ran: true; renewed_subscriptions: number; expired_wallets: number; allocations: number };
+  | {
+      ran: true;
+      renewed_subscriptions: number;
+      expired_wallets: number;
+      allocations: number;
+      /** Organizations the invariant watch parked in this round (invariants/invariant-watch.ts). */
+      parked_organizations: string[];
+    };
 
 /**
  * One round of the periodic jobs: subscription renewal first, so that credit expiry and allocation
@@ -25,7 +33,10 @@ export async function runScheduledJobs(
     const { renewed } = await renewSubscriptionPeriods(db, now, {
       migrateToCatalogHash: catalog.definition.billing.migrate_at_renewal ? catalog.hash : null,
     });
-    return { renewed_subscriptions: renewed, ...(await runCreditJobs(db, catalog, now)) };
+    const credits = await runCreditJobs(db, catalog, now);
+    // Last, so that it checks what this round's renewals and allocations left.
+    const invariants = await watchInvariants(db, now);
+    return { renewed_subscriptions: renewed, ...credits, parked_organizations: invariants.parked };
   });
   return outcome.ran ? { ran: true, ...outcome.result } : { ran: false };
 }
@@ -44,6 +55,12 @@ export function startJobScheduler(options: {
     if (running) return;
     running = runScheduledJobs(options.database, options.catalog, options.now())
       .then((result) => {
+        if (result.ran && result.parked_organizations.length > 0) {
+          options.logger.error(
+            { parked_organizations: result.parked_organizations },
+            'invariant watch: organizations parked (ledger or usage counters inconsistent); no Stripe calls for them until cleared with DELETE /v1/admin/parked/{organizationId}',
+          );
+        }
         if (
           result.ran &&
           (result.renewed_subscriptions > 0 || result.expired_wallets > 0 || result.allocations > 0)

@@ -1,7 +1,7 @@
 import type { BillingInterval, Catalog } from '@tollgate/core';
 import { and, asc, eq, gt, inArray, notInArray } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import { queueCustomerUpdate } from '../billing/stripe-calls.js';
+import { queueCustomerUpdate } from '../billing/customer-updates.js';
 import { type BillingAddress, organizations, subscriptions, type TaxIdInput } from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../errors.js';

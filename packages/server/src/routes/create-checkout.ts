@@ -37,7 +37,7 @@ export function registerCreateCheckoutRoute(app: App, context: AppContext) {
   app.post(
     '/v1/organizations/:organizationId/checkout',
     {
-      config: { auth: 'organization' },
+      config: { auth: 'organization', limit: 'billing_sessions' },
       schema: {
         tags: ['billing'],
         summary: 'Start a Stripe Checkout for a plan or a credit pack',

@@ -16,7 +16,7 @@ export function registerCreatePortalSessionRoute(app: App, context: AppContext) 
   app.post(
     '/v1/organizations/:organizationId/portal',
     {
-      config: { auth: 'organization' },
+      config: { auth: 'organization', limit: 'billing_sessions' },
       schema: {
         tags: ['billing'],
         summary: 'Open the Stripe Customer Portal for the organization',

@@ -39,7 +39,7 @@ export function registerCreateSessionRoute(app: App, context: AppContext) {
       const ttl = request.body.ttl_seconds ?? context.auth.sessionTtlSeconds;
       const expiresAt = Math.floor(actor.now.getTime() / 1000) + ttl;
       const userId = request.body.user_id ?? null;
-      await withTransaction(context.db, async (tx) => {
+      const generation = await withTransaction(context.db, async (tx) => {
         await getOrganization(tx, organizationId);
         // The token itself is never logged; the audit entry says who got one and until when.
         await recordAudit(tx, {
@@ -51,8 +51,12 @@ export function registerCreateSessionRoute(app: App, context: AppContext) {
           after: { user_id: userId, expires_at: new Date(expiresAt * 1000).toISOString() },
           requestId: actor.requestId,
         });
+        return context.auth.sessionRevocations.current(organizationId, tx);
       });
-      const token = signSessionToken({ organizationId, userId, expiresAt }, context.auth.sessionSecret);
+      const token = signSessionToken(
+        { organizationId, userId, expiresAt, generation },
+        context.auth.sessionSecret,
+      );
       return reply.status(201).send({
         token,
         organization_id: organizationId,

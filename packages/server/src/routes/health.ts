@@ -4,6 +4,25 @@ import { AppError } from '../errors.js';
 import type { App, AppContext } from '../http/context.js';
 import { errorResponse } from '../http/schemas.js';
 
+/** A load balancer's probe must get its answer well before its own timeout, whatever the database does. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+async function databaseAnswers(context: AppContext, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const answered = context.db.execute(sql`select 1`).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function registerHealthRoutes(app: App, context: AppContext) {
   app.get(
     '/healthz',
@@ -28,9 +47,7 @@ export function registerHealthRoutes(app: App, context: AppContext) {
       },
     },
     async () => {
-      try {
-        await context.db.execute(sql`select 1`);
-      } catch {
+      if (!(await databaseAnswers(context, READINESS_TIMEOUT_MS))) {
         throw new AppError('database_unavailable', 503, 'the database does not answer');
       }
       return { status: 'ready' as const, database: context.databaseKind };

@@ -26,6 +26,7 @@ import { registerListCreditTransactionsRoute } from './list-credit-transactions.
 import { registerListInvoicesRoute } from './list-invoices.js';
 import { registerListMembersRoute } from './list-members.js';
 import { registerListOrganizationsRoute } from './list-organizations.js';
+import { registerListParkedOrganizationsRoute } from './list-parked-organizations.js';
 import { registerListPlansRoute } from './list-plans.js';
 import { registerListProjectsRoute } from './list-projects.js';
 import { registerListStripeEventsRoute } from './list-stripe-events.js';
@@ -34,7 +35,9 @@ import { registerListUsageAlertsRoute } from './list-usage-alerts.js';
 import { registerMigrateSubscriptionRoute } from './migrate-subscription.js';
 import { registerPreviewSubscriptionChangeRoute } from './preview-subscription-change.js';
 import { registerRefundCreditsRoute } from './refund-credits.js';
+import { registerReleaseParkedOrganizationRoute } from './release-parked-organization.js';
 import { registerRemoveMemberRoute } from './remove-member.js';
+import { registerRevokeSessionsRoute } from './revoke-sessions.js';
 import { registerStripeWebhookRoute } from './stripe-webhook.js';
 import { registerSyncInvoicesRoute } from './sync-invoices.js';
 import { registerTransferCreditsRoute } from './transfer-credits.js';
@@ -43,6 +46,8 @@ import { registerUpdateOrganizationRoute } from './update-organization.js';
 
 export function registerRoutes(app: App, context: AppContext) {
   registerHealthRoutes(app, context);
+  registerListParkedOrganizationsRoute(app, context);
+  registerReleaseParkedOrganizationRoute(app, context);
   registerListPlansRoute(app, context);
   registerApiKeyRoutes(app, context);
   registerCreateOrganizationRoute(app, context);
@@ -55,6 +60,7 @@ export function registerRoutes(app: App, context: AppContext) {
   registerListMembersRoute(app, context);
   registerRemoveMemberRoute(app, context);
   registerCreateSessionRoute(app, context);
+  registerRevokeSessionsRoute(app, context);
   registerListAuditLogRoute(app, context);
   registerIngestEventsRoute(app, context);
   registerCheckRoute(app, context);

@@ -85,7 +85,7 @@ export function registerListPlansRoute(app: App, context: AppContext) {
   app.get(
     '/v1/plans',
     {
-      config: { auth: 'organization' },
+      config: { auth: 'any_caller' },
       schema: {
         tags: ['catalog'],
         summary:

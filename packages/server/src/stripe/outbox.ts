@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
 import type { Database } from '../db/client.js';
 import { stripeOutbox } from '../db/schema/index.js';
@@ -7,8 +7,15 @@ import type { StripeGateway } from './stripe-gateway.js';
 
 export type StripeOutboxRow = typeof stripeOutbox.$inferSelect;
 
-/** What a queued call does when delivered; it must be safe to repeat (it pushes current state). */
-export type StripeCallHandler = (row: StripeOutboxRow, gateway: StripeGateway, db: DbOrTx) => Promise<void>;
+/**
+ * What a queued call does when delivered; it must be safe to repeat (it pushes current state). It may
+ * answer work to run once its row is marked delivered and committed (what reads outside the transaction).
+ */
+export type StripeCallHandler = (
+  row: StripeOutboxRow,
+  gateway: StripeGateway,
+  db: DbOrTx,
+) => Promise<void | (() => Promise<void>)>;
 
 /** Queues a Stripe call in the transaction of the change that asks for it: sent if and only if that commits. */
 export async function queueStripeCall(
@@ -49,21 +56,30 @@ export async function deliverStripeOutbox(
       const [row] = await tx
         .select()
         .from(stripeOutbox)
-        .where(and(isNull(stripeOutbox.deliveredAt), lte(stripeOutbox.nextAttemptAt, now)))
+        .where(
+          and(
+            isNull(stripeOutbox.deliveredAt),
+            lte(stripeOutbox.nextAttemptAt, now),
+            // A parked organization (invariants/) pushes nothing to Stripe: its calls wait until cleared.
+            sql`not exists (select 1 from parked_organizations p where p.organization_id = ${stripeOutbox.organizationId})`,
+          ),
+        )
         .orderBy(asc(stripeOutbox.nextAttemptAt))
         .limit(1)
         .for('update', { skipLocked: true });
-      if (!row) return 'empty' as const;
+      if (!row) return { kind: 'empty' as const };
       const handler = Object.hasOwn(handlers, row.kind) ? handlers[row.kind] : undefined;
       try {
         if (!handler) throw new Error(`no handler for queued Stripe call "${row.kind}"`);
         // A savepoint: a handler that fails leaves none of its writes, and the row still records the failure.
-        await tx.transaction((inner) => handler(row, gateway, inner as unknown as DbOrTx));
+        const afterCommit = await tx.transaction((inner) =>
+          handler(row, gateway, inner as unknown as DbOrTx),
+        );
         await tx
           .update(stripeOutbox)
           .set({ deliveredAt: now, attempts: row.attempts + 1, lastError: null })
           .where(eq(stripeOutbox.id, row.id));
-        return 'delivered' as const;
+        return { kind: 'delivered' as const, afterCommit };
       } catch (error) {
         await tx
           .update(stripeOutbox)
@@ -73,12 +89,14 @@ export async function deliverStripeOutbox(
             nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts + 1)),
           })
           .where(eq(stripeOutbox.id, row.id));
-        return 'failed' as const;
+        return { kind: 'failed' as const };
       }
     });
-    if (outcome === 'empty') break;
-    if (outcome === 'delivered') delivered += 1;
-    else failed += 1;
+    if (outcome.kind === 'empty') break;
+    if (outcome.kind === 'delivered') {
+      delivered += 1;
+      if (outcome.afterCommit) await outcome.afterCommit();
+    } else failed += 1;
   }
   return { delivered, failed };
 }

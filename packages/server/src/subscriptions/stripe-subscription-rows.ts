@@ -1,7 +1,7 @@
 import type { HistoryEntry, StripeSubscriptionFields, TollgateSubscriptionState } from '@tollgate/core';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
-import { subscriptionHistory, subscriptions } from '../db/schema/index.js';
+import { organizations, subscriptionHistory, subscriptions } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import type { SubscriptionRow } from './assign-plan.js';
 
@@ -22,6 +22,25 @@ export async function subscriptionByStripeId(
     .orderBy(desc(subscriptions.createdAt))
     .limit(1);
   return row;
+}
+
+/**
+ * Locks the organization's row for the transaction (applications of Stripe state for one organization
+ * run one at a time), then reads its row for the Stripe subscription. Two statements on purpose: in
+ * READ COMMITTED a statement that waited for the lock re-checks only the locked row, so a joined
+ * subscription row would still be read as it was before the other transaction committed.
+ */
+export async function lockOrganizationForStripeSubscription(
+  tx: DbOrTx,
+  organizationId: string,
+  stripeSubscriptionId: string,
+): Promise<SubscriptionRow | undefined> {
+  await tx
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId))
+    .for('update');
+  return subscriptionByStripeId(tx, organizationId, stripeSubscriptionId);
 }
 
 /** The row in the shape the core decision reads. */

@@ -185,11 +185,18 @@ describeBillingEachDatabase('Checkout and the subscription lifecycle', (harness)
       'the downgrade at the renewal',
     );
     expect(renewed).toMatchObject({ status: 'active', scheduled_change: null, source: 'stripe' });
-    const renewal = await h.eventually(async () => {
+    // The renewal that opens the period starting where the downgrade was scheduled (the trial's end
+    // was a renewal too, at the enterprise price).
+    const renewalLine = await h.eventually(async () => {
       const list = await h.request('GET', '/v1/organizations/shrinking/invoices?status=paid');
-      return list.body.data.find((invoice: any) => invoice.billing_reason === 'subscription_cycle');
+      return list.body.data
+        .flatMap((invoice: any) => invoice.lines)
+        .find(
+          (line: any) =>
+            !line.proration && line.period_start === active.current_period_end && line.amount > 0,
+        );
     }, 'the renewal invoice');
-    expect(renewal.lines.find((line: any) => !line.proration && line.amount > 0).amount).toBe(9_900);
+    expect(renewalLine.amount).toBe(9_900);
     const history = await h.request('GET', '/v1/organizations/shrinking/subscription/history');
     const changes = history.body.data.map((entry: { change: string }) => entry.change);
     expect(changes).toContain('change_scheduled');

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { stripeCallHandlers } from '../../src/billing/stripe-calls.js';
+import { stripeCallHandlersFor } from '../../src/billing/stripe-calls.js';
+import { syncCatalogAtStart } from '../../src/stripe/catalog/sync-at-start.js';
 import { deliverStripeOutbox } from '../../src/stripe/outbox.js';
 import { SANDBOX_SECRET_KEY, stripeClientFor, stripeGateway } from '../../src/stripe/stripe-gateway.js';
 import { describeBillingEachDatabase } from '../support/billing-harness.js';
@@ -69,7 +70,14 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
     );
     const now = new Date();
     try {
-      expect(await deliverStripeOutbox(h.tollgate.context.db, downGateway, stripeCallHandlers, now)).toEqual({
+      expect(
+        await deliverStripeOutbox(
+          h.tollgate.context.db,
+          downGateway,
+          stripeCallHandlersFor(h.tollgate.context),
+          now,
+        ),
+      ).toEqual({
         delivered: 0,
         failed: 1,
       });
@@ -80,16 +88,37 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
     const unchanged = await h.stripe.customers.retrieve(customerId);
     expect(!unchanged.deleted && unchanged.name).toBe('Moving Co');
     // Not due again until its backoff has passed; then delivered, once.
-    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, now)).toEqual({
+    expect(
+      await deliverStripeOutbox(
+        h.tollgate.context.db,
+        h.gateway,
+        stripeCallHandlersFor(h.tollgate.context),
+        now,
+      ),
+    ).toEqual({
       delivered: 0,
       failed: 0,
     });
     const later = new Date(now.getTime() + 60_000);
-    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, later)).toEqual({
+    expect(
+      await deliverStripeOutbox(
+        h.tollgate.context.db,
+        h.gateway,
+        stripeCallHandlersFor(h.tollgate.context),
+        later,
+      ),
+    ).toEqual({
       delivered: 1,
       failed: 0,
     });
-    expect(await deliverStripeOutbox(h.tollgate.context.db, h.gateway, stripeCallHandlers, later)).toEqual({
+    expect(
+      await deliverStripeOutbox(
+        h.tollgate.context.db,
+        h.gateway,
+        stripeCallHandlersFor(h.tollgate.context),
+        later,
+      ),
+    ).toEqual({
       delivered: 0,
       failed: 0,
     });
@@ -113,5 +142,47 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.body.error.fields[0].field).toBe(field);
     }
+  });
+
+  it('queues a catalog sync that could not reach Stripe at start, and delivers it once Stripe is back', async () => {
+    const h = harness();
+    const down = createServer((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', () => resolve()));
+    const context = h.tollgate.context;
+    const working = context.stripe;
+    const logged: string[] = [];
+    const log = {
+      info: () => {},
+      warn: () => {},
+      error: (_: unknown, message: string) => logged.push(message),
+    };
+    context.stripe = stripeGateway(
+      stripeClientFor(SANDBOX_SECRET_KEY, `http://127.0.0.1:${(down.address() as AddressInfo).port}`),
+      { mode: 'sandbox', webhookSecret: null, testClocks: true },
+    );
+    try {
+      await syncCatalogAtStart(context, log as never);
+    } finally {
+      context.stripe = working;
+      down.closeAllConnections();
+      await new Promise<void>((resolve) => down.close(() => resolve()));
+    }
+    expect(logged).toEqual(['stripe catalog sync failed; queued to be retried']);
+    const later = new Date(Date.now() + 60_000);
+    const handlers = stripeCallHandlersFor(context);
+    expect(await deliverStripeOutbox(context.db, h.gateway, handlers, later)).toEqual({
+      delivered: 1,
+      failed: 0,
+    });
+    expect(await deliverStripeOutbox(context.db, h.gateway, handlers, later)).toEqual({
+      delivered: 0,
+      failed: 0,
+    });
+    const plans = await h.request('GET', '/v1/plans');
+    const standard = plans.body.plans.find((plan: { code: string }) => plan.code === 'standard');
+    expect(standard.prices.monthly.stripe_price_id).toMatch(/^price_/);
   });
 });

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../../../../test-support/chromium.js';
 import { describeBillingEachDatabase } from '../support/billing-harness.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 /** The Done-when path as a person takes it: Tollgate's Checkout URL, the hosted page, the test card. */
 describeBillingEachDatabase(
@@ -15,17 +12,7 @@ describeBillingEachDatabase(
     let browser: Browser | undefined;
     beforeAll(async () => {
       if (!hasChromium) return;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();

@@ -42,6 +42,13 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     now: () => clock.now,
     // Unexpected faults (500s) show up in the test output; expected 4xx do not.
     logger: { level: 'error' },
+    // Tests share one address and a few organizations; rate-limits.test.ts turns the limits on.
+    rateLimits: {
+      windowSeconds: 60,
+      failedAuthenticationsPerAddress: 0,
+      sessionRequestsPerOrganization: 0,
+      billingSessionsPerOrganization: 0,
+    },
     ...options.tollgate,
   });
   const harness: Harness = {

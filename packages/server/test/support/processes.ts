@@ -45,3 +45,16 @@ export async function startProcessesOnOneDatabase(count: number, catalog: Catalo
     },
   };
 }
+
+/**
+ * What another process answers once a change made elsewhere reaches it through NOTIFY: asks again
+ * every 20 ms, at most 100 times, while the answer is still `stale`; returns the last answer.
+ */
+export async function statusOnceHeard(status: () => Promise<number>, stale: number): Promise<number> {
+  let answer = await status();
+  for (let attempt = 0; attempt < 100 && answer === stale; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answer = await status();
+  }
+  return answer;
+}

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -36,17 +37,25 @@ function spawnServer(environment: Record<string, string>) {
   return { child, collected, exited };
 }
 
-/** Runs the built server (`npm run build` first) as a person would, and reads the URL and key it prints. */
+/**
+ * The admin key as an operator finds it: the variable they set, or the file the banner names (the
+ * banner says where the key is kept, never the key).
+ */
+function adminKeyOf(environment: Record<string, string>): string {
+  if (environment.TOLLGATE_ADMIN_KEY) return environment.TOLLGATE_ADMIN_KEY;
+  return readFileSync(path.resolve(environment.DATA_DIR ?? './data', 'admin-key'), 'utf8').trim();
+}
+
+/** Runs the built server (`npm run build` first) as a person would, and reads the URL it prints. */
 export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
   const { child, collected, exited } = spawnServer(environment);
   const started = await new Promise<{ url: string; adminKey: string } | null>((resolve) => {
     const deadline = setTimeout(() => resolve(null), 60_000);
     const look = () => {
       const url = /Tollgate is running at (\S+)/.exec(collected.output)?.[1];
-      const adminKey = /admin key : (\S+)/.exec(collected.output)?.[1];
-      if (url && adminKey) {
+      if (url) {
         clearTimeout(deadline);
-        resolve({ url, adminKey });
+        resolve({ url, adminKey: adminKeyOf(environment) });
       }
     };
     child.stdout?.on('data', look);

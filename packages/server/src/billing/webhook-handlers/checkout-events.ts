@@ -6,7 +6,6 @@ import {
   idOf,
   ignored,
   organizationById,
-  organizationOfCustomer,
   processed,
   type WebhookInput,
   type WebhookOutcome,
@@ -24,7 +23,7 @@ export async function onCheckoutCompleted(
   const session = input.object;
   const customerId = idOf(session.customer);
   const byReference = await organizationById(input.tx, session.client_reference_id);
-  const organizationId = byReference?.id ?? (await organizationOfCustomer(input.tx, customerId));
+  const organizationId = byReference?.id ?? input.customerOrganizationId;
   if (!organizationId) return ignored();
   if (byReference && !byReference.stripeCustomerId && customerId) {
     await input.tx

@@ -1,13 +1,7 @@
 import { and, eq, lte } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { type BillingAddress, organizations } from '../../db/schema/index.js';
-import {
-  ignored,
-  organizationOfCustomer,
-  processed,
-  type WebhookInput,
-  type WebhookOutcome,
-} from './handler.js';
+import { ignored, processed, type WebhookInput, type WebhookOutcome } from './handler.js';
 
 function addressOf(address: Stripe.Address | null): BillingAddress | null {
   if (!address?.country) return null;
@@ -30,7 +24,7 @@ const taxExemptOf = (value: string | null | undefined) =>
  */
 export async function onCustomerUpdated(input: WebhookInput<Stripe.Customer>): Promise<WebhookOutcome> {
   const customer = input.object;
-  const organizationId = await organizationOfCustomer(input.tx, customer.id);
+  const organizationId = input.customerOrganizationId;
   if (!organizationId) return ignored();
   await input.tx
     .update(organizations)

@@ -13,6 +13,8 @@ export type WebhookInput<T = unknown> = {
   gateway: StripeGateway;
   event: Stripe.Event;
   object: T;
+  /** The organization of the event's Stripe customer (found when the event was stored); null: not ours. */
+  customerOrganizationId: string | null;
   now: Date;
 };
 
@@ -32,16 +34,6 @@ export const processed = (organizationId: string): WebhookOutcome => ({
 
 export const idOf = (value: string | { id: string } | null | undefined): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : value.id;
-
-/** The organization whose Stripe customer this is; null for customers Tollgate did not create. */
-export async function organizationOfCustomer(db: DbOrTx, customerId: string | null): Promise<string | null> {
-  if (!customerId) return null;
-  const [row] = await db
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.stripeCustomerId, customerId));
-  return row?.id ?? null;
-}
 
 /** The organization's customer, as the webhook handlers need it: its id and whether it exists. */
 export async function organizationById(db: DbOrTx, organizationId: string | null) {

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { onCheckoutCompleted } from './checkout-events.js';
 import { onCustomerUpdated } from './customer-events.js';
 import type { WebhookHandler } from './handler.js';
@@ -7,8 +8,17 @@ import {
   onInvoicePaymentFailed,
   onInvoiceUpcoming,
 } from './invoice-events.js';
-import { onPaymentFailed, onPaymentSucceeded } from './payment-events.js';
+import { isPurchasePayment, onPaymentFailed, onPaymentSucceeded } from './payment-events.js';
 import { onSubscriptionChanged, onTrialWillEnd } from './subscription-events.js';
+
+/**
+ * Events of these types that fail their test concern nothing Tollgate keeps: they are stored as
+ * ignored in one statement, without a transaction or any lookup (most payment_intent.succeeded events
+ * pay a subscription's invoice, which the invoice events handle).
+ */
+export const relevantEvent: ReadonlyMap<string, (event: Stripe.Event) => boolean> = new Map([
+  ['payment_intent.succeeded', isPurchasePayment],
+]);
 
 /** One handler per Stripe event type; types not listed are stored and ignored. */
 export const webhookHandlers: ReadonlyMap<string, WebhookHandler> = new Map<string, WebhookHandler>([

@@ -1,16 +1,15 @@
 import { type PaidPlanLine, subscriptionCreditsForPaidInvoice } from '@tollgate/core';
 import type Stripe from 'stripe';
 import { grantCreditsOnce } from '../../credits/grant.js';
+import { operationKeyOf, storedOperationKeys } from '../../credits/idempotency.js';
 import { upsertInvoice } from '../../invoices/invoice-rows.js';
 import { subscriptionByStripeId } from '../../subscriptions/stripe-subscription-rows.js';
 import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '../invoice-mirror.js';
 import { planOfPrice } from '../price-plans.js';
 import {
   applySubscriptionById,
-  idOf,
   ignored,
   notify,
-  organizationOfCustomer,
   processed,
   type WebhookInput,
   type WebhookOutcome,
@@ -18,7 +17,7 @@ import {
 
 /** invoice.created|finalized|voided|marked_uncollectible: the invoice is mirrored. */
 export async function onInvoiceChanged(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId || !input.object.id) return ignored(organizationId);
   await upsertInvoice(
     input.tx,
@@ -64,7 +63,15 @@ export async function onInvoicePaid(input: WebhookInput<Stripe.Invoice>): Promis
     lines,
     now: input.now,
   });
+  // invoice.paid and invoice.payment_succeeded both arrive for every paid invoice: the second finds
+  // its grants stored with one query instead of replaying each through the ledger.
+  const stored = await storedOperationKeys(
+    input.tx,
+    'allocation',
+    grants.map((grant) => ({ organizationId, idempotencyKey: grant.idempotencyKey })),
+  );
   for (const grant of grants) {
+    if (stored.has(operationKeyOf(organizationId, grant.idempotencyKey))) continue;
     await grantCreditsOnce(input.tx, input.context.catalog, {
       organization_id: organizationId,
       amount: grant.amount,
@@ -99,7 +106,7 @@ export async function onInvoicePaymentFailed(input: WebhookInput<Stripe.Invoice>
 
 /** invoice.upcoming: a preview (no id), so nothing is mirrored; the organization is told what is coming. */
 export async function onInvoiceUpcoming(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId) return ignored();
   await notify(input, organizationId, 'invoice.upcoming', {
     amount_due: input.object.amount_due,

@@ -1,20 +1,12 @@
 import type Stripe from 'stripe';
 import { applyStripeSubscription } from '../apply-stripe-subscription.js';
-import {
-  idOf,
-  ignored,
-  notify,
-  organizationOfCustomer,
-  processed,
-  type WebhookInput,
-  type WebhookOutcome,
-} from './handler.js';
+import { ignored, notify, processed, type WebhookInput, type WebhookOutcome } from './handler.js';
 
 /** customer.subscription.created|updated|deleted: the subscription's state, applied (re-read when stale). */
 export async function onSubscriptionChanged(
   input: WebhookInput<Stripe.Subscription>,
 ): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId) return ignored();
   await applyStripeSubscription(input.tx, {
     gateway: input.gateway,
@@ -30,7 +22,7 @@ export async function onSubscriptionChanged(
 
 /** customer.subscription.trial_will_end: the organization is told three days ahead. */
 export async function onTrialWillEnd(input: WebhookInput<Stripe.Subscription>): Promise<WebhookOutcome> {
-  const organizationId = await organizationOfCustomer(input.tx, idOf(input.object.customer));
+  const organizationId = input.customerOrganizationId;
   if (!organizationId) return ignored();
   await notify(input, organizationId, 'subscription.trial_will_end', {
     stripe_subscription_id: input.object.id,

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../http/context.js';
 import { describeRetiredPlan, findRetiredPlans } from '../../subscriptions/retired-plans.js';
+import { queueStripeCall } from '../outbox.js';
 import { syncAndStoreStripeCatalog } from './sync-stripe-catalog.js';
 
 /**
@@ -19,7 +20,14 @@ export async function syncCatalogAtStart(context: AppContext, log: FastifyBaseLo
     log.info({ changes: result.changes.length }, `stripe catalog sync: ${result.summary}`);
     for (const note of result.notes) log.warn(`stripe catalog sync: ${note}`);
   } catch (error) {
-    // The API still meters and enforces without the sandbox's catalog; Checkout waits for a sync.
-    log.error({ err: error }, 'stripe catalog sync failed; run `npm run tollgate -- stripe sync` to retry');
+    // The API still meters and enforces without the sandbox's catalog; Checkout waits for the sync,
+    // which the Stripe outbox worker retries with backoff until it goes through.
+    await queueStripeCall(context.db, {
+      organizationId: null,
+      kind: 'catalog.sync',
+      payload: { catalog_hash: context.catalog.hash },
+      now: context.now(),
+    });
+    log.error({ err: error }, 'stripe catalog sync failed; queued to be retried');
   }
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { type StripeEventStatus, stripeEvents } from '../../db/schema/index.js';
+import { queryRows } from '../../db/query-rows.js';
+import { organizations, type StripeEventStatus, stripeEvents } from '../../db/schema/index.js';
 import type { DbOrTx } from '../../db/transaction.js';
 
 export type StoredStripeEvent = typeof stripeEvents.$inferSelect;
@@ -19,28 +20,71 @@ const rowOf = (event: Stripe.Event, status: StripeEventStatus, now: Date) => {
   };
 };
 
+/** The Stripe customer an event is about: its object's `customer`, or the customer itself. */
+export function customerOfEvent(event: Stripe.Event): string | null {
+  const object = event.data.object as { object?: string; id?: unknown; customer?: unknown };
+  if (object.object === 'customer') return typeof object.id === 'string' ? object.id : null;
+  const customer = object.customer as string | { id?: unknown } | null | undefined;
+  if (typeof customer === 'string') return customer;
+  return customer && typeof customer.id === 'string' ? customer.id : null;
+}
+
+export type ClaimedStripeEvent =
+  /** New: stored now (as processed, within this transaction); `organizationId` is its customer's organization. */
+  | { status: null; organizationId: string | null }
+  /** Stored before: its row is locked for this transaction. */
+  | { status: StripeEventStatus; organizationId: string | null };
+
 /**
- * Stores a verified event by its id, first thing in the transaction that applies it. A new event
- * answers null; an event already stored answers its status, with its row locked, so two deliveries
- * of one event never both apply it (the second waits, then finds it processed).
+ * Stores a verified event by its id, first thing in the transaction that applies it, and finds the
+ * organization of its Stripe customer in the same statement. An event already stored answers its
+ * status, with its row locked, so two deliveries of one event never both apply it (the second waits,
+ * then finds it processed).
  */
 export async function claimStripeEvent(
   tx: DbOrTx,
   event: Stripe.Event,
   now: Date,
-): Promise<StripeEventStatus | null> {
-  const inserted = await tx
-    .insert(stripeEvents)
-    .values(rowOf(event, 'received', now))
-    .onConflictDoNothing()
-    .returning({ id: stripeEvents.id });
-  if (inserted.length > 0) return null;
-  const [row] = await tx
-    .select({ status: stripeEvents.status })
+): Promise<ClaimedStripeEvent> {
+  const row = rowOf(event, 'received', now);
+  const customer = customerOfEvent(event);
+  const [inserted] = await queryRows<{ organization_id: string | null }>(
+    tx,
+    // Stored as processed: the row is seen by others only if the transaction that applies it commits
+    // (a failure rolls it back and records it as failed), so most events need no second write.
+    sql`insert into stripe_events (id, type, object_id, created, livemode, status, attempts, payload, received_at,
+                                   processed_at, organization_id)
+        values (${row.id}, ${row.type}, ${row.objectId}, ${row.created.toISOString()}::timestamptz, ${row.livemode},
+                'processed', 1, ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz,
+                ${row.receivedAt.toISOString()}::timestamptz,
+                (select id from organizations where stripe_customer_id = ${customer}::text))
+        on conflict (id) do nothing
+        returning organization_id`,
+  );
+  if (inserted) return { status: null, organizationId: inserted.organization_id };
+  const [stored] = await tx
+    .select({ status: stripeEvents.status, organizationId: stripeEvents.organizationId })
     .from(stripeEvents)
     .where(eq(stripeEvents.id, event.id))
     .for('update');
-  return row?.status ?? null;
+  if (!stored) return { status: null, organizationId: null };
+  if (stored.status === 'processed' || stored.status === 'ignored') return stored;
+  // A failed event retried: its customer may have been linked to an organization since.
+  const [found] = await tx
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.stripeCustomerId, customer ?? ''));
+  return { status: stored.status, organizationId: found?.id ?? null };
+}
+
+/** Stores an event that concerns nothing Tollgate keeps; a redelivery finds it. Answers whether it was new. */
+export async function storeIgnoredStripeEvent(db: DbOrTx, event: Stripe.Event, now: Date): Promise<boolean> {
+  const inserted = await db
+    .insert(stripeEvents)
+    .values({ ...rowOf(event, 'ignored', now), attempts: 1, processedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  return inserted.length > 0;
 }
 
 /** Records an event whose application failed (its transaction rolled back), for the operator and Stripe's retry. */
@@ -63,13 +107,20 @@ export async function recordFailedStripeEvent(
 export async function markStripeEvent(
   db: DbOrTx,
   eventId: string,
-  outcome: { status: StripeEventStatus; organizationId?: string | null; error?: string | null; now: Date },
+  outcome: {
+    status: StripeEventStatus;
+    organizationId?: string | null;
+    error?: string | null;
+    /** An earlier delivery failed: this one is another attempt (a new event is stored with attempts 1). */
+    retried: boolean;
+    now: Date;
+  },
 ): Promise<void> {
   await db
     .update(stripeEvents)
     .set({
       status: outcome.status,
-      attempts: sql`${stripeEvents.attempts} + 1`,
+      ...(outcome.retried && { attempts: sql`${stripeEvents.attempts} + 1` }),
       lastError: outcome.error ?? null,
       ...(outcome.organizationId !== undefined && { organizationId: outcome.organizationId }),
       ...(outcome.status === 'failed' ? {} : { processedAt: outcome.now }),
