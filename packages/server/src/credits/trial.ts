@@ -1,6 +1,7 @@
 import { Decimal, decideTrialUse, decimalText, toDecimal, trialStanding } from '@tollgate/core';
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import {
+  organizationMembers,
   organizations,
   subscriptionHistory,
   subscriptions,
@@ -8,6 +9,7 @@ import {
   userTrialUses,
 } from '../db/schema/index.js';
 import { type DbOrTx, withTransaction } from '../db/transaction.js';
+import { AppError } from '../errors.js';
 
 export const TRIAL_FEATURE = 'agent_executions';
 
@@ -44,10 +46,23 @@ export async function checkUserTrial(db: DbOrTx, input: TrialCheckInput): Promis
   const limit = new Decimal(input.trial_plan_executions);
   return withTransaction(db, async (tx) => {
     const [organization] = await tx
-      .select({ trial: organizations.trialOrganization })
+      .select({
+        trial: organizations.trialOrganization,
+        member: sql<boolean>`exists (select 1 from ${organizationMembers}
+          where ${organizationMembers.organizationId} = ${organizations.id}
+            and ${organizationMembers.userId} = ${input.user_id})`,
+      })
       .from(organizations)
       .where(eq(organizations.id, input.organization_id));
     if (!organization?.trial) return { applies: false };
+    // Each user's allowance is theirs once: a user id the host app never added cannot open a new one.
+    if (!organization.member) {
+      throw new AppError(
+        'user_not_member',
+        400,
+        `user "${input.user_id}" is not a member of trial organization "${input.organization_id}"; add them with POST /v1/organizations/{id}/users first`,
+      );
+    }
     const key = { organizationId: input.organization_id, userId: input.user_id };
     if (input.consume) await tx.insert(userTrials).values(key).onConflictDoNothing();
     const [trial] = await tx

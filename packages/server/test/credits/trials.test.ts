@@ -20,12 +20,22 @@ function check(
   });
 }
 
+async function addMembers(h: Harness, organizationId: string, users: string[]) {
+  for (const user of users) {
+    const added = await h.request('POST', `/v1/organizations/${organizationId}/users`, {
+      body: { id: user },
+    });
+    expect(added.status).toBe(201);
+  }
+}
+
 describeEachDatabase(
   'per-user trials',
   (harness) => {
     it('gives each user of a trial organization their own executions, then trial_exhausted', async () => {
       const h = harness();
       await createOrganization(h, 'org_public', { trial_organization: true });
+      await addMembers(h, 'org_public', ['ann', 'ben']);
       expect(await check(h, { organization_id: 'org_public', user_id: 'ann', key: 'a1' })).toMatchObject({
         applies: true,
         allowed: true,

@@ -160,6 +160,12 @@ describeEachDatabase(
         body: { id: 'org_public', name: 'Public', trial_organization: true },
       });
       expect(created.status).toBe(201);
+      for (const user of ['ann', 'bob']) {
+        const added = await harness().request('POST', '/v1/organizations/org_public/users', {
+          body: { id: user },
+        });
+        expect(added.status).toBe(201);
+      }
       const run = (userId: string) =>
         check(harness(), {
           organization_id: 'org_public',
@@ -185,6 +191,10 @@ describeEachDatabase(
       });
       expect(anonymous.status).toBe(400);
       expect(anonymous.body.error.code).toBe('user_id_required');
+      // A user id the host app never added does not open a fresh allowance.
+      const stranger = await run('made_up_user');
+      expect(stranger.status).toBe(400);
+      expect(stranger.body.error.code).toBe('user_not_member');
       // Other features of a trial organization are counted per organization, as usual.
       const other = await check(harness(), { organization_id: 'org_public', feature: 'api_calls' });
       expect(other.status).toBe(200);
