@@ -1,8 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { SANDBOX_SECRET_KEY, stripeClientFor, stripeGateway } from '../../src/stripe/stripe-gateway.js';
-import { describeBillingEachDatabase } from '../support/billing-harness.js';
+import { describeBillingEachDatabase, startStripeOutage } from '../support/billing-harness.js';
 
 describeBillingEachDatabase('Billing endpoints: bad input, other tenants, outages', (harness) => {
   it('names the field that is wrong', async () => {
@@ -88,20 +85,11 @@ describeBillingEachDatabase('Billing endpoints: bad input, other tenants, outage
   it('answers 503 stripe_unavailable when Stripe cannot be reached, and writes nothing', async () => {
     const h = harness();
     await h.request('POST', '/v1/organizations', { body: { id: 'outage', name: 'Outage' } });
-    // A server that answers every call with 500, as Stripe does when it is down.
-    const down = createServer((_request, response) => {
-      response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
-    });
-    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', () => resolve()));
-    const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    // Every call answers 500, as Stripe does when it is down.
     const context = h.tollgate.context;
     const working = context.stripe;
-    context.stripe = stripeGateway(stripeClientFor(SANDBOX_SECRET_KEY, url), {
-      mode: 'sandbox',
-      webhookSecret: working?.webhookSecret ?? null,
-      testClocks: true,
-    });
+    const outage = await startStripeOutage({ status: 500, webhookSecret: working?.webhookSecret ?? null });
+    context.stripe = outage.gateway;
     try {
       const response = await h.request('POST', '/v1/organizations/outage/checkout', {
         body: { plan: 'standard' },
@@ -112,8 +100,7 @@ describeBillingEachDatabase('Billing endpoints: bad input, other tenants, outage
       expect(organization.body.stripe_customer_id).toBeNull();
     } finally {
       context.stripe = working;
-      down.closeAllConnections();
-      await new Promise<void>((resolve) => down.close(() => resolve()));
+      await outage.close();
     }
   });
 });

@@ -1,11 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { stripeCallHandlersFor } from '../../src/billing/stripe-calls.js';
 import { syncCatalogAtStart } from '../../src/stripe/catalog/sync-at-start.js';
 import { deliverStripeOutbox } from '../../src/stripe/outbox.js';
-import { SANDBOX_SECRET_KEY, stripeClientFor, stripeGateway } from '../../src/stripe/stripe-gateway.js';
-import { describeBillingEachDatabase } from '../support/billing-harness.js';
+import { describeBillingEachDatabase, startStripeOutage } from '../support/billing-harness.js';
 
 describeBillingEachDatabase('The Stripe customer', (harness) => {
   it('is created at the first Checkout with the organization id, address, tax status and tax ids', async () => {
@@ -55,25 +52,13 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
     await h.request('PATCH', '/v1/organizations/moving', {
       body: { name: 'Moved Co', tax_exempt: 'exempt', tax_ids: [{ type: 'us_ein', value: '12-3456789' }] },
     });
-    const down = createServer((_request, response) => {
-      response.writeHead(503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
-    });
-    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', () => resolve()));
-    const downGateway = stripeGateway(
-      stripeClientFor(SANDBOX_SECRET_KEY, `http://127.0.0.1:${(down.address() as AddressInfo).port}`),
-      {
-        mode: 'sandbox',
-        webhookSecret: null,
-        testClocks: true,
-      },
-    );
+    const outage = await startStripeOutage();
     const now = new Date();
     try {
       expect(
         await deliverStripeOutbox(
           h.tollgate.context.db,
-          downGateway,
+          outage.gateway,
           stripeCallHandlersFor(h.tollgate.context),
           now,
         ),
@@ -82,8 +67,7 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
         failed: 1,
       });
     } finally {
-      down.closeAllConnections();
-      await new Promise<void>((resolve) => down.close(() => resolve()));
+      await outage.close();
     }
     const unchanged = await h.stripe.customers.retrieve(customerId);
     expect(!unchanged.deleted && unchanged.name).toBe('Moving Co');
@@ -146,11 +130,7 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
 
   it('queues a catalog sync that could not reach Stripe at start, and delivers it once Stripe is back', async () => {
     const h = harness();
-    const down = createServer((_request, response) => {
-      response.writeHead(503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
-    });
-    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', () => resolve()));
+    const outage = await startStripeOutage();
     const context = h.tollgate.context;
     const working = context.stripe;
     const logged: string[] = [];
@@ -159,16 +139,12 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
       warn: () => {},
       error: (_: unknown, message: string) => logged.push(message),
     };
-    context.stripe = stripeGateway(
-      stripeClientFor(SANDBOX_SECRET_KEY, `http://127.0.0.1:${(down.address() as AddressInfo).port}`),
-      { mode: 'sandbox', webhookSecret: null, testClocks: true },
-    );
+    context.stripe = outage.gateway;
     try {
       await syncCatalogAtStart(context, log as never);
     } finally {
       context.stripe = working;
-      down.closeAllConnections();
-      await new Promise<void>((resolve) => down.close(() => resolve()));
+      await outage.close();
     }
     expect(logged).toEqual(['stripe catalog sync failed; queued to be retried']);
     const later = new Date(Date.now() + 60_000);

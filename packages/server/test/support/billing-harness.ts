@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import type Stripe from 'stripe';
@@ -116,4 +117,28 @@ export function describeBillingEachDatabase(
       });
     });
   }
+}
+
+/**
+ * A Stripe that is down: every call answers `status` with Stripe's error envelope. `gateway` points
+ * at it (with `webhookSecret` kept); `close` stops it.
+ */
+export async function startStripeOutage(options: { status?: number; webhookSecret?: string | null } = {}) {
+  const server = createServer((_request, response) => {
+    response.writeHead(options.status ?? 503, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error: { type: 'api_error', message: 'down' } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    gateway: stripeGateway(stripeClientFor(SANDBOX_SECRET_KEY, url), {
+      mode: 'sandbox',
+      webhookSecret: options.webhookSecret ?? null,
+      testClocks: true,
+    }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
