@@ -44,6 +44,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   const app = Fastify({
     logger: options.logger,
     bodyLimit: 1_048_576,
+    // A "__proto__" or "constructor.prototype" key in a JSON body is dropped rather than failing the
+    // whole request: one such key in one event must not lose a batch's valid events.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // Host-app ids reach 255 characters, more once percent-encoded; Fastify's default is 100.
     routerOptions: { maxParamLength: 2_048 },
     requestIdHeader: false,
