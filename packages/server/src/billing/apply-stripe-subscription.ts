@@ -10,6 +10,7 @@ import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { queueNotification } from '../notifications/queue-notification.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
+import { idOf } from '../stripe/stripe-ids.js';
 import { assignPlan, liveSubscription, type SubscriptionRow } from '../subscriptions/assign-plan.js';
 import {
   closeReplacedSubscription,
@@ -22,8 +23,6 @@ import {
 } from '../subscriptions/stripe-subscription-rows.js';
 import { planItemOf, planOfPrice } from './price-plans.js';
 
-const idOf = (value: string | { id: string } | null | undefined) =>
-  value === null || value === undefined ? null : typeof value === 'string' ? value : value.id;
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
 
 /** The next phase of a subscription schedule, when it moves the subscription to another catalog plan. */

@@ -1,12 +1,10 @@
 import type Stripe from 'stripe';
 import type { InvoiceLine } from '../db/schema/index.js';
 import type { InvoiceRow } from '../invoices/invoice-rows.js';
+import { idOf } from '../stripe/stripe-ids.js';
 
 const isoOf = (seconds: number | null | undefined) =>
   seconds ? new Date(seconds * 1000).toISOString() : null;
-const idOf = (value: string | { id: string } | null | undefined) =>
-  value === null || value === undefined ? null : typeof value === 'string' ? value : value.id;
-
 /** The subscription an invoice bills, wherever API 2026-10-28 keeps it. */
 export function subscriptionOfInvoice(invoice: Stripe.Invoice): string | null {
   return idOf(invoice.parent?.subscription_details?.subscription ?? null);
@@ -23,6 +21,10 @@ export function isProration(line: Stripe.InvoiceLineItem): boolean {
       false,
   );
 }
+
+/** The invoice's tax in minor units: the sum of its total taxes. */
+export const taxOf = (invoice: Pick<Stripe.Invoice, 'total_taxes'>) =>
+  (invoice.total_taxes ?? []).reduce((total, entry) => total + entry.amount, 0);
 
 /** Stripe's invoice as Tollgate keeps it; amounts stay integer minor units. */
 export function toInvoiceRow(
@@ -45,7 +47,7 @@ export function toInvoiceRow(
       period_end: isoOf(line.period?.end),
     };
   });
-  const tax = (invoice.total_taxes ?? []).reduce((total, entry) => total + entry.amount, 0);
+  const tax = taxOf(invoice);
   return {
     organizationId,
     id: invoice.id as string,

@@ -8,6 +8,7 @@ import { callStripe, requireStripe } from '../stripe/stripe-errors.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { SubscriptionRow } from '../subscriptions/assign-plan.js';
 import { applyStripeSubscription, stripeNowFor } from './apply-stripe-subscription.js';
+import { isProration, taxOf } from './invoice-mirror.js';
 import { type PlanPriceIds, planPriceIds } from './plan-prices.js';
 import { planItemOf } from './price-plans.js';
 
@@ -209,7 +210,7 @@ export async function previewPlanChange(
       },
     });
   });
-  const tax = (invoice.total_taxes ?? []).reduce((total, entry) => total + entry.amount, 0);
+  const tax = taxOf(invoice);
   return {
     timing: decision.timing,
     amount_due: invoice.amount_due,
@@ -220,7 +221,7 @@ export async function previewPlanChange(
     lines: invoice.lines.data.map((line) => ({
       description: line.description,
       amount: line.amount,
-      proration: Boolean(line.parent?.subscription_item_details?.proration ?? false),
+      proration: isProration(line),
       period_start: new Date(line.period.start * 1000).toISOString(),
       period_end: new Date(line.period.end * 1000).toISOString(),
     })),

@@ -1,6 +1,6 @@
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import Stripe from 'stripe';
-import { StripePriceCache } from '../billing/catalog-prices.js';
+import { StripePriceCache } from '../billing/stripe-price-cache.js';
 
 /** How Tollgate reaches Stripe: the official SDK, pointed at real Stripe or a Stripe-compatible sandbox. */
 export type StripeGateway = {

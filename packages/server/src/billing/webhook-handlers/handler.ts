@@ -5,6 +5,9 @@ import type { DbOrTx } from '../../db/transaction.js';
 import type { AppContext } from '../../http/context.js';
 import { queueNotification } from '../../notifications/queue-notification.js';
 import type { StripeGateway } from '../../stripe/stripe-gateway.js';
+
+export { idOf } from '../../stripe/stripe-ids.js';
+
 import { applyStripeSubscription } from '../apply-stripe-subscription.js';
 
 export type WebhookInput<T = unknown> = {
@@ -31,9 +34,6 @@ export const processed = (organizationId: string): WebhookOutcome => ({
   status: 'processed',
   organizationId,
 });
-
-export const idOf = (value: string | { id: string } | null | undefined): string | null =>
-  value === null || value === undefined ? null : typeof value === 'string' ? value : value.id;
 
 /** The organization's customer, as the webhook handlers need it: its id and whether it exists. */
 export async function organizationById(db: DbOrTx, organizationId: string | null) {
