@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { stripeCallHandlersFor } from '../../src/billing/stripe-calls.js';
 import { syncCatalogAtStart } from '../../src/stripe/catalog/sync-at-start.js';
 import { deliverStripeOutbox } from '../../src/stripe/outbox.js';
+import type { StripeGateway } from '../../src/stripe/stripe-gateway.js';
 import { describeBillingEachDatabase, startStripeOutage } from '../support/billing-harness.js';
 
 describeBillingEachDatabase('The Stripe customer', (harness) => {
@@ -52,17 +53,13 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
     await h.request('PATCH', '/v1/organizations/moving', {
       body: { name: 'Moved Co', tax_exempt: 'exempt', tax_ids: [{ type: 'us_ein', value: '12-3456789' }] },
     });
+    // One round of the outbox worker, through the given Stripe, at the given time.
+    const deliver = (gateway: StripeGateway, at: Date) =>
+      deliverStripeOutbox(h.tollgate.context.db, gateway, stripeCallHandlersFor(h.tollgate.context), at);
     const outage = await startStripeOutage();
     const now = new Date();
     try {
-      expect(
-        await deliverStripeOutbox(
-          h.tollgate.context.db,
-          outage.gateway,
-          stripeCallHandlersFor(h.tollgate.context),
-          now,
-        ),
-      ).toEqual({
+      expect(await deliver(outage.gateway, now)).toEqual({
         delivered: 0,
         failed: 1,
       });
@@ -72,37 +69,16 @@ describeBillingEachDatabase('The Stripe customer', (harness) => {
     const unchanged = await h.stripe.customers.retrieve(customerId);
     expect(!unchanged.deleted && unchanged.name).toBe('Moving Co');
     // Not due again until its backoff has passed; then delivered, once.
-    expect(
-      await deliverStripeOutbox(
-        h.tollgate.context.db,
-        h.gateway,
-        stripeCallHandlersFor(h.tollgate.context),
-        now,
-      ),
-    ).toEqual({
+    expect(await deliver(h.gateway, now)).toEqual({
       delivered: 0,
       failed: 0,
     });
     const later = new Date(now.getTime() + 60_000);
-    expect(
-      await deliverStripeOutbox(
-        h.tollgate.context.db,
-        h.gateway,
-        stripeCallHandlersFor(h.tollgate.context),
-        later,
-      ),
-    ).toEqual({
+    expect(await deliver(h.gateway, later)).toEqual({
       delivered: 1,
       failed: 0,
     });
-    expect(
-      await deliverStripeOutbox(
-        h.tollgate.context.db,
-        h.gateway,
-        stripeCallHandlersFor(h.tollgate.context),
-        later,
-      ),
-    ).toEqual({
+    expect(await deliver(h.gateway, later)).toEqual({
       delivered: 0,
       failed: 0,
     });
