@@ -88,6 +88,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     const context: AppContext = {
       db: database.db,
       databaseKind: database.kind,
+      statementTransaction: database.statementTransaction,
       catalog,
       now,
       auth: {

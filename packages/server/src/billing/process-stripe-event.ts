@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { withTransaction } from '../db/transaction.js';
+import { withStatementTransaction } from '../db/statement-transaction.js';
 import type { AppContext } from '../http/context.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 import {
@@ -17,6 +17,7 @@ export type StripeEventResult =
 /**
  * Applies a verified Stripe event once: its id is stored first, in the transaction that applies it
  * and marks it done (one commit per event), so a redelivery, even a concurrent one, changes nothing.
+ * On PostgreSQL the transaction's BEGIN travels with that first statement (statement-transaction.ts).
  * A handler's failure rolls all of that back, is recorded as a failed event for the operator, and is
  * rethrown: the caller answers 5xx and Stripe retries.
  */
@@ -31,35 +32,40 @@ export async function processStripeEvent(
     return stored ? { outcome: 'ignored', organizationId: null } : { outcome: 'duplicate' };
   }
   try {
-    const result = await withTransaction(context.db, async (tx): Promise<StripeEventResult> => {
-      const now = context.now();
-      const claim = await claimStripeEvent(tx, event, now);
-      if (claim.status === 'processed' || claim.status === 'ignored') return { outcome: 'duplicate' };
-      const outcome = await handler({
-        tx,
-        context,
-        gateway,
-        event,
-        object: event.data.object,
-        customerOrganizationId: claim.organizationId,
-        now,
-      });
-      // A new event's row already says processed, for its customer's organization; only a retried
-      // failure, an ignored event or another organization (Checkout's client_reference_id) is rewritten.
-      if (
-        claim.status !== null ||
-        outcome.status !== 'processed' ||
-        outcome.organizationId !== claim.organizationId
-      ) {
-        await markStripeEvent(tx, event.id, {
-          status: outcome.status,
-          organizationId: outcome.organizationId,
-          retried: claim.status !== null,
+    const result = await withStatementTransaction(
+      context.db,
+      context.statementTransaction,
+      async (session): Promise<StripeEventResult> => {
+        const now = context.now();
+        const claim = await claimStripeEvent(session, event, now);
+        if (claim.status === 'processed' || claim.status === 'ignored') return { outcome: 'duplicate' };
+        const tx = session.asTransaction();
+        const outcome = await handler({
+          tx,
+          context,
+          gateway,
+          event,
+          object: event.data.object,
+          customerOrganizationId: claim.organizationId,
           now,
         });
-      }
-      return { outcome: outcome.status, organizationId: outcome.organizationId };
-    });
+        // A new event's row already says processed, for its customer's organization; only a retried
+        // failure, an ignored event or another organization (Checkout's client_reference_id) is rewritten.
+        if (
+          claim.status !== null ||
+          outcome.status !== 'processed' ||
+          outcome.organizationId !== claim.organizationId
+        ) {
+          await markStripeEvent(tx, event.id, {
+            status: outcome.status,
+            organizationId: outcome.organizationId,
+            retried: claim.status !== null,
+            now,
+          });
+        }
+        return { outcome: outcome.status, organizationId: outcome.organizationId };
+      },
+    );
     if (result.outcome !== 'duplicate' && result.organizationId) {
       context.metering.checks.invalidateBilling([result.organizationId]);
     }

@@ -7,7 +7,7 @@ import { findOperation, storeOperation } from './idempotency.js';
 import { addLot, newId } from './journal.js';
 import { updateLowBalance } from './low-balance.js';
 import { assertOrganizationExists, resolveUserWallet } from './parties.js';
-import { ensureWallet, lockWallet, type Wallet } from './wallet.js';
+import { openWallet, type Wallet } from './wallet.js';
 
 export type GrantSource = 'purchased' | 'subscription' | 'promotional';
 
@@ -64,12 +64,14 @@ export async function grantCreditsOnce(
   const wallet: Wallet = { organizationId: input.organization_id, userId: input.user_id ?? null };
   const kind = input.kind ?? 'grant';
   return withTransaction(db, async (tx) => {
-    await assertOrganizationExists(tx, input.organization_id);
-    // A user's wallet lives in an organization the user belongs to.
-    if (wallet.userId !== null) await resolveUserWallet(tx, wallet.userId, input.organization_id, 'receiver');
-    await ensureWallet(tx, wallet);
-    const locked = await lockWallet(tx, wallet);
-    if (!locked) throw new Error('wallet vanished after it was created');
+    if (wallet.userId !== null) {
+      // A user's wallet lives in an organization the user belongs to (an organization's own wallet
+      // finds its organization missing in openWallet).
+      await assertOrganizationExists(tx, input.organization_id);
+      await resolveUserWallet(tx, wallet.userId, input.organization_id, 'receiver');
+    }
+    const locked = await openWallet(tx, wallet);
+    if (!locked) throw new AppError('not_found', 404, `organization "${input.organization_id}" not found`);
     const previous = await findOperation<GrantResult>(
       tx,
       input.organization_id,

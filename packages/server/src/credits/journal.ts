@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Decimal, decimalText, type LotMovement } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
-import { type CreditEntryKind, creditJournal, creditLots } from '../db/schema/index.js';
+import type { CreditEntryKind } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { type Wallet, walletKey } from './wallet.js';
 
@@ -105,7 +105,10 @@ function rowsOf<Row>(result: unknown): Row[] {
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }
 
-/** Creates a lot holding `amount` and journals it as a positive entry. Returns the lot id. */
+/**
+ * Creates a lot holding `amount` and journals it as a positive entry, in one statement. Returns the
+ * lot id.
+ */
 export async function addLot(
   tx: DbOrTx,
   wallet: Wallet,
@@ -121,33 +124,21 @@ export async function addLot(
 ): Promise<string> {
   const lotId = newId('lot');
   const amount = decimalText(lot.amount);
-  await tx.insert(creditLots).values({
-    organizationId: wallet.organizationId,
-    id: lotId,
-    walletUserId: walletKey(wallet),
-    source: lot.source,
-    amount,
-    remaining: amount,
-    expiresAt: lot.expiresAt,
-    grantedAt: lot.grantedAt,
-    priority: lot.priority ?? 0,
-    operationId: context.operationId,
-  });
-  await tx.insert(creditJournal).values({ ...entryColumns(wallet, context), lotId, kind, amount });
+  const walletUserId = walletKey(wallet);
+  await tx.execute(sql`
+    with lot as (
+      insert into credit_lots (organization_id, id, wallet_user_id, source, amount, remaining, expires_at,
+        granted_at, priority, operation_id)
+      values (${wallet.organizationId}, ${lotId}, ${walletUserId}, ${lot.source}, ${amount}::numeric,
+        ${amount}::numeric, ${lot.expiresAt?.toISOString() ?? null}::timestamptz,
+        ${lot.grantedAt.toISOString()}::timestamptz, ${lot.priority ?? 0}::int, ${context.operationId})
+      returning id)
+    insert into credit_journal (organization_id, wallet_user_id, lot_id, kind, amount, operation_id,
+      event_name, project_id, user_id, counterparty, note, actor, occurred_at)
+    select ${wallet.organizationId}, ${walletUserId}, lot.id, ${kind}, ${amount}::numeric, ${context.operationId},
+      ${context.eventName ?? null}, ${context.projectId ?? null}, ${context.userId ?? null},
+      ${context.counterparty ?? null}, ${context.note ?? null}, ${context.actor},
+      ${context.occurredAt.toISOString()}::timestamptz
+    from lot`);
   return lotId;
-}
-
-function entryColumns(wallet: Wallet, context: EntryContext) {
-  return {
-    organizationId: wallet.organizationId,
-    walletUserId: walletKey(wallet),
-    operationId: context.operationId,
-    actor: context.actor,
-    occurredAt: context.occurredAt,
-    eventName: context.eventName ?? null,
-    projectId: context.projectId ?? null,
-    userId: context.userId ?? null,
-    counterparty: context.counterparty ?? null,
-    note: context.note ?? null,
-  };
 }

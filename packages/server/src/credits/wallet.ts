@@ -1,5 +1,6 @@
 import { type CreditLot, type CreditSource, Decimal } from '@tollgate/core';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { queryRows } from '../db/query-rows.js';
 import { creditLots, creditWallets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/transaction.js';
 
@@ -34,6 +35,28 @@ export async function ensureWallet(tx: DbOrTx, wallet: Wallet): Promise<void> {
 }
 
 /**
+ * Creates the wallet row when missing and locks it, in one statement (an upsert locks the row it
+ * finds), then locks its lots as `lockWallet` does. Undefined: the organization does not exist.
+ */
+export async function openWallet(
+  tx: DbOrTx,
+  wallet: Wallet,
+): Promise<{ state: WalletState; lots: CreditLot[] } | undefined> {
+  const [state] = await queryRows<{ low_balance_threshold: string | null; low_balance_armed: boolean }>(
+    tx,
+    sql`insert into credit_wallets (organization_id, wallet_user_id)
+        select id, ${walletKey(wallet)} from organizations where id = ${wallet.organizationId}
+        on conflict (organization_id, wallet_user_id) do update set organization_id = excluded.organization_id
+        returning low_balance_threshold, low_balance_armed`,
+  );
+  if (!state) return undefined;
+  return {
+    state: { lowBalanceThreshold: state.low_balance_threshold, lowBalanceArmed: state.low_balance_armed },
+    lots: await lockLots(tx, wallet),
+  };
+}
+
+/**
  * Locks the wallet row, then the wallet's lots that hold credits (SELECT … FOR UPDATE), so concurrent
  * writers to one wallet run one after another and none can spend credits another has already taken.
  * The wallet row comes first and alone: transactions may see different sets of lots (one granted
@@ -57,13 +80,17 @@ export async function lockWallet(
     )
     .for('update');
   if (!state) return undefined;
+  return { state, lots: await lockLots(tx, wallet) };
+}
+
+async function lockLots(tx: DbOrTx, wallet: Wallet): Promise<CreditLot[]> {
   const rows = await tx
     .select()
     .from(creditLots)
     .where(lotsOfWallet(wallet, { holdingCredits: true }))
     .orderBy(asc(creditLots.id))
     .for('update');
-  return { state, lots: rows.map(toCoreLot) };
+  return rows.map(toCoreLot);
 }
 
 /** The lots of a wallet that still hold credits, without locking (reads). */

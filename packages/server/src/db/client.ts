@@ -164,7 +164,7 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
       const result = await pool.query({ name: statement.name, text: statement.text, values: params });
       return result.rows as Row[];
     },
-    statementTransaction: poolStatementTransactions(pool),
+    statementTransaction: poolStatementTransactions(pool, db),
     async close() {
       const allClosed =
         openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));

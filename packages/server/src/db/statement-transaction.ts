@@ -1,5 +1,7 @@
+import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
+import type { Database } from './database.js';
 import { queryPreparedIn } from './fixed-statements.js';
 import type { PreparedStatement } from './prepared-statement.js';
 import { type DbOrTx, withTransaction } from './transaction.js';
@@ -17,6 +19,11 @@ export type StatementSession = {
    * transaction joined an outer one, the outer transaction commits later as usual.
    */
   runAndCommit<Row>(statement: PreparedStatement, params: readonly (string | null)[]): Promise<Row[]>;
+  /**
+   * The same transaction as a drizzle transaction, for work that is not made of fixed statements:
+   * its BEGIN has travelled with the first `run`, which must come first. Commits with the session.
+   */
+  asTransaction(): DbOrTx;
 };
 
 /** Runs `work` in a transaction of its own; PostgreSQL's `statementTransaction` in client.ts. */
@@ -36,7 +43,7 @@ export function withStatementTransaction<T>(
   return withTransaction(db, (tx) => {
     const run = <Row>(statement: PreparedStatement, params: readonly (string | null)[]) =>
       queryPreparedIn<Row>(tx, statement, [...params]);
-    return work({ run, runAndCommit: run });
+    return work({ run, runAndCommit: run, asTransaction: () => tx });
   });
 }
 
@@ -48,8 +55,20 @@ export function withStatementTransaction<T>(
  * planned like any prepared statement) and executed with its values as quoted literals
  * (`quoteLiteral`).
  */
-export function poolStatementTransactions(pool: pg.Pool): StatementTransactionRunner {
+export function poolStatementTransactions(pool: pg.Pool, db: Database): StatementTransactionRunner {
   const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+  // What drizzle's own transaction() hands its NodePgTransaction: the pool session's dialect, schema
+  // and options, over the one client this transaction holds.
+  const poolSession = db._.session as unknown as NodePgSession<Record<string, unknown>, never>;
+  const drizzleTransactionOn = (client: pg.PoolClient) => {
+    const { dialect, schema, options } = poolSession as unknown as {
+      dialect: ConstructorParameters<typeof NodePgSession>[1];
+      schema: ConstructorParameters<typeof NodePgSession>[2];
+      options: ConstructorParameters<typeof NodePgSession>[3];
+    };
+    const session = new NodePgSession(client, dialect, schema, options);
+    return new NodePgTransaction(dialect, session, schema) as unknown as DbOrTx;
+  };
   return async (work) => {
     const client = await pool.connect();
     let prepared = preparedOn.get(client);
@@ -89,10 +108,17 @@ export function poolStatementTransactions(pool: pg.Pool): StatementTransactionRu
       committed = commit;
       return ((Array.isArray(results) ? results[rowsAt] : results)?.rows ?? []) as Row[];
     };
+    let transaction: DbOrTx | undefined;
     try {
       const result = await work({
         run: (statement, params) => execute(statement, params, false),
         runAndCommit: (statement, params) => execute(statement, params, true),
+        asTransaction() {
+          if (!begun || committed)
+            throw new Error('asTransaction() needs an open transaction: run a statement first');
+          transaction ??= drizzleTransactionOn(client);
+          return transaction;
+        },
       });
       if (begun && !committed) await client.query('commit');
       committed = true;

@@ -10,6 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { SessionRevocations } from '../auth/session-revocations.js';
 import type { Database } from '../db/client.js';
+import type { StatementTransactionRunner } from '../db/statement-transaction.js';
 import type { MeteringCaches } from '../metering/caches.js';
 import type { CheckService } from '../metering/check/check-service.js';
 import type { DebitCreditsForEvent } from '../metering/ingest/credit-events.js';
@@ -21,6 +22,8 @@ import type { StripeGateway } from '../stripe/stripe-gateway.js';
 export type AppContext = {
   db: Database;
   databaseKind: 'pglite' | 'postgres';
+  /** Transactions whose BEGIN travels with their first statement (PostgreSQL; undefined on PGlite). */
+  statementTransaction: StatementTransactionRunner | undefined;
   catalog: Catalog;
   /** The clock; tests and Stripe test clocks replace it. */
   now: () => Date;

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { queryRows } from '../../db/query-rows.js';
+import { namedStatement, valuesOf } from '../../db/named-statement.js';
 import { organizations, type StripeEventStatus, stripeEvents } from '../../db/schema/index.js';
+import type { StatementSession } from '../../db/statement-transaction.js';
 import type { DbOrTx } from '../../db/transaction.js';
 
 export type StoredStripeEvent = typeof stripeEvents.$inferSelect;
@@ -35,33 +36,49 @@ export type ClaimedStripeEvent =
   /** Stored before: its row is locked for this transaction. */
   | { status: StripeEventStatus; organizationId: string | null };
 
+const CLAIM_EVENT = namedStatement(
+  'stripe_event_claim',
+  ['id', 'type', 'objectId', 'created', 'livemode', 'payload', 'receivedAt', 'customer'],
+  (p) =>
+    // Stored as processed: the row is seen by others only if the transaction that applies it commits
+    // (a failure rolls it back and records it as failed), so most events need no second write.
+    `insert into stripe_events (id, type, object_id, created, livemode, status, attempts, payload, received_at,
+                                processed_at, organization_id)
+     values (${p.id}, ${p.type}, ${p.objectId}, ${p.created}::timestamptz, ${p.livemode}::boolean, 'processed', 1,
+             ${p.payload}::jsonb, ${p.receivedAt}::timestamptz, ${p.receivedAt}::timestamptz,
+             (select id from organizations where stripe_customer_id = ${p.customer}::text))
+     on conflict (id) do nothing
+     returning organization_id`,
+);
+
 /**
- * Stores a verified event by its id, first thing in the transaction that applies it, and finds the
- * organization of its Stripe customer in the same statement. An event already stored answers its
- * status, with its row locked, so two deliveries of one event never both apply it (the second waits,
- * then finds it processed).
+ * Stores a verified event by its id, first thing in the transaction that applies it (its BEGIN
+ * travels with this statement), and finds the organization of its Stripe customer in the same
+ * statement. An event already stored answers its status, with its row locked, so two deliveries of
+ * one event never both apply it (the second waits, then finds it processed).
  */
 export async function claimStripeEvent(
-  tx: DbOrTx,
+  session: StatementSession,
   event: Stripe.Event,
   now: Date,
 ): Promise<ClaimedStripeEvent> {
   const row = rowOf(event, 'received', now);
   const customer = customerOfEvent(event);
-  const [inserted] = await queryRows<{ organization_id: string | null }>(
-    tx,
-    // Stored as processed: the row is seen by others only if the transaction that applies it commits
-    // (a failure rolls it back and records it as failed), so most events need no second write.
-    sql`insert into stripe_events (id, type, object_id, created, livemode, status, attempts, payload, received_at,
-                                   processed_at, organization_id)
-        values (${row.id}, ${row.type}, ${row.objectId}, ${row.created.toISOString()}::timestamptz, ${row.livemode},
-                'processed', 1, ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz,
-                ${row.receivedAt.toISOString()}::timestamptz,
-                (select id from organizations where stripe_customer_id = ${customer}::text))
-        on conflict (id) do nothing
-        returning organization_id`,
+  const [inserted] = await session.run<{ organization_id: string | null }>(
+    CLAIM_EVENT,
+    valuesOf(CLAIM_EVENT, {
+      id: row.id,
+      type: row.type,
+      objectId: row.objectId,
+      created: row.created.toISOString(),
+      livemode: String(row.livemode),
+      payload: JSON.stringify(row.payload),
+      receivedAt: row.receivedAt.toISOString(),
+      customer,
+    }),
   );
   if (inserted) return { status: null, organizationId: inserted.organization_id };
+  const tx = session.asTransaction();
   const [stored] = await tx
     .select({ status: stripeEvents.status, organizationId: stripeEvents.organizationId })
     .from(stripeEvents)
