@@ -171,4 +171,37 @@ describeEachDatabase('transactions of fixed statements', (harness) => {
     expect(await stored('committed')).toHaveLength(1);
     expect(await stored('late')).toHaveLength(runner ? 0 : 1);
   });
+
+  it('lends its transaction to drizzle after the first statement: one commit, or one rollback, for both', async () => {
+    const { db, runner } = await setUp();
+    const insertWithDrizzle = (tx: Parameters<Parameters<typeof withTransaction>[1]>[0], id: string) =>
+      tx.execute(sql`insert into statement_probe (id, value) values (${id}, 'drizzle')`);
+    await withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['lent_fixed', 'x']);
+      const tx = session.asTransaction();
+      await insertWithDrizzle(tx, 'lent_drizzle');
+      // The drizzle side sees the fixed statement's uncommitted row: one transaction, one connection.
+      expect(await queryRows(tx, sql`select id from statement_probe where id = 'lent_fixed'`)).toHaveLength(
+        1,
+      );
+    });
+    expect(await stored('lent_fixed')).toHaveLength(1);
+    expect(await stored('lent_drizzle')).toHaveLength(1);
+
+    const failed = withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['lent_fixed_2', 'x']);
+      await insertWithDrizzle(session.asTransaction(), 'lent_drizzle_2');
+      throw new Error('decided against it');
+    });
+    await expect(failed).rejects.toThrow('decided against it');
+    expect(await stored('lent_fixed_2')).toEqual([]);
+    expect(await stored('lent_drizzle_2')).toEqual([]);
+  });
+
+  it('refuses to lend a transaction that has not begun on PostgreSQL', async () => {
+    const { db, runner } = await setUp();
+    const early = withStatementTransaction(db, runner, async (session) => session.asTransaction());
+    if (runner) await expect(early).rejects.toThrow('run a statement first');
+    else await expect(early).resolves.toBeDefined();
+  });
 });
