@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { PreparedStatement } from '../src/db/client.js';
 import { queryRows } from '../src/db/query-rows.js';
-import { withStatementTransaction } from '../src/db/statement-transaction.js';
+import { sqlStateOf } from '../src/db/retry.js';
+import { withStatementTransaction, writeLater } from '../src/db/statement-transaction.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { describeEachDatabase } from './support/harness.js';
 
@@ -203,5 +204,58 @@ describeEachDatabase('transactions of fixed statements', (harness) => {
     const early = withStatementTransaction(db, runner, async (session) => session.asTransaction());
     if (runner) await expect(early).rejects.toThrow('run a statement first');
     else await expect(early).resolves.toBeDefined();
+  });
+
+  it('sends a write queued with writeLater with the next query, or with the commit, in the same transaction', async () => {
+    const { db, runner } = await setUp();
+    const seenInside = await withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['queued_first', 'x']);
+      const tx = session.asTransaction();
+      await writeLater(tx, INSERT, ['queued_a', "it's \\ quoted"]);
+      // The next query (drizzle's, with values of several kinds) sees the queued write.
+      const rows = await queryRows<{ id: string; value: string }>(
+        tx,
+        sql`select id, value from statement_probe where id = ${'queued_a'} and ${1} = 1 and ${true} and ${new Date(0)}::timestamptz < now()`,
+      );
+      await writeLater(tx, INSERT, ['queued_b', null]);
+      return rows;
+    });
+    expect(seenInside).toEqual([{ id: 'queued_a', value: "it's \\ quoted" }]);
+    // queued_b went out with the COMMIT.
+    expect(await stored('queued_b')).toEqual([{ id: 'queued_b', value: null }]);
+  });
+
+  it('fails the whole transaction when a queued write fails, at the statement it travelled with', async () => {
+    const { db, runner } = await setUp();
+    const failed = withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['queued_ok', 'x']);
+      const tx = session.asTransaction();
+      await writeLater(tx, INSERT, ['queued_ok', 'duplicate key']);
+      await session.run(INSERT, ['queued_after', 'y']);
+    });
+    const error = await failed.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(sqlStateOf(error)).toBe('23505');
+    expect(await stored('queued_ok')).toEqual([]);
+    expect(await stored('queued_after')).toEqual([]);
+    // The connection went back to the pool usable.
+    await withStatementTransaction(db, runner, (session) =>
+      session.runAndCommit(INSERT, ['queued_later', 'z']),
+    );
+    expect(await stored('queued_later')).toHaveLength(1);
+  });
+
+  it('drops queued writes when the work throws before they were sent', async () => {
+    const { db, runner } = await setUp();
+    const failed = withStatementTransaction(db, runner, async (session) => {
+      await session.run(INSERT, ['dropped_first', 'x']);
+      await writeLater(session.asTransaction(), INSERT, ['dropped_queued', 'y']);
+      throw new Error('decided against it');
+    });
+    await expect(failed).rejects.toThrow('decided against it');
+    expect(await stored('dropped_first')).toEqual([]);
+    expect(await stored('dropped_queued')).toEqual([]);
   });
 });

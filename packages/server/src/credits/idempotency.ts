@@ -1,7 +1,9 @@
 import { stableJson } from '@tollgate/core';
 import { and, eq, sql } from 'drizzle-orm';
+import { namedStatement, valuesOf } from '../db/named-statement.js';
 import { queryRows } from '../db/query-rows.js';
 import { creditOperations } from '../db/schema/index.js';
+import { writeLater } from '../db/statement-transaction.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 
@@ -67,6 +69,20 @@ export async function storedOperationKeys(
   return new Set(rows.map((row) => operationKeyOf(row.organization_id, row.idempotency_key)));
 }
 
+const STORE_OPERATION = namedStatement(
+  'credit_operation_store',
+  ['organizationId', 'kind', 'idempotencyKey', 'id', 'request', 'response', 'createdAt'],
+  (
+    p,
+  ) => `insert into credit_operations (organization_id, kind, idempotency_key, id, request, response, created_at)
+    values (${p.organizationId}, ${p.kind}, ${p.idempotencyKey}, ${p.id}, ${p.request}::jsonb, ${p.response}::jsonb,
+            ${p.createdAt}::timestamptz)`,
+);
+
+/**
+ * Stores an operation's answer under its key. Nothing reads the insert's answer, so it may travel
+ * with the transaction's next statement (`writeLater`); a key stored meanwhile fails the transaction.
+ */
 export async function storeOperation(
   tx: DbOrTx,
   row: {
@@ -79,7 +95,19 @@ export async function storeOperation(
     createdAt: Date;
   },
 ): Promise<void> {
-  await tx.insert(creditOperations).values(row);
+  await writeLater(
+    tx,
+    STORE_OPERATION,
+    valuesOf(STORE_OPERATION, {
+      organizationId: row.organizationId,
+      kind: row.kind,
+      idempotencyKey: row.idempotencyKey,
+      id: row.id,
+      request: JSON.stringify(row.request),
+      response: JSON.stringify(row.response),
+      createdAt: row.createdAt.toISOString(),
+    }),
+  );
 }
 
 /**

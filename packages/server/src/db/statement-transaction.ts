@@ -48,26 +48,42 @@ export function withStatementTransaction<T>(
 }
 
 /**
+ * A write whose answer nobody reads. In a transaction a statement session lent to drizzle
+ * (`asTransaction` on PostgreSQL) it is sent with the transaction's next statement or its COMMIT,
+ * one round trip fewer; a failure then surfaces there and fails the transaction all the same.
+ * Anywhere else it runs at once.
+ */
+export async function writeLater(
+  tx: DbOrTx,
+  statement: PreparedStatement,
+  params: readonly (string | null)[],
+): Promise<void> {
+  const lender = lenders.get(tx);
+  if (lender) await lender(statement, params);
+  else await queryPreparedIn(tx, statement, [...params]);
+}
+
+const lenders = new WeakMap<
+  DbOrTx,
+  (statement: PreparedStatement, params: readonly (string | null)[]) => Promise<void>
+>();
+
+/**
  * PostgreSQL's runner over a pool. The transaction's BEGIN travels with its first statement and its
  * COMMIT with its last, as one simple-protocol query each (`BEGIN; EXECUTE …`), so a lock-then-write
  * transaction is two round trips, and a transaction of one statement is that statement alone. A
  * simple query takes no parameters, so each statement is prepared once per connection (SQL PREPARE:
  * planned like any prepared statement) and executed with its values as quoted literals
- * (`quoteLiteral`).
+ * (`quoteLiteral`). Writes queued by `writeLater` travel the same way, ahead of the next statement.
  */
 export function poolStatementTransactions(pool: pg.Pool, db: Database): StatementTransactionRunner {
   const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
   // What drizzle's own transaction() hands its NodePgTransaction: the pool session's dialect, schema
   // and options, over the one client this transaction holds.
-  const poolSession = db._.session as unknown as NodePgSession<Record<string, unknown>, never>;
-  const drizzleTransactionOn = (client: pg.PoolClient) => {
-    const { dialect, schema, options } = poolSession as unknown as {
-      dialect: ConstructorParameters<typeof NodePgSession>[1];
-      schema: ConstructorParameters<typeof NodePgSession>[2];
-      options: ConstructorParameters<typeof NodePgSession>[3];
-    };
-    const session = new NodePgSession(client, dialect, schema, options);
-    return new NodePgTransaction(dialect, session, schema) as unknown as DbOrTx;
+  const { dialect, schema, options } = db._.session as unknown as {
+    dialect: ConstructorParameters<typeof NodePgSession>[1];
+    schema: ConstructorParameters<typeof NodePgSession>[2];
+    options: ConstructorParameters<typeof NodePgSession>[3];
   };
   return async (work) => {
     const client = await pool.connect();
@@ -79,12 +95,9 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
     let begun = false;
     let committed = false;
     let broken: unknown;
-    const execute = async <Row>(
-      statement: PreparedStatement,
-      params: readonly (string | null)[],
-      commit: boolean,
-    ): Promise<Row[]> => {
-      if (committed) throw new Error(`${statement.name} after the transaction committed`);
+    /** `EXECUTE` texts of writes whose answers nobody reads, sent ahead of the next query. */
+    let queued: string[] = [];
+    const executeTextOf = async (statement: PreparedStatement, params: readonly (string | null)[]) => {
       // Named apart from the protocol-level statements node-postgres prepares by itself (queryPreparedIn),
       // which share this namespace. PREPARE is not undone by a rollback, so it may run at any point.
       const name = `${statement.name}_sql`;
@@ -93,7 +106,24 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
         prepared.add(name);
       }
       const values = params.map((value) => (value === null ? 'null' : quoteLiteral(value)));
-      const executeText = `execute ${name}${values.length > 0 ? `(${values.join(', ')})` : ''}`;
+      return `execute ${name}${values.length > 0 ? `(${values.join(', ')})` : ''}`;
+    };
+    /** Sends `texts` after BEGIN (if not yet sent) and the queued writes, as one query; the rows of `texts[at]`. */
+    const send = async (texts: string[], at: number): Promise<pg.QueryResult | undefined> => {
+      const parts = [...(begun ? [] : ['begin']), ...queued, ...texts];
+      const offset = parts.length - texts.length;
+      begun = true;
+      queued = [];
+      const results = (await client.query(parts.join('; '))) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(results) ? results[offset + at] : results;
+    };
+    const execute = async <Row>(
+      statement: PreparedStatement,
+      params: readonly (string | null)[],
+      commit: boolean,
+    ): Promise<Row[]> => {
+      if (committed) throw new Error(`${statement.name} after the transaction committed`);
+      const executeText = await executeTextOf(statement, params);
       if (!begun && commit) {
         // A transaction of one statement: a lone statement is its own transaction, committed when it
         // succeeds and rolled back when it fails, so it needs no BEGIN, COMMIT or ROLLBACK.
@@ -101,12 +131,34 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
         committed = true;
         return (result.rows ?? []) as Row[];
       }
-      const parts = [...(begun ? [] : ['begin']), executeText, ...(commit ? ['commit'] : [])];
-      const rowsAt = begun ? 0 : 1;
-      begun = true;
-      const results = (await client.query(parts.join('; '))) as pg.QueryResult | pg.QueryResult[];
+      const result = await send(commit ? [executeText, 'commit'] : [executeText], 0);
       committed = commit;
-      return ((Array.isArray(results) ? results[rowsAt] : results)?.rows ?? []) as Row[];
+      return (result?.rows ?? []) as Row[];
+    };
+    // drizzle's queries on the lent transaction carry the queued writes too: with none queued they
+    // go out as drizzle sends them; otherwise their values are written into the text as literals.
+    const lentClient = {
+      async query(config: pg.QueryConfig & { rowMode?: 'array' }, values?: unknown[]) {
+        const literals = queued.length > 0 ? literalsOf(values ?? config.values ?? []) : undefined;
+        if (!literals) {
+          if (queued.length > 0) await send([], 0);
+          return client.query(config, values);
+        }
+        const text = config.text.replace(/\$(\d+)/g, (_match, index: string) => {
+          const literal = literals[Number(index) - 1];
+          if (literal === undefined)
+            throw new Error(`no value for $${index} in a query of the lent transaction`);
+          return literal;
+        });
+        const parts = [...queued, text];
+        queued = [];
+        const results = (await client.query({
+          text: parts.join('; '),
+          rowMode: config.rowMode,
+          types: config.types,
+        } as pg.QueryConfig)) as pg.QueryResult | pg.QueryResult[];
+        return Array.isArray(results) ? results[results.length - 1] : results;
+      },
     };
     let transaction: DbOrTx | undefined;
     try {
@@ -116,16 +168,30 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
         asTransaction() {
           if (!begun || committed)
             throw new Error('asTransaction() needs an open transaction: run a statement first');
-          transaction ??= drizzleTransactionOn(client);
+          if (!transaction) {
+            const session = new NodePgSession(
+              lentClient as unknown as pg.PoolClient,
+              dialect,
+              schema,
+              options,
+            );
+            const lent = new NodePgTransaction(dialect, session, schema) as unknown as DbOrTx;
+            lenders.set(lent, async (statement, params) => {
+              if (committed) throw new Error(`${statement.name} after the transaction committed`);
+              queued.push(await executeTextOf(statement, params));
+            });
+            transaction = lent;
+          }
           return transaction;
         },
       });
-      if (begun && !committed) await client.query('commit');
+      if (begun && !committed) await send(['commit'], 0);
       committed = true;
       return result;
     } catch (error) {
       // After a failed statement the block is open and aborted (a failed COMMIT has ended it, and
       // ROLLBACK then only warns), so it is rolled back before the connection goes back to the pool.
+      queued = [];
       if (begun && !committed) {
         await client.query('rollback').catch((rollbackError: unknown) => {
           broken = rollbackError;
@@ -137,6 +203,24 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
       client.release(broken instanceof Error ? broken : undefined);
     }
   };
+}
+
+/**
+ * drizzle's parameter values as SQL literals, for a query sent with the simple protocol; undefined
+ * when one is of a kind not written here (arrays, binary), which then go out as drizzle sends them.
+ */
+function literalsOf(values: readonly unknown[]): string[] | undefined {
+  const literals: string[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined) literals.push('null');
+    else if (typeof value === 'string') literals.push(quoteLiteral(value));
+    else if (typeof value === 'number' || typeof value === 'bigint')
+      literals.push(quoteLiteral(String(value)));
+    else if (typeof value === 'boolean') literals.push(value ? 'true' : 'false');
+    else if (value instanceof Date) literals.push(quoteLiteral(value.toISOString()));
+    else return undefined;
+  }
+  return literals;
 }
 
 /**

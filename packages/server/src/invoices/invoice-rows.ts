@@ -2,6 +2,7 @@ import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { queryPreparedIn } from '../db/fixed-statements.js';
 import { namedStatement, valuesOf } from '../db/named-statement.js';
 import { invoices } from '../db/schema/index.js';
+import { writeLater } from '../db/statement-transaction.js';
 import type { DbOrTx } from '../db/transaction.js';
 
 export type InvoiceRow = typeof invoices.$inferSelect;
@@ -72,34 +73,39 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /** Stores the invoice unless what is stored is newer; answers whether it was written. */
 export async function upsertInvoice(db: DbOrTx, row: InvoiceRow): Promise<boolean> {
-  const written = await queryPreparedIn(
-    db,
-    UPSERT_INVOICE,
-    valuesOf(UPSERT_INVOICE, {
-      organization_id: row.organizationId,
-      id: row.id,
-      number: row.number,
-      status: row.status,
-      currency: row.currency,
-      billing_reason: row.billingReason,
-      stripe_subscription_id: row.stripeSubscriptionId,
-      subtotal: String(row.subtotal),
-      tax: String(row.tax),
-      total: String(row.total),
-      amount_due: String(row.amountDue),
-      amount_paid: String(row.amountPaid),
-      amount_remaining: String(row.amountRemaining),
-      hosted_invoice_url: row.hostedInvoiceUrl,
-      invoice_pdf: row.invoicePdf,
-      period_start: iso(row.periodStart),
-      period_end: iso(row.periodEnd),
-      lines: JSON.stringify(row.lines),
-      created: iso(row.created),
-      stripe_state_at: iso(row.stripeStateAt),
-      updated_at: iso(row.updatedAt),
-    }),
-  );
+  const written = await queryPreparedIn(db, UPSERT_INVOICE, upsertValues(row));
   return written.length > 0;
+}
+
+/** upsertInvoice for a caller that does not read the answer: it may travel with the next statement. */
+export async function mirrorInvoice(tx: DbOrTx, row: InvoiceRow): Promise<void> {
+  await writeLater(tx, UPSERT_INVOICE, upsertValues(row));
+}
+
+function upsertValues(row: InvoiceRow): (string | null)[] {
+  return valuesOf(UPSERT_INVOICE, {
+    organization_id: row.organizationId,
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    currency: row.currency,
+    billing_reason: row.billingReason,
+    stripe_subscription_id: row.stripeSubscriptionId,
+    subtotal: String(row.subtotal),
+    tax: String(row.tax),
+    total: String(row.total),
+    amount_due: String(row.amountDue),
+    amount_paid: String(row.amountPaid),
+    amount_remaining: String(row.amountRemaining),
+    hosted_invoice_url: row.hostedInvoiceUrl,
+    invoice_pdf: row.invoicePdf,
+    period_start: iso(row.periodStart),
+    period_end: iso(row.periodEnd),
+    lines: JSON.stringify(row.lines),
+    created: iso(row.created),
+    stripe_state_at: iso(row.stripeStateAt),
+    updated_at: iso(row.updatedAt),
+  });
 }
 
 export async function getInvoice(

@@ -1,7 +1,9 @@
 import type { HistoryEntry, StripeSubscriptionFields, TollgateSubscriptionState } from '@tollgate/core';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
-import { organizations, subscriptionHistory, subscriptions } from '../db/schema/index.js';
+import { namedStatement, valuesOf } from '../db/named-statement.js';
+import { organizations, subscriptions } from '../db/schema/index.js';
+import { writeLater } from '../db/statement-transaction.js';
 import type { DbOrTx } from '../db/transaction.js';
 import type { SubscriptionRow } from './assign-plan.js';
 
@@ -113,22 +115,77 @@ export async function insertStripeSubscription(
   return row;
 }
 
+const UPDATE_STRIPE_SUBSCRIPTION = namedStatement(
+  'stripe_subscription_update',
+  [
+    'organizationId',
+    'id',
+    'plan',
+    'interval',
+    'status',
+    'stripeStatus',
+    'stripeSubscriptionId',
+    'stripePriceId',
+    'periodStart',
+    'periodEnd',
+    'trialEnd',
+    'cancelAtPeriodEnd',
+    'endedAt',
+    'scheduleId',
+    'scheduledChange',
+    'catalogHash',
+    'stateAt',
+    'now',
+  ],
+  (p) => `update subscriptions set plan_code = ${p.plan}, interval = ${p.interval}, status = ${p.status},
+      stripe_status = ${p.stripeStatus}, stripe_subscription_id = ${p.stripeSubscriptionId},
+      stripe_price_id = ${p.stripePriceId}, current_period_start = ${p.periodStart}::timestamptz,
+      current_period_end = ${p.periodEnd}::timestamptz, trial_end = ${p.trialEnd}::timestamptz,
+      cancel_at_period_end = ${p.cancelAtPeriodEnd}::boolean, ended_at = ${p.endedAt}::timestamptz,
+      canceled_at = ${p.endedAt}::timestamptz, stripe_schedule_id = ${p.scheduleId},
+      scheduled_change = ${p.scheduledChange}::jsonb,
+      -- A new plan is taken under today's catalog; the same plan keeps the version it was sold under.
+      catalog_hash = coalesce(${p.catalogHash}, catalog_hash),
+      -- Never backwards: a state re-read from Stripe may carry an earlier stamp than one already applied.
+      stripe_state_at = greatest(stripe_state_at, ${p.stateAt}::timestamptz),
+      updated_at = ${p.now}::timestamptz
+    where organization_id = ${p.organizationId} and id = ${p.id}`,
+);
+
+/** Writes the decided fields; nothing reads the answer, so it may travel with the next statement. */
 export async function updateStripeSubscription(
   tx: DbOrTx,
   row: SubscriptionRow,
   input: { fields: StripeSubscriptionFields; stateAt: Date; now: Date; catalogHash?: string | undefined },
 ): Promise<void> {
-  await tx
-    .update(subscriptions)
-    .set({
-      ...columnsOf(input.fields),
-      // A new plan is taken under today's catalog; the same plan keeps the version it was sold under.
-      ...(input.catalogHash !== undefined && { catalogHash: input.catalogHash }),
-      // Never backwards: a state re-read from Stripe may carry an earlier stamp than one already applied.
-      stripeStateAt: sql`greatest(${subscriptions.stripeStateAt}, ${input.stateAt.toISOString()}::timestamptz)`,
-      updatedAt: input.now,
-    })
-    .where(and(eq(subscriptions.organizationId, row.organizationId), eq(subscriptions.id, row.id)));
+  const { fields } = input;
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  await writeLater(
+    tx,
+    UPDATE_STRIPE_SUBSCRIPTION,
+    valuesOf(UPDATE_STRIPE_SUBSCRIPTION, {
+      organizationId: row.organizationId,
+      id: row.id,
+      plan: fields.plan,
+      interval: fields.interval,
+      status: fields.status,
+      stripeStatus: fields.stripeStatus,
+      stripeSubscriptionId: fields.stripeSubscriptionId,
+      stripePriceId: fields.stripePriceId,
+      periodStart: fields.currentPeriod.start.toISOString(),
+      periodEnd: fields.currentPeriod.end.toISOString(),
+      trialEnd: iso(fields.trialEnd),
+      cancelAtPeriodEnd: String(fields.cancelAtPeriodEnd),
+      endedAt: iso(fields.endedAt),
+      scheduleId: fields.scheduleId,
+      scheduledChange: fields.scheduledChange
+        ? JSON.stringify({ ...fields.scheduledChange, at: fields.scheduledChange.at.toISOString() })
+        : null,
+      catalogHash: input.catalogHash ?? null,
+      stateAt: input.stateAt.toISOString(),
+      now: input.now.toISOString(),
+    }),
+  );
 }
 
 /** Only moves the ordering mark: the state was re-read and found already applied. */
@@ -139,6 +196,21 @@ export async function touchStripeState(tx: DbOrTx, row: SubscriptionRow, stateAt
     .where(and(eq(subscriptions.organizationId, row.organizationId), eq(subscriptions.id, row.id)));
 }
 
+const APPEND_HISTORY = namedStatement(
+  'subscription_history_append',
+  ['organizationId', 'subscriptionId', 'actor', 'occurredAt', 'entries'],
+  (
+    p,
+  ) => `insert into subscription_history (organization_id, subscription_id, change, from_plan_code, to_plan_code,
+      from_status, to_status, actor, details, occurred_at)
+    select ${p.organizationId}, ${p.subscriptionId}, entry->>'change', entry->>'fromPlan', entry->>'toPlan',
+      entry->>'fromStatus', entry->>'toStatus', ${p.actor}, coalesce(entry->'details', '{}'::jsonb),
+      ${p.occurredAt}::timestamptz
+    from jsonb_array_elements(${p.entries}::jsonb) with ordinality as entries(entry, position)
+    order by position`,
+);
+
+/** Appends history entries in their order; nothing reads the answer (`writeLater`). */
 export async function recordHistory(
   tx: DbOrTx,
   input: {
@@ -150,19 +222,25 @@ export async function recordHistory(
   },
 ): Promise<void> {
   if (input.entries.length === 0) return;
-  await tx.insert(subscriptionHistory).values(
-    input.entries.map((entry) => ({
+  await writeLater(
+    tx,
+    APPEND_HISTORY,
+    valuesOf(APPEND_HISTORY, {
       organizationId: input.organizationId,
       subscriptionId: input.subscriptionId,
-      change: entry.change,
-      fromPlanCode: entry.fromPlan,
-      toPlanCode: entry.toPlan,
-      fromStatus: entry.fromStatus,
-      toStatus: entry.toStatus,
       actor: input.actor,
-      details: entry.details,
-      occurredAt: input.now,
-    })),
+      occurredAt: input.now.toISOString(),
+      entries: JSON.stringify(
+        input.entries.map((entry) => ({
+          change: entry.change,
+          fromPlan: entry.fromPlan,
+          toPlan: entry.toPlan,
+          fromStatus: entry.fromStatus,
+          toStatus: entry.toStatus,
+          details: entry.details,
+        })),
+      ),
+    }),
   );
 }
 

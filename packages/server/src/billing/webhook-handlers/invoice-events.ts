@@ -2,7 +2,7 @@ import { type PaidPlanLine, subscriptionCreditsForPaidInvoice } from '@tollgate/
 import type Stripe from 'stripe';
 import { grantCreditsOnce } from '../../credits/grant.js';
 import { operationKeyOf, storedOperationKeys } from '../../credits/idempotency.js';
-import { upsertInvoice } from '../../invoices/invoice-rows.js';
+import { mirrorInvoice } from '../../invoices/invoice-rows.js';
 import { subscriptionByStripeId } from '../../subscriptions/stripe-subscription-rows.js';
 import { isProration, priceOfLine, subscriptionOfInvoice, toInvoiceRow } from '../invoice-mirror.js';
 import { planOfPrice } from '../price-plans.js';
@@ -19,7 +19,7 @@ import {
 export async function onInvoiceChanged(input: WebhookInput<Stripe.Invoice>): Promise<WebhookOutcome> {
   const organizationId = input.customerOrganizationId;
   if (!organizationId || !input.object.id) return ignored(organizationId);
-  await upsertInvoice(
+  await mirrorInvoice(
     input.tx,
     toInvoiceRow(organizationId, input.object, new Date(input.event.created * 1000), input.now),
   );
