@@ -283,10 +283,10 @@ try {
     const lastCount = Math.min(3, samples.length);
     const last = rssAt.slice(-lastCount).reduce((sum, value) => sum + value, 0) / lastCount;
     const tail = samples.slice(Math.floor(samples.length / 3));
-    const judged = tail.length >= 2;
-    const rssSlope = judged ? slope(tail.map((sample) => [sample.minute, sample.rss])) : Number.NaN;
-    const heapSlope =
-      judged && readHeap ? slope(tail.map((sample) => [sample.minute, sample.heap])) : Number.NaN;
+    // A trend needs points: fewer than five minutes after the first third say nothing about a leak.
+    const judged = tail.length >= 5;
+    const rssSlope = slope(tail.map((sample) => [sample.minute, sample.rss]));
+    const heapSlope = readHeap ? slope(tail.map((sample) => [sample.minute, sample.heap])) : Number.NaN;
     const growth = (rssAt[rssAt.length - 1] - tail[0].rss) / tail[0].rss;
     console.log(
       `\nRSS: minute 1 ${format(rssAt[0], 1)} MB, last ${lastCount} minute(s) ${format(last, 1)} MB on average`,
@@ -297,7 +297,7 @@ try {
     );
     const flat = judged && rssSlope <= flatSlope && growth <= flatGrowth;
     console.log(
-      `memory flat: ${judged ? (flat ? 'yes' : 'no') : 'too short to judge'}  ` +
+      `memory flat: ${judged ? (flat ? 'yes' : 'no') : 'too short to judge (under 7 minutes)'}  ` +
         `(rule: RSS slope over the last two thirds ≤ ${flatSlope} MB/min and the last minute's RSS within ` +
         `${format(flatGrowth * 100)} % of the RSS at the start of those two thirds; here ${format(growth * 100, 1)} %)`,
     );
