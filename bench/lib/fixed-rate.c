@@ -10,8 +10,9 @@
 // request as soon as its answer arrives, and latency runs from the send. It took 16 - 28 us of CPU
 // per consume here (mostly its send and receive system calls) where load.mjs's closedLoop took
 // 50 - 55 us, time that on a 2-core machine is taken from the server under test.
-// -n numbers the requests: the first run of ten '#' in a request is replaced by the request's index,
-// zero-padded, each time it is sent, so that every request is distinct (e.g. its idempotency key).
+// -n numbers the requests: every run of ten '#' in a request is replaced by the request's index,
+// zero-padded, each time it is sent, so that every request is distinct (e.g. its idempotency key,
+// or each event id of a batch, written as ##########-<n>).
 //
 // request-file holds N raw requests, each a 4-byte little-endian length and then that many bytes;
 // request i sends request i mod N. Prints one JSON line, times in milliseconds. requests counts the
@@ -256,7 +257,11 @@ static void send_request(struct conn *c, long i) {
     memcpy(c->numbered, c->out, c->out_left);
     char digits[MARKER_LEN + 1];
     snprintf(digits, sizeof digits, "%0*ld", MARKER_LEN, i);
-    memcpy(c->numbered + marker, digits, MARKER_LEN);
+    for (char *at = c->numbered + marker; at;) {
+      memcpy(at, digits, MARKER_LEN);
+      char *rest = at + MARKER_LEN;
+      at = memmem(rest, c->out_left - (size_t)(rest - c->numbered), MARKER, MARKER_LEN);
+    }
     c->out = c->numbered;
   }
   in_flight++;

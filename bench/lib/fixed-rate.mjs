@@ -111,6 +111,8 @@ async function runGenerator({
  * do not queue behind the server's threads (its GC helpers included): a client on another machine
  * would not wait for them either. Not with spinMicros. Where chrt is missing or refused it runs as
  * usual; `realtime` in the result says which.
+ * numbered (default false): each ten '#' of a request are replaced by its index as it is sent (as in
+ * nativeClosedLoop), so requests repeat no idempotency key or event id.
  */
 export async function preciseFixedRate({
   url,
@@ -123,6 +125,7 @@ export async function preciseFixedRate({
   distinctRequests = 4096,
   spinMicros = 0,
   fifoPriority = 0,
+  numbered = false,
 }) {
   const result = await runGenerator({
     url,
@@ -130,7 +133,7 @@ export async function preciseFixedRate({
     headers,
     makeBody,
     distinctRequests,
-    flags: ['-c', String(connections), '-s', String(spinMicros)],
+    flags: [...(numbered ? ['-n'] : []), '-c', String(connections), '-s', String(spinMicros)],
     rate,
     durationMs,
     fifoPriority: spinMicros === 0 ? fifoPriority : 0,
@@ -142,7 +145,7 @@ export async function preciseFixedRate({
  * A closed loop like load.mjs's closedLoop (the same result fields), run by the C generator: it took
  * about half closedLoop's CPU per request here (16 – 28 µs against 50 – 55 per consume), CPU that on
  * a 2-core machine the server under test would otherwise lose. Request i is built by
- * makeBody(i % distinctRequests); with `numbered`, each request's ten '#' (e.g. in its idempotency
+ * makeBody(i % distinctRequests); with `numbered`, each ten '#' of a request (e.g. in its idempotency
  * key) are replaced by its index as it is sent, so no two requests of a run are the same.
  */
 export async function nativeClosedLoop({

@@ -30,11 +30,21 @@ export async function scratchDatabase(baseUrl) {
   };
 }
 
-/** Starts the server on `port` with PostgreSQL (`databaseUrl`) or PGlite in a temporary directory. */
-export async function startServer({ port, databaseUrl, catalogPath }) {
+/**
+ * Starts the server on `port` with PostgreSQL (`databaseUrl`) or PGlite in a temporary directory.
+ * `nodeArgs`: flags the benchmark itself gives the server's node, before BENCH_SERVER_NODE_ARGS's;
+ * `stderr`: where the server's stderr goes (a file descriptor), by default this process's.
+ */
+export async function startServer({
+  port,
+  databaseUrl,
+  catalogPath,
+  nodeArgs: ownNodeArgs = [],
+  stderr = 'inherit',
+}) {
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...ownNodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(repository, 'packages/server/dist/main.js')],
@@ -51,7 +61,7 @@ export async function startServer({ port, databaseUrl, catalogPath }) {
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir, DATABASE_URL: '' }),
         ...(catalogPath ? { TOLLGATE_CATALOG: catalogPath } : {}),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', stderr],
     },
   );
   await new Promise((resolve, reject) => {

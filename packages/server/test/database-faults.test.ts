@@ -7,9 +7,10 @@ const wrapped = (code: string) =>
   Object.assign(new Error('Failed query: …'), { cause: Object.assign(new Error('db'), { code }) });
 
 describe('database faults', () => {
-  it('maps a statement timeout to database_timeout and an unavailable database to database_unavailable', () => {
+  it('maps a statement timeout to database_timeout, a full disk to database_disk_full and an unavailable database to database_unavailable', () => {
     expect(databaseFaultOf(wrapped('57014'))?.code).toBe('database_timeout');
-    for (const code of ['57P01', '57P03', '08006', '53100', '53300']) {
+    expect(databaseFaultOf(wrapped('53100'))).toMatchObject({ code: 'database_disk_full', statusCode: 503 });
+    for (const code of ['57P01', '57P03', '08006', '53200', '53300']) {
       expect(databaseFaultOf(wrapped(code)), code).toMatchObject({
         code: 'database_unavailable',
         statusCode: 503,

@@ -111,8 +111,13 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
   // so that closing waits until none is left (a database dropped right after must not find one).
   let openConnections = 0;
   let lastClosed: (() => void) | undefined;
-  pool.on('connect', () => {
+  pool.on('connect', (connection) => {
     openConnections += 1;
+    // The pool listens for errors only on idle connections. One checked out (a transaction, a lock
+    // holder) whose backend dies without a word (PostgreSQL's crash restart after a PANIC, e.g. a
+    // full pg_wal) emits 'error' with nobody listening, which ended the process. Its queries still
+    // fail with their own error, and the pool drops it on release as no longer queryable.
+    connection.on('error', () => {});
   });
   pool.on('remove', () => {
     openConnections -= 1;

@@ -53,7 +53,12 @@ export type PrivatePostgres = {
  * A PostgreSQL server of the test's own, in a fresh data directory under the temporary directory,
  * on a free port: the test may stop and start it without touching anyone else's database.
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  options: {
+    /** Where pg_wal lives (initdb -X), e.g. on a small file system of the test's own; an empty or new directory. */
+    walDir?: string;
+  } = {},
+): Promise<PrivatePostgres> {
   const root = await mkdtemp(path.join(tmpdir(), 'tollgate-faults-'));
   const dataDir = path.join(root, 'data');
   if (asRoot) {
@@ -72,8 +77,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     '--no-sync',
     '-E',
     'UTF8',
+    ...(options.walDir ? ['-X', options.walDir] : []),
   ]);
-  const options = [
+  const serverOptions = [
     `-p ${port}`,
     `-k ${root}`,
     '-c listen_addresses=127.0.0.1',
@@ -82,7 +88,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   ].join(' ');
   const pgCtl = (...args: string[]) => postgresCommand('pg_ctl', ['-D', dataDir, ...args]);
   const start = async () => {
-    await pgCtl('-o', options, '-l', path.join(root, 'server.log'), '-w', 'start');
+    await pgCtl('-o', serverOptions, '-l', path.join(root, 'server.log'), '-w', 'start');
   };
   await start();
   let destroyed = false;
