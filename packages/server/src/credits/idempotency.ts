@@ -1,13 +1,29 @@
 import { stableJson } from '@tollgate/core';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { queryPreparedIn } from '../db/fixed-statements.js';
 import { namedStatement, valuesOf } from '../db/named-statement.js';
-import { queryRows } from '../db/query-rows.js';
 import { creditOperations } from '../db/schema/index.js';
 import { writeLater } from '../db/statement-transaction.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 
 type OperationKind = (typeof creditOperations.$inferSelect)['kind'];
+
+const FIND_OPERATION = namedStatement(
+  'credit_operation_find',
+  ['organizationId', 'kind', 'idempotencyKey'],
+  (p) => `select request, response from credit_operations
+    where organization_id = ${p.organizationId} and kind = ${p.kind} and idempotency_key = ${p.idempotencyKey}`,
+);
+
+const STORED_OPERATION_KEYS = namedStatement(
+  'credit_operation_stored_keys',
+  ['wanted', 'kind'],
+  (p) => `select operation.organization_id, operation.idempotency_key
+    from json_to_recordset(${p.wanted}::json) as wanted(o text, k text)
+    join credit_operations operation
+      on operation.organization_id = wanted.o and operation.kind = ${p.kind} and operation.idempotency_key = wanted.k`,
+);
 
 /**
  * The stored answer for this key, or undefined. Call it after taking the wallet lock, so a concurrent
@@ -21,16 +37,11 @@ export async function findOperation<Response>(
   request: unknown,
   options: { compareRequest: boolean } = { compareRequest: true },
 ): Promise<Response | undefined> {
-  const [row] = await tx
-    .select({ request: creditOperations.request, response: creditOperations.response })
-    .from(creditOperations)
-    .where(
-      and(
-        eq(creditOperations.organizationId, organizationId),
-        eq(creditOperations.kind, kind),
-        eq(creditOperations.idempotencyKey, idempotencyKey),
-      ),
-    );
+  const [row] = await queryPreparedIn<{ request: unknown; response: unknown }>(tx, FIND_OPERATION, [
+    organizationId,
+    kind,
+    idempotencyKey,
+  ]);
   if (!row) return undefined;
   if (options.compareRequest && stableJson(row.request) !== stableJson(request)) {
     throw new AppError(
@@ -58,13 +69,10 @@ export async function storedOperationKeys(
 ): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const wanted = JSON.stringify(keys.map((key) => ({ o: key.organizationId, k: key.idempotencyKey })));
-  const rows = await queryRows<{ organization_id: string; idempotency_key: string }>(
+  const rows = await queryPreparedIn<{ organization_id: string; idempotency_key: string }>(
     db,
-    sql`select operation.organization_id, operation.idempotency_key
-      from json_to_recordset(${wanted}::json) as wanted(o text, k text)
-      join credit_operations operation
-        on operation.organization_id = wanted.o and operation.kind = ${kind}
-        and operation.idempotency_key = wanted.k`,
+    STORED_OPERATION_KEYS,
+    [wanted, kind],
   );
   return new Set(rows.map((row) => operationKeyOf(row.organization_id, row.idempotency_key)));
 }

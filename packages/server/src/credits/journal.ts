@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Decimal, decimalText, type LotMovement } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
+import { namedStatement, valuesOf } from '../db/named-statement.js';
 import type { CreditEntryKind } from '../db/schema/index.js';
+import { writeLater } from '../db/statement-transaction.js';
 import type { DbOrTx } from '../db/transaction.js';
 import { type Wallet, walletKey } from './wallet.js';
 
@@ -105,9 +107,46 @@ function rowsOf<Row>(result: unknown): Row[] {
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }
 
+const ADD_LOT = namedStatement(
+  'credit_lot_add',
+  [
+    'organizationId',
+    'lotId',
+    'walletUserId',
+    'source',
+    'amount',
+    'expiresAt',
+    'grantedAt',
+    'priority',
+    'kind',
+    'operationId',
+    'eventName',
+    'projectId',
+    'userId',
+    'counterparty',
+    'note',
+    'actor',
+    'occurredAt',
+  ],
+  (p) => `with lot as (
+      insert into credit_lots (organization_id, id, wallet_user_id, source, amount, remaining, expires_at,
+        granted_at, priority, operation_id)
+      values (${p.organizationId}, ${p.lotId}, ${p.walletUserId}, ${p.source}, ${p.amount}::numeric,
+        ${p.amount}::numeric, ${p.expiresAt}::timestamptz, ${p.grantedAt}::timestamptz, ${p.priority}::int,
+        ${p.operationId})
+      returning id)
+    insert into credit_journal (organization_id, wallet_user_id, lot_id, kind, amount, operation_id,
+      event_name, project_id, user_id, counterparty, note, actor, occurred_at)
+    select ${p.organizationId}, ${p.walletUserId}, lot.id, ${p.kind}, ${p.amount}::numeric, ${p.operationId},
+      ${p.eventName}, ${p.projectId}, ${p.userId}, ${p.counterparty}, ${p.note}, ${p.actor},
+      ${p.occurredAt}::timestamptz
+    from lot`,
+);
+
 /**
- * Creates a lot holding `amount` and journals it as a positive entry, in one statement. Returns the
- * lot id.
+ * Creates a lot holding `amount` and journals it as a positive entry, in one statement that nothing
+ * reads the answer of (`writeLater`: it may travel with the transaction's next statement). Returns
+ * the lot id, chosen here.
  */
 export async function addLot(
   tx: DbOrTx,
@@ -123,22 +162,28 @@ export async function addLot(
   context: EntryContext,
 ): Promise<string> {
   const lotId = newId('lot');
-  const amount = decimalText(lot.amount);
-  const walletUserId = walletKey(wallet);
-  await tx.execute(sql`
-    with lot as (
-      insert into credit_lots (organization_id, id, wallet_user_id, source, amount, remaining, expires_at,
-        granted_at, priority, operation_id)
-      values (${wallet.organizationId}, ${lotId}, ${walletUserId}, ${lot.source}, ${amount}::numeric,
-        ${amount}::numeric, ${lot.expiresAt?.toISOString() ?? null}::timestamptz,
-        ${lot.grantedAt.toISOString()}::timestamptz, ${lot.priority ?? 0}::int, ${context.operationId})
-      returning id)
-    insert into credit_journal (organization_id, wallet_user_id, lot_id, kind, amount, operation_id,
-      event_name, project_id, user_id, counterparty, note, actor, occurred_at)
-    select ${wallet.organizationId}, ${walletUserId}, lot.id, ${kind}, ${amount}::numeric, ${context.operationId},
-      ${context.eventName ?? null}, ${context.projectId ?? null}, ${context.userId ?? null},
-      ${context.counterparty ?? null}, ${context.note ?? null}, ${context.actor},
-      ${context.occurredAt.toISOString()}::timestamptz
-    from lot`);
+  await writeLater(
+    tx,
+    ADD_LOT,
+    valuesOf(ADD_LOT, {
+      organizationId: wallet.organizationId,
+      lotId,
+      walletUserId: walletKey(wallet),
+      source: lot.source,
+      amount: decimalText(lot.amount),
+      expiresAt: lot.expiresAt?.toISOString() ?? null,
+      grantedAt: lot.grantedAt.toISOString(),
+      priority: String(lot.priority ?? 0),
+      kind,
+      operationId: context.operationId,
+      eventName: context.eventName ?? null,
+      projectId: context.projectId ?? null,
+      userId: context.userId ?? null,
+      counterparty: context.counterparty ?? null,
+      note: context.note ?? null,
+      actor: context.actor,
+      occurredAt: context.occurredAt.toISOString(),
+    }),
+  );
   return lotId;
 }

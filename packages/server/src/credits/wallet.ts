@@ -1,7 +1,9 @@
 import { type CreditLot, type CreditSource, Decimal } from '@tollgate/core';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { queryRows } from '../db/query-rows.js';
+import { and, eq, gt } from 'drizzle-orm';
+import { queryPreparedIn } from '../db/fixed-statements.js';
+import { namedStatement } from '../db/named-statement.js';
 import { creditLots, creditWallets } from '../db/schema/index.js';
+import { rowOfTable } from '../db/table-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
 
 /** An organization's own wallet (userId null) or one of its users' wallets. */
@@ -42,12 +44,10 @@ export async function openWallet(
   tx: DbOrTx,
   wallet: Wallet,
 ): Promise<{ state: WalletState; lots: CreditLot[] } | undefined> {
-  const [state] = await queryRows<{ low_balance_threshold: string | null; low_balance_armed: boolean }>(
+  const [state] = await queryPreparedIn<{ low_balance_threshold: string | null; low_balance_armed: boolean }>(
     tx,
-    sql`insert into credit_wallets (organization_id, wallet_user_id)
-        select id, ${walletKey(wallet)} from organizations where id = ${wallet.organizationId}
-        on conflict (organization_id, wallet_user_id) do update set organization_id = excluded.organization_id
-        returning low_balance_threshold, low_balance_armed`,
+    OPEN_WALLET,
+    [wallet.organizationId, walletKey(wallet)],
   );
   if (!state) return undefined;
   return {
@@ -84,14 +84,29 @@ export async function lockWallet(
 }
 
 async function lockLots(tx: DbOrTx, wallet: Wallet): Promise<CreditLot[]> {
-  const rows = await tx
-    .select()
-    .from(creditLots)
-    .where(lotsOfWallet(wallet, { holdingCredits: true }))
-    .orderBy(asc(creditLots.id))
-    .for('update');
-  return rows.map(toCoreLot);
+  const rows = await queryPreparedIn<Record<string, unknown>>(tx, LOCK_LOTS, [
+    wallet.organizationId,
+    walletKey(wallet),
+  ]);
+  return rows.map((raw) => toCoreLot(rowOfTable(creditLots, raw)));
 }
+
+const OPEN_WALLET = namedStatement(
+  'credit_wallet_open',
+  ['organizationId', 'walletUserId'],
+  (p) => `insert into credit_wallets (organization_id, wallet_user_id)
+    select id, ${p.walletUserId} from organizations where id = ${p.organizationId}
+    on conflict (organization_id, wallet_user_id) do update set organization_id = excluded.organization_id
+    returning low_balance_threshold, low_balance_armed`,
+);
+
+const LOCK_LOTS = namedStatement(
+  'credit_lots_lock',
+  ['organizationId', 'walletUserId'],
+  (p) => `select * from credit_lots
+    where organization_id = ${p.organizationId} and wallet_user_id = ${p.walletUserId} and remaining > 0
+    order by id for update`,
+);
 
 /** The lots of a wallet that still hold credits, without locking (reads). */
 export async function readWalletLots(tx: DbOrTx, wallet: Wallet): Promise<CreditLot[]> {

@@ -97,7 +97,8 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
     let broken: unknown;
     /** `EXECUTE` texts of writes whose answers nobody reads, sent ahead of the next query. */
     let queued: string[] = [];
-    const executeTextOf = async (statement: PreparedStatement, params: readonly (string | null)[]) => {
+    /** `EXECUTE` of `statement`, prepared on this connection first if it is not yet; `literals` are quoted. */
+    const executeTextOf = async (statement: PreparedStatement, literals: readonly string[]) => {
       // Named apart from the protocol-level statements node-postgres prepares by itself (queryPreparedIn),
       // which share this namespace. PREPARE is not undone by a rollback, so it may run at any point.
       const name = `${statement.name}_sql`;
@@ -105,9 +106,10 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
         await client.query(`prepare ${name} as ${statement.text}`);
         prepared.add(name);
       }
-      const values = params.map((value) => (value === null ? 'null' : quoteLiteral(value)));
-      return `execute ${name}${values.length > 0 ? `(${values.join(', ')})` : ''}`;
+      return `execute ${name}${literals.length > 0 ? `(${literals.join(', ')})` : ''}`;
     };
+    const quoted = (params: readonly (string | null)[]) =>
+      params.map((value) => (value === null ? 'null' : quoteLiteral(value)));
     /** Sends `texts` after BEGIN (if not yet sent) and the queued writes, as one query; the rows of `texts[at]`. */
     const send = async (texts: string[], at: number): Promise<pg.QueryResult | undefined> => {
       const parts = [...(begun ? [] : ['begin']), ...queued, ...texts];
@@ -123,7 +125,7 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
       commit: boolean,
     ): Promise<Row[]> => {
       if (committed) throw new Error(`${statement.name} after the transaction committed`);
-      const executeText = await executeTextOf(statement, params);
+      const executeText = await executeTextOf(statement, quoted(params));
       if (!begun && commit) {
         // A transaction of one statement: a lone statement is its own transaction, committed when it
         // succeeds and rolled back when it fails, so it needs no BEGIN, COMMIT or ROLLBACK.
@@ -136,7 +138,8 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
       return (result?.rows ?? []) as Row[];
     };
     // drizzle's queries on the lent transaction carry the queued writes too: with none queued they
-    // go out as drizzle sends them; otherwise their values are written into the text as literals.
+    // go out as drizzle sends them; otherwise their values are written into the text as literals, and
+    // a named (fixed) statement is executed as prepared on this connection.
     const lentClient = {
       async query(config: pg.QueryConfig & { rowMode?: 'array' }, values?: unknown[]) {
         const literals = queued.length > 0 ? literalsOf(values ?? config.values ?? []) : undefined;
@@ -144,12 +147,14 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
           if (queued.length > 0) await send([], 0);
           return client.query(config, values);
         }
-        const text = config.text.replace(/\$(\d+)/g, (_match, index: string) => {
-          const literal = literals[Number(index) - 1];
-          if (literal === undefined)
-            throw new Error(`no value for $${index} in a query of the lent transaction`);
-          return literal;
-        });
+        const text = config.name
+          ? await executeTextOf({ name: config.name, text: config.text }, literals)
+          : config.text.replace(/\$(\d+)/g, (_match, index: string) => {
+              const literal = literals[Number(index) - 1];
+              if (literal === undefined)
+                throw new Error(`no value for $${index} in a query of the lent transaction`);
+              return literal;
+            });
         const parts = [...queued, text];
         queued = [];
         const results = (await client.query({
@@ -178,7 +183,7 @@ export function poolStatementTransactions(pool: pg.Pool, db: Database): Statemen
             const lent = new NodePgTransaction(dialect, session, schema) as unknown as DbOrTx;
             lenders.set(lent, async (statement, params) => {
               if (committed) throw new Error(`${statement.name} after the transaction committed`);
-              queued.push(await executeTextOf(statement, params));
+              queued.push(await executeTextOf(statement, quoted(params)));
             });
             transaction = lent;
           }

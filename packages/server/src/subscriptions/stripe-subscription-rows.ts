@@ -1,29 +1,38 @@
 import type { HistoryEntry, StripeSubscriptionFields, TollgateSubscriptionState } from '@tollgate/core';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { randomId } from '../auth/secrets.js';
+import { queryPreparedIn } from '../db/fixed-statements.js';
 import { namedStatement, valuesOf } from '../db/named-statement.js';
-import { organizations, subscriptions } from '../db/schema/index.js';
+import { subscriptions } from '../db/schema/index.js';
 import { writeLater } from '../db/statement-transaction.js';
+import { rowOfTable } from '../db/table-rows.js';
 import type { DbOrTx } from '../db/transaction.js';
 import type { SubscriptionRow } from './assign-plan.js';
+
+const SUBSCRIPTION_BY_STRIPE_ID = namedStatement(
+  'subscription_by_stripe_id',
+  ['organizationId', 'stripeSubscriptionId'],
+  (p) => `select * from subscriptions
+    where organization_id = ${p.organizationId} and stripe_subscription_id = ${p.stripeSubscriptionId}
+    order by created_at desc limit 1`,
+);
+
+const LOCK_ORGANIZATION = namedStatement(
+  'organization_lock',
+  ['organizationId'],
+  (p) => `select id from organizations where id = ${p.organizationId} for update`,
+);
 
 export async function subscriptionByStripeId(
   db: DbOrTx,
   organizationId: string,
   stripeSubscriptionId: string,
 ): Promise<SubscriptionRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(subscriptions)
-    .where(
-      and(
-        eq(subscriptions.organizationId, organizationId),
-        eq(subscriptions.stripeSubscriptionId, stripeSubscriptionId),
-      ),
-    )
-    .orderBy(desc(subscriptions.createdAt))
-    .limit(1);
-  return row;
+  const [raw] = await queryPreparedIn<Record<string, unknown>>(db, SUBSCRIPTION_BY_STRIPE_ID, [
+    organizationId,
+    stripeSubscriptionId,
+  ]);
+  return raw ? rowOfTable(subscriptions, raw) : undefined;
 }
 
 /**
@@ -37,11 +46,7 @@ export async function lockOrganizationForStripeSubscription(
   organizationId: string,
   stripeSubscriptionId: string,
 ): Promise<SubscriptionRow | undefined> {
-  await tx
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for('update');
+  await queryPreparedIn(tx, LOCK_ORGANIZATION, [organizationId]);
   return subscriptionByStripeId(tx, organizationId, stripeSubscriptionId);
 }
 
