@@ -60,13 +60,22 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
     if (!primary) throw new Error('not started');
     return queryOn<Row>(primary.url, text, params);
   };
-  const historyTotal = async () => {
-    const answer = await call('GET', `/v1/organizations/${INGEST}/usage/api_calls/history?granularity=day`);
+  const historyTotal = async (through: ReturnType<typeof clientOf>) => {
+    const answer = await through(
+      'GET',
+      `/v1/organizations/${INGEST}/usage/api_calls/history?granularity=day`,
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     return answer.body.points.reduce((total: number, point: { value: number }) => total + point.value, 0);
   };
-  /** One round of reads through HAProxy: two per process. */
-  const historyRound = () => inParallel([0, 1, 2, 3, 4, 5], 1, historyTotal);
+  /**
+   * One round of reads: six through HAProxy (two per process while all are in its rotation), then one
+   * straight to each process, so that every process reads even if a health check took one out.
+   */
+  const historyRound = async () => [
+    ...(await inParallel([0, 1, 2, 3, 4, 5], 1, () => historyTotal(call))),
+    ...(await inParallel(servers, 1, (server) => historyTotal(clientOf(server.url, ADMIN_KEY)))),
+  ];
   const linesIn = (server: ServerProcess, line: RegExp) => server.output().match(line)?.length ?? 0;
 
   beforeAll(async () => {
@@ -246,7 +255,7 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
     if (!primary || !replica) throw new Error('not started');
     const total = BATCHES * BATCH_SIZE;
     expect(await replicaCaughtUp(primary.url, replica.url)).toBe(true);
-    expect(await historyRound()).toEqual(Array(6).fill(total));
+    expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total));
     const readers = await queryOn<{ readers: string }>(
       replica.url,
       `select count(*)::text as readers from pg_stat_activity where application_name = 'tollgate-read'`,
@@ -259,13 +268,16 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
       events: [{ id, organization_id: INGEST, event: 'api_calls', quantity: 7 }],
     });
     expect((await call('POST', '/v1/events', later('scale-late-1'))).body.accepted).toBe(1);
-    expect(await historyRound()).toEqual(Array(6).fill(total));
+    expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total));
 
     // Replica down: the same reads answer 200 from the primary, with its newer total.
     await replica.stop();
-    expect(await historyRound()).toEqual(Array(6).fill(total + 7));
-    expect(await historyRound()).toEqual(Array(6).fill(total + 7));
-    // Told once per outage in each process, not once per read.
+    expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total + 7));
+    expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total + 7));
+    // Told once per outage in each process, not once per read (the line may reach the pipe after the answer).
+    const toldOnce = (line: RegExp) =>
+      eventually(async () => servers.every((server) => linesIn(server, line) >= 1), 50);
+    expect(await toldOnce(FALLBACK_LINE)).toBe(true);
     expect(servers.map((server) => linesIn(server, FALLBACK_LINE))).toEqual([1, 1, 1]);
 
     // Back, caught up and paused again: once each process's probe finds it, reads show its older total.
@@ -278,6 +290,7 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
       100,
     );
     expect(onReplicaAgain).toBe(true);
+    expect(await toldOnce(RECOVERY_LINE)).toBe(true);
     expect(servers.map((server) => linesIn(server, RECOVERY_LINE))).toEqual([1, 1, 1]);
     const usage = await call('GET', `/v1/organizations/${INGEST}/usage`);
     expect(usage.body.features.find((line: { feature: string }) => line.feature === 'api_calls').used).toBe(

@@ -25,6 +25,7 @@ export function haproxyConfig(port: number, servers: string[]): string {
     '  timeout connect 5s',
     '  timeout client 60s',
     '  timeout server 60s',
+    '  timeout check 5s',
     '',
     'frontend tollgate',
     `  bind 127.0.0.1:${port}`,
@@ -33,7 +34,7 @@ export function haproxyConfig(port: number, servers: string[]): string {
     'backend tollgate_servers',
     '  balance roundrobin',
     '  option httpchk GET /readyz',
-    ...servers.map((server, index) => `  server tollgate${index + 1} ${server} check inter 2s`),
+    ...servers.map((server, index) => `  server tollgate${index + 1} ${server} check inter 2s fall 3 rise 1`),
     '',
   ];
   return lines.join('\n');
