@@ -76,6 +76,21 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
     ...(await inParallel([0, 1, 2, 3, 4, 5], 1, () => historyTotal(call))),
     ...(await inParallel(servers, 1, (server) => historyTotal(clientOf(server.url, ADMIN_KEY)))),
   ];
+  /** The other reads routed to the replica: each answers 200 with the organization's rows. */
+  const otherReplicaReads = async () =>
+    Promise.all(
+      [
+        `/v1/organizations/${INGEST}/invoices`,
+        `/v1/organizations/${INGEST}/audit-log`,
+        '/v1/organizations?limit=10',
+        '/v1/stripe/events',
+      ].map(async (url) => {
+        const answer = await call('GET', url);
+        return { url, status: answer.status, rows: Array.isArray(answer.body.data) };
+      }),
+    );
+  const allAnswered = (answers: { url: string; status: number; rows: boolean }[]) =>
+    answers.every((answer) => answer.status === 200 && answer.rows);
   const linesIn = (server: ServerProcess, line: RegExp) => server.output().match(line)?.length ?? 0;
 
   beforeAll(async () => {
@@ -256,6 +271,7 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
     const total = BATCHES * BATCH_SIZE;
     expect(await replicaCaughtUp(primary.url, replica.url)).toBe(true);
     expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total));
+    expect(allAnswered(await otherReplicaReads())).toBe(true);
     const readers = await queryOn<{ readers: string }>(
       replica.url,
       `select count(*)::text as readers from pg_stat_activity where application_name = 'tollgate-read'`,
@@ -274,6 +290,7 @@ describe('scale-out: three processes behind HAProxy on one PostgreSQL and a stre
     await replica.stop();
     expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total + 7));
     expect(await historyRound()).toEqual(Array(6 + PROCESSES).fill(total + 7));
+    expect(allAnswered(await otherReplicaReads())).toBe(true);
     // Told once per outage in each process, not once per read (the line may reach the pipe after the answer).
     const toldOnce = (line: RegExp) =>
       eventually(async () => servers.every((server) => linesIn(server, line) >= 1), 50);
