@@ -17,6 +17,8 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_URL: optionalText.pipe(z.string().url().optional()),
+  // A streaming replica for reads that may lag (docs/scaling.md); PostgreSQL only.
+  DATABASE_READ_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
@@ -70,6 +72,8 @@ export type Config = {
   host: string;
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
+  /** A streaming replica of DATABASE_URL for reads that may lag; they fall back to the primary while it is down. */
+  databaseReadUrl: string | undefined;
   databasePoolSize: number;
   /** How long opening a PostgreSQL connection may take before the request gets 503 database_unavailable. */
   databaseConnectTimeoutMs: number;
@@ -119,11 +123,17 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       'invalid environment:\n  - STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of your webhook endpoint, whsec_…)',
     );
   }
+  if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
+    throw new ConfigError(
+      'invalid environment:\n  - DATABASE_READ_URL: a replica of DATABASE_URL; the embedded database has none',
+    );
+  }
   return {
     port: env.PORT,
     host: env.HOST,
     publicUrl: env.PUBLIC_URL,
     databaseUrl: env.DATABASE_URL,
+    databaseReadUrl: env.DATABASE_READ_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,

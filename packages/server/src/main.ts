@@ -30,6 +30,7 @@ async function main() {
   });
   const tollgate = await createTollgate({
     databaseUrl: config.databaseUrl,
+    databaseReadUrl: config.databaseReadUrl,
     pgliteDir: dataDir,
     databasePoolSize: config.databasePoolSize,
     databaseConnectTimeoutMs: config.databaseConnectTimeoutMs,
@@ -87,7 +88,9 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${dataDir}/pglite`;
+  const database = config.databaseUrl
+    ? `PostgreSQL (DATABASE_URL${config.databaseReadUrl ? '; reads that may lag on DATABASE_READ_URL' : ''})`
+    : `embedded PGlite in ${dataDir}/pglite`;
   const banner = [
     `Tollgate is running at ${publicUrl}  (listening on ${address})`,
     // Where the key is kept, never the key: start banners end up in terminals, CI logs and log shippers.

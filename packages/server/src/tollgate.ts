@@ -5,8 +5,14 @@ import { hashSecret, hmac } from './auth/secrets.js';
 import { createSessionRevocations } from './auth/session-revocations.js';
 import { catalogWithPlanVersions, recordCatalogVersion } from './catalog/record-catalog-version.js';
 import { createCreditEventDebitor } from './credits/event-debits.js';
-import { type DatabaseHandle, openDatabase } from './db/client.js';
+import {
+  type DatabaseHandle,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  openDatabase,
+} from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { primaryReads, type ReadDatabase, replicaReads } from './db/read-database.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import type { RateLimitSettings } from './http/rate-limits.js';
@@ -20,6 +26,10 @@ import type { StripeGateway } from './stripe/stripe-gateway.js';
 
 export type TollgateOptions = {
   databaseUrl?: string | undefined;
+  /** A streaming replica of databaseUrl for reads that may lag (DATABASE_READ_URL; db/read-database.ts). */
+  databaseReadUrl?: string | undefined;
+  /** How often a replica that stopped answering is tried again (default 2 s). */
+  replicaRetryMs?: number;
   /** PGlite's directory; null keeps the embedded database in memory. */
   pgliteDir?: string | null;
   databasePoolSize?: number;
@@ -63,6 +73,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     connectTimeoutMs: options.databaseConnectTimeoutMs,
     statementTimeoutMs: options.databaseStatementTimeoutMs,
   });
+  let reads: ReadDatabase | undefined;
   try {
     await runMigrations(database);
     const now = options.now ?? (() => new Date());
@@ -83,12 +94,14 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       trialPlanExecutions,
       upgradeLinks,
     });
+    reads = readDatabaseFor(database, options, () => app);
     const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
     await stripeCatalogIds.reload();
     const context: AppContext = {
       db: database.db,
       databaseKind: database.kind,
       statementTransaction: database.statementTransaction,
+      reads,
       catalog,
       now,
       auth: {
@@ -126,11 +139,44 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
         await meteringCaches.close();
         await apiKeys.close();
         await sessionRevocations.close();
+        await reads?.close();
         await database.close();
       },
     };
   } catch (error) {
+    await reads?.close();
     await database.close();
     throw error;
   }
+}
+
+/**
+ * The reads that may lag: on the replica when DATABASE_READ_URL is set (with the primary's pool
+ * limits), else on the primary. A fallback is logged once per outage, through the app's logger.
+ */
+function readDatabaseFor(
+  database: DatabaseHandle,
+  options: TollgateOptions,
+  app: () => App | undefined,
+): ReadDatabase {
+  if (!options.databaseReadUrl || database.kind !== 'postgres') return primaryReads(database.db);
+  return replicaReads({
+    primary: database.db,
+    replicaUrl: options.databaseReadUrl,
+    limits: {
+      max: options.databasePoolSize ?? 20,
+      connectionTimeoutMillis: options.databaseConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      statement_timeout: options.databaseStatementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    },
+    retryMs: options.replicaRetryMs,
+    events: {
+      onUnavailable: (error) =>
+        app()?.log.warn(
+          { err: error },
+          'read replica unavailable (DATABASE_READ_URL): reads that may lag go to the primary until it answers',
+        ),
+      onRecovered: () =>
+        app()?.log.warn('read replica answers again (DATABASE_READ_URL): reads that may lag go back to it'),
+    },
+  });
 }

@@ -97,11 +97,12 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
   };
 }
 
-type PoolLimits = Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout'>;
+export type PoolLimits = Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout'>;
 
-async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<DatabaseHandle> {
+/** A node-postgres pool that survives failed connections, and a close that waits for every connection. */
+function createPool(config: pg.PoolConfig) {
   // keepAlive: a database host that vanished without closing its sockets is noticed, not waited on.
-  const pool = new pg.Pool({ connectionString: databaseUrl, keepAlive: true, ...limits });
+  const pool = new pg.Pool({ keepAlive: true, ...config });
   // An idle connection that fails (a server restart, a killed backend) is dropped by the pool, which
   // opens a new one when needed; queries in flight get their own errors (503 database_unavailable,
   // db/database-faults.ts), and a connection that failed is not handed out again. Unhandled, the
@@ -123,6 +124,36 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
     openConnections -= 1;
     if (openConnections === 0) lastClosed?.();
   });
+  return {
+    pool,
+    async close() {
+      const allClosed =
+        openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));
+      await pool.end();
+      await allClosed;
+    },
+  };
+}
+
+/**
+ * A pool on a streaming replica, for reads that may lag (db/read-database.ts). Unlike the primary's,
+ * it need not answer at start: while the replica is down, those reads go to the primary.
+ */
+export function openReplicaPool(
+  databaseUrl: string,
+  limits: PoolLimits,
+): { db: Database; pool: pg.Pool; close(): Promise<void> } {
+  const { pool, close } = createPool({
+    connectionString: databaseUrl,
+    // Named, so that an operator (and the scale-out test) sees in pg_stat_activity who reads there.
+    application_name: 'tollgate-read',
+    ...limits,
+  });
+  return { db: drizzleNodePostgres(pool, { schema }) as unknown as Database, pool, close };
+}
+
+async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<DatabaseHandle> {
+  const { pool, close } = createPool({ connectionString: databaseUrl, ...limits });
   // Fail at start, not on the first request, when the database is unreachable.
   const probe = await pool.connect();
   probe.release();
@@ -170,11 +201,6 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
       return result.rows as Row[];
     },
     statementTransaction: poolStatementTransactions(pool, db),
-    async close() {
-      const allClosed =
-        openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));
-      await pool.end();
-      await allClosed;
-    },
+    close,
   };
 }

@@ -10,6 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyLookup } from '../auth/api-key-lookup.js';
 import type { SessionRevocations } from '../auth/session-revocations.js';
 import type { Database } from '../db/client.js';
+import type { ReadDatabase } from '../db/read-database.js';
 import type { StatementTransactionRunner } from '../db/statement-transaction.js';
 import type { MeteringCaches } from '../metering/caches.js';
 import type { CheckService } from '../metering/check/check-service.js';
@@ -24,6 +25,11 @@ export type AppContext = {
   databaseKind: 'pglite' | 'postgres';
   /** Transactions whose BEGIN travels with their first statement (PostgreSQL; undefined on PGlite). */
   statementTransaction: StatementTransactionRunner | undefined;
+  /**
+   * Reads that may lag (usage history, invoice and audit lists, the operator's lists): on the replica
+   * of DATABASE_READ_URL when there is one, else on `db`. Never for what decides money or limits.
+   */
+  reads: ReadDatabase;
   catalog: Catalog;
   /** The clock; tests and Stripe test clocks replace it. */
   now: () => Date;

@@ -37,19 +37,22 @@ export function registerGetUsageHistoryRoute(app: App, context: AppContext) {
         response: { 200: usageHistoryResponse, ...commonErrors },
       },
     },
+    // From the rollups, so it may lag: on the read replica when there is one (docs/scaling.md).
     async (request) =>
-      usageHistory(
-        context.db,
-        context.catalog,
-        {
-          organizationId: request.params.organizationId,
-          feature: request.params.feature,
-          granularity: request.query.granularity,
-          projectId: request.query.project_id,
-          from: request.query.from ? new Date(request.query.from) : undefined,
-          to: request.query.to ? new Date(request.query.to) : undefined,
-        },
-        context.now(),
+      context.reads.read((db) =>
+        usageHistory(
+          db,
+          context.catalog,
+          {
+            organizationId: request.params.organizationId,
+            feature: request.params.feature,
+            granularity: request.query.granularity,
+            projectId: request.query.project_id,
+            from: request.query.from ? new Date(request.query.from) : undefined,
+            to: request.query.to ? new Date(request.query.to) : undefined,
+          },
+          context.now(),
+        ),
       ),
   );
 }

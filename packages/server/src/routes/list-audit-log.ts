@@ -43,13 +43,11 @@ export function registerListAuditLogRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId } = request.params;
-      await getOrganization(context.db, organizationId);
-      const { entries, hasMore } = await listAuditEntries(
-        context.db,
-        organizationId,
-        request.query.limit,
-        request.query.starting_after,
-      );
+      // History that may lag: on the read replica when there is one.
+      const { entries, hasMore } = await context.reads.read(async (db) => {
+        await getOrganization(db, organizationId);
+        return listAuditEntries(db, organizationId, request.query.limit, request.query.starting_after);
+      });
       return {
         data: entries.map((entry) => ({
           id: entry.id,

@@ -15,10 +15,9 @@ export function registerListOrganizationsRoute(app: App, context: AppContext) {
       },
     },
     async (request) => {
-      const { organizations, hasMore } = await listOrganizations(
-        context.db,
-        request.query.limit,
-        request.query.starting_after,
+      // An operator's list that may lag: on the read replica when there is one.
+      const { organizations, hasMore } = await context.reads.read((db) =>
+        listOrganizations(db, request.query.limit, request.query.starting_after),
       );
       return {
         data: organizations.map(toOrganizationResponse),

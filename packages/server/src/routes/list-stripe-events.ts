@@ -51,12 +51,15 @@ export function registerListStripeEventsRoute(app: App, context: AppContext) {
       },
     },
     async (request) => {
-      const { rows, hasMore } = await listStripeEvents(context.db, {
-        status: request.query.status,
-        type: request.query.type,
-        limit: request.query.limit,
-        startingAfter: request.query.starting_after,
-      });
+      // An operator's list that may lag: on the read replica when there is one.
+      const { rows, hasMore } = await context.reads.read((db) =>
+        listStripeEvents(db, {
+          status: request.query.status,
+          type: request.query.type,
+          limit: request.query.limit,
+          startingAfter: request.query.starting_after,
+        }),
+      );
       return {
         data: rows.map((row) => ({
           id: row.id,
