@@ -7,6 +7,7 @@ export * from './billing/stripe-lookup-keys.js';
 export * from './billing/stripe-price-shape.js';
 export * from './billing/stripe-subscription.js';
 export * from './billing/subscription-credits.js';
+export * from './billing/version-moves.js';
 export * from './billing-period.js';
 export * from './catalog/catalog.js';
 export * from './catalog/demo-catalog.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CatalogError } from '@tollgate/core';
 import { resolveAdminKey } from './admin-key.js';
 import { stripeCallHandlersFor } from './billing/stripe-calls.js';
+import { startVersionMoves } from './billing/version-moves.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
@@ -65,6 +66,11 @@ async function main() {
     intervalMs: 2_000,
     logger: tollgate.app.log,
   });
+  const versionMoves = startVersionMoves({
+    context: tollgate.context,
+    intervalMs: config.jobsIntervalSeconds * 1000,
+    logger: tollgate.app.log,
+  });
   const address = await tollgate.app.listen({ port: config.port, host: config.host });
   const listeningPort = tollgate.app.server.address();
   // With PORT=0 the operating system picks the port; print the one actually bound.
@@ -81,6 +87,7 @@ async function main() {
     tollgate.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await jobs.stop();
     await stripeOutbox.stop();
+    await versionMoves.stop();
     await tollgate.close();
     await payments.close();
     process.exit(0);

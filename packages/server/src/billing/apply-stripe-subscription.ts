@@ -4,6 +4,7 @@ import {
   type StripeSubscriptionDecision,
   type StripeSubscriptionSnapshot,
   type StripeSubscriptionStatus,
+  versionMoveFor,
 } from '@tollgate/core';
 import type Stripe from 'stripe';
 import type { DbOrTx } from '../db/transaction.js';
@@ -191,11 +192,23 @@ export async function applyStripeSubscription(
       const planChanged = decision.history.some(
         (entry) => entry.change === 'plan_changed' || entry.change === 'price_changed',
       );
+      // With billing.migrate_at_renewal, a renewal at an unchanged price takes today's limits too.
+      const renewedIntoToday =
+        decision.history.some((entry) => entry.change === 'renewed') &&
+        versionMoveFor(catalog, {
+          source: row.source,
+          status: decision.fields.status,
+          planCode: decision.fields.plan,
+          interval: decision.fields.interval,
+          catalogHash: row.catalogHash,
+          cancelAtPeriodEnd: decision.fields.cancelAtPeriodEnd,
+          scheduled: decision.fields.scheduledChange !== null,
+        }) === 'at_renewal';
       await updateStripeSubscription(tx, row, {
         fields: decision.fields,
         stateAt,
         now: input.now,
-        catalogHash: planChanged ? catalog.hash : undefined,
+        catalogHash: planChanged || renewedIntoToday ? catalog.hash : undefined,
       });
       await recordHistory(tx, { ...common, subscriptionId: row.id, entries: decision.history });
       for (const entry of decision.history) {

@@ -53,7 +53,7 @@ async function releaseSchedule(gateway: StripeGateway, subscription: Stripe.Subs
   await gateway.stripe.subscriptionSchedules.release(typeof schedule === 'string' ? schedule : schedule.id);
 }
 
-async function applyFresh(
+export async function applyFresh(
   context: AppContext,
   gateway: StripeGateway,
   organizationId: string,
@@ -115,7 +115,7 @@ export async function changePlan(
   const { subscriptionId, decision } = await plannedChange(context, organizationId, target);
   await callStripe(async () => {
     const items = await planPriceIds(context, target);
-    let subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+    const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
     await releaseSchedule(gateway, subscription);
     if (decision.timing === 'now') {
       await gateway.stripe.subscriptions.update(subscriptionId, {
@@ -125,12 +125,34 @@ export async function changePlan(
       });
       return;
     }
-    subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
-    const current = planItemOf(subscription);
-    if (!current)
-      throw new AppError('stripe_error', 502, `Stripe subscription ${subscriptionId} has no plan item`);
-    const schedule = await gateway.stripe.subscriptionSchedules.create({ from_subscription: subscriptionId });
-    await gateway.stripe.subscriptionSchedules.update(schedule.id, {
+    await scheduleAtPeriodEnd(gateway, subscriptionId, items, target.interval as BillingInterval);
+  });
+  await applyFresh(context, gateway, organizationId, subscriptionId, actor);
+  return { timing: decision.timing, direction: decision.direction };
+}
+
+/**
+ * Moves `subscriptionId` to `items` at the end of its current period, through a subscription
+ * schedule: its first phase keeps today's items until then, the second bills the new ones.
+ */
+export async function scheduleAtPeriodEnd(
+  gateway: StripeGateway,
+  subscriptionId: string,
+  items: PlanPriceIds,
+  interval: BillingInterval,
+  options: { idempotencyKey?: string } = {},
+): Promise<void> {
+  const subscription = await gateway.stripe.subscriptions.retrieve(subscriptionId);
+  const current = planItemOf(subscription);
+  if (!current)
+    throw new AppError('stripe_error', 502, `Stripe subscription ${subscriptionId} has no plan item`);
+  const schedule = await gateway.stripe.subscriptionSchedules.create(
+    { from_subscription: subscriptionId },
+    options.idempotencyKey ? { idempotencyKey: `${options.idempotencyKey}_create` } : undefined,
+  );
+  await gateway.stripe.subscriptionSchedules.update(
+    schedule.id,
+    {
       end_behavior: 'release',
       proration_behavior: 'none',
       phases: [
@@ -145,13 +167,12 @@ export async function changePlan(
         },
         {
           items: [{ price: items.plan, quantity: 1 }, ...items.metered.map((price) => ({ price }))],
-          duration: { interval: target.interval as BillingInterval, interval_count: 1 },
+          duration: { interval, interval_count: 1 },
         },
       ],
-    });
-  });
-  await applyFresh(context, gateway, organizationId, subscriptionId, actor);
-  return { timing: decision.timing, direction: decision.direction };
+    },
+    options.idempotencyKey ? { idempotencyKey: `${options.idempotencyKey}_phases` } : undefined,
+  );
 }
 
 /** Cancels at the period end (the default: the customer keeps what they paid for) or at once. */

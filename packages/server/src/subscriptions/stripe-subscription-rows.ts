@@ -50,6 +50,26 @@ export async function lockOrganizationForStripeSubscription(
   return subscriptionByStripeId(tx, organizationId, stripeSubscriptionId);
 }
 
+const OFF_VERSION = namedStatement(
+  'stripe_subscriptions_off_version',
+  ['catalogHash'],
+  (p) => `select * from subscriptions s
+    where s.source = 'stripe' and s.status in ('trialing', 'active', 'past_due') and s.catalog_hash <> ${p.catalogHash}
+      and s.stripe_schedule_id is null and not s.cancel_at_period_end
+      -- A parked organization (invariants/) pushes nothing to Stripe until an operator clears it.
+      and not exists (select 1 from parked_organizations p where p.organization_id = s.organization_id)
+    order by s.organization_id`,
+);
+
+/** Live Stripe subscriptions sold under another catalog version, with no change scheduled. */
+export async function stripeSubscriptionsOffVersion(
+  db: DbOrTx,
+  catalogHash: string,
+): Promise<SubscriptionRow[]> {
+  const rows = await queryPreparedIn<Record<string, unknown>>(db, OFF_VERSION, [catalogHash]);
+  return rows.map((raw) => rowOfTable(subscriptions, raw));
+}
+
 /** The row in the shape the core decision reads. */
 export function toSubscriptionState(row: SubscriptionRow): TollgateSubscriptionState {
   return {
