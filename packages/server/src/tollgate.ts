@@ -7,6 +7,7 @@ import { catalogWithPlanVersions, recordCatalogVersion } from './catalog/record-
 import { createCreditEventDebitor } from './credits/event-debits.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { tenantRoleProblem } from './db/tenant-role.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import type { RateLimitSettings } from './http/rate-limits.js';
@@ -65,6 +66,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   });
   try {
     await runMigrations(database);
+    // Session-token requests run under row-level security when the tenant role is usable; when it is
+    // not, the server still starts, says once what is missing, and confines them in code only.
+    const rowSecurityProblem = database.organizationDatabases && (await tenantRoleProblem(database.db));
     const now = options.now ?? (() => new Date());
     await recordCatalogVersion(database.db, options.catalog, now());
     // Subscribers keep the plan definitions of the catalog version they subscribed under.
@@ -87,6 +91,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await stripeCatalogIds.reload();
     const context: AppContext = {
       db: database.db,
+      organizationDatabase: rowSecurityProblem ? undefined : database.organizationDatabases,
       databaseKind: database.kind,
       catalog,
       now,
@@ -115,6 +120,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       stripeCatalogIds,
     };
     const app = await buildApp(context, { logger: options.logger ?? false, rateLimits: options.rateLimits });
+    if (rowSecurityProblem) {
+      app.log.warn(`row-level security is off for session-token requests: ${rowSecurityProblem}`);
+    }
     return {
       app,
       context,

@@ -19,7 +19,14 @@ import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {
+  /** The database as the host app sees it: every organization (the DATABASE_URL role). */
   db: Database;
+  /**
+   * One organization's view under row-level security (db/organization-database.ts), for requests
+   * authenticated by its session token; undefined on PGlite or without the tenant role (decision 17).
+   * Routes reach it through http/request-database.ts.
+   */
+  organizationDatabase: ((organizationId: string) => Database) | undefined;
   databaseKind: 'pglite' | 'postgres';
   catalog: Catalog;
   /** The clock; tests and Stripe test clocks replace it. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, hostId } from '../http/schemas.js';
 import { usageHistory } from '../metering/reads/usage-history.js';
 
@@ -39,7 +40,7 @@ export function registerGetUsageHistoryRoute(app: App, context: AppContext) {
     },
     async (request) =>
       usageHistory(
-        context.db,
+        requestDb(request, context),
         context.catalog,
         {
           organizationId: request.params.organizationId,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listAuditEntries } from '../audit/list.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, iso, organizationParams } from '../http/schemas.js';
 import { getOrganization } from '../organizations/service.js';
 
@@ -43,9 +44,9 @@ export function registerListAuditLogRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId } = request.params;
-      await getOrganization(context.db, organizationId);
+      await getOrganization(requestDb(request, context), organizationId);
       const { entries, hasMore } = await listAuditEntries(
-        context.db,
+        requestDb(request, context),
         organizationId,
         request.query.limit,
         request.query.starting_after,

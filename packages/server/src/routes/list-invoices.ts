@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { invoiceResponse, toInvoiceResponse } from '../invoices/invoice-response.js';
 import { listInvoices } from '../invoices/invoice-rows.js';
@@ -33,8 +34,8 @@ export function registerListInvoicesRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId } = request.params;
-      await getOrganization(context.db, organizationId);
-      const { rows, hasMore } = await listInvoices(context.db, organizationId, {
+      await getOrganization(requestDb(request, context), organizationId);
+      const { rows, hasMore } = await listInvoices(requestDb(request, context), organizationId, {
         limit: request.query.limit,
         startingAfter: request.query.starting_after,
         status: request.query.status,
