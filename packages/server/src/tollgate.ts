@@ -68,7 +68,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await runMigrations(database);
     // Session-token requests run under row-level security when the tenant role is usable; when it is
     // not, the server still starts, says once what is missing, and confines them in code only.
-    const rowSecurityProblem = database.organizationDatabases && (await tenantRoleProblem(database.db));
+    const rowSecurityProblem = await tenantRoleProblem(database.db);
     const now = options.now ?? (() => new Date());
     await recordCatalogVersion(database.db, options.catalog, now());
     // Subscribers keep the plan definitions of the catalog version they subscribed under.

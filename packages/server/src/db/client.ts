@@ -5,7 +5,11 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { listenOnPostgres, type NotificationHandlers } from './notifications.js';
-import { type OrganizationDatabases, organizationDatabases } from './organization-database.js';
+import {
+  type OrganizationDatabases,
+  pgliteOrganizationDatabases,
+  postgresOrganizationDatabases,
+} from './organization-database.js';
 import type { PreparedStatement } from './prepared-statement.js';
 import * as schema from './schema/index.js';
 import { poolStatementTransactions, type StatementTransactionRunner } from './statement-transaction.js';
@@ -43,10 +47,10 @@ export type DatabaseHandle = {
    */
   statementTransaction: StatementTransactionRunner | undefined;
   /**
-   * Each organization's view of the database under row-level security (organization-database.ts), on
-   * PostgreSQL; undefined on PGlite. Usable once `tenantRoleProblem` (tenant-role.ts) finds none.
+   * Each organization's view of the database under row-level security (organization-database.ts).
+   * Usable once `tenantRoleProblem` (tenant-role.ts) finds no problem.
    */
-  organizationDatabases: OrganizationDatabases | undefined;
+  organizationDatabases: OrganizationDatabases;
   close(): Promise<void>;
 };
 
@@ -94,7 +98,7 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
       return (await client.query<Row>(statement.text, params)).rows;
     },
     statementTransaction: undefined,
-    organizationDatabases: undefined,
+    organizationDatabases: pgliteOrganizationDatabases(client),
     async listen(channel, handlers) {
       const unlisten = await client.listen(channel, handlers.onMessage);
       handlers.onReady();
@@ -172,7 +176,7 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
       return result.rows as Row[];
     },
     statementTransaction: poolStatementTransactions(pool),
-    organizationDatabases: organizationDatabases(pool),
+    organizationDatabases: postgresOrganizationDatabases(pool),
     async close() {
       const allClosed =
         openConnections === 0 ? Promise.resolve() : new Promise<void>((resolve) => (lastClosed = resolve));

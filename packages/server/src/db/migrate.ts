@@ -12,7 +12,7 @@ const MIGRATION_LOCK_KEY = 7_400_412_001;
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /**
- * Applies pending migrations, then (PostgreSQL) provisions the tenant role of row-level security.
+ * Applies pending migrations, then provisions the tenant role of row-level security.
  * Two processes starting together both come up: the second waits on the advisory lock, then finds
  * nothing left to apply.
  */
@@ -20,6 +20,7 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
   await handle.withAdvisoryLock(MIGRATION_LOCK_KEY, async (db) => {
     if (handle.kind === 'pglite') {
       await migratePglite(db as unknown as PgliteDatabase<Schema>, { migrationsFolder });
+      await provisionTenantRole(db);
     } else {
       await migrateNodePostgres(db as unknown as NodePgDatabase<Schema>, { migrationsFolder });
       await provisionTenantRole(db);

@@ -1,4 +1,6 @@
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type pg from 'pg';
 import type { Database } from './database.js';
 import * as schema from './schema/index.js';
@@ -9,28 +11,63 @@ export type OrganizationDatabases = (organizationId: string) => Database;
 
 const MAX_REMEMBERED = 10_000;
 
-/**
- * Each organization's view of the pool: a drizzle database whose every connection, for as long as
- * it is checked out (one statement, or one drizzle transaction), runs as the tenant role with
- * `tollgate.organization_id` set to the organization, and is set back before it returns to the pool.
- * A connection whose reset failed is closed, never handed to another request. Statements and
- * transactions keep their meaning (autocommit stays autocommit): a checked-out connection costs one
- * round trip to set and one to reset, paid by organization pages only. Built once per organization
- * (drizzle's set-up is not free) and remembered, like session generations, up to a bound.
- */
-export function organizationDatabases(pool: pg.Pool): OrganizationDatabases {
+/** Remembers each organization's database: drizzle's set-up is not free. */
+function rememberedPerOrganization(open: (organizationId: string) => Database): OrganizationDatabases {
   const databases = new Map<string, Database>();
   return (organizationId) => {
     let database = databases.get(organizationId);
     if (!database) {
       if (databases.size >= MAX_REMEMBERED) databases.clear();
-      database = drizzleNodePostgres(organizationPool(pool, organizationId), {
-        schema,
-      }) as unknown as Database;
+      database = open(organizationId);
       databases.set(organizationId, database);
     }
     return database;
   };
+}
+
+/**
+ * PostgreSQL: each organization's view of the pool, a drizzle database whose every connection, for as
+ * long as it is checked out (one statement, or one drizzle transaction), runs as the tenant role with
+ * `tollgate.organization_id` set to the organization, and is set back before it returns to the pool.
+ * A connection whose reset failed is closed, never handed to another request. Statements and
+ * transactions keep their meaning (autocommit stays autocommit): a checked-out connection costs one
+ * round trip to set and one to reset, paid by organization pages only.
+ */
+export function postgresOrganizationDatabases(pool: pg.Pool): OrganizationDatabases {
+  return rememberedPerOrganization(
+    (organizationId) =>
+      drizzleNodePostgres(organizationPool(pool, organizationId), { schema }) as unknown as Database,
+  );
+}
+
+/**
+ * PGlite: one connection shared by every request, so nothing may stay set on it between statements.
+ * Each statement on its own runs in a transaction of its own, and each transaction sets the role and
+ * the organization for itself only (`set_config(…, true)`); PGlite runs one transaction at a time, so
+ * no other request's statement runs inside it.
+ */
+export function pgliteOrganizationDatabases(client: PGlite): OrganizationDatabases {
+  return rememberedPerOrganization((organizationId) => {
+    const enter = (tx: Transaction) =>
+      tx.query(
+        `select set_config('role', '${TENANT_ROLE}', true), set_config('tollgate.organization_id', $1, true)`,
+        [organizationId],
+      );
+    const scoped = Object.create(client) as PGlite;
+    Object.assign(scoped, {
+      query: (...args: Parameters<PGlite['query']>) =>
+        client.transaction(async (tx) => {
+          await enter(tx);
+          return tx.query(...args);
+        }),
+      transaction: <T>(work: (tx: Transaction) => Promise<T>) =>
+        client.transaction(async (tx) => {
+          await enter(tx);
+          return work(tx);
+        }),
+    });
+    return drizzlePglite(scoped, { schema }) as unknown as Database;
+  });
 }
 
 type Query = pg.PoolClient['query'];

@@ -12,7 +12,7 @@ import { TENANT_ROLE } from '../../src/db/tenant-role.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { requestDb } from '../../src/http/request-database.js';
 import { createTollgate } from '../../src/tollgate.js';
-import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
+import { databaseTargets, NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { describeEachDatabase, type Harness, startHarness, TEST_ADMIN_KEY } from '../support/harness.js';
 
 /** Tables whose rows belong to one organization: those with organization_id, and organizations itself. */
@@ -72,201 +72,202 @@ const UNFILTERED_TABLES = [
 const ownerColumn = (table: string) =>
   table === 'organizations' ? 'id' : table === 'users' ? 'id' : 'organization_id';
 
-describe('row-level security: session-token requests', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
-  let started: Awaited<ReturnType<typeof startHarness>>;
-  let harness: Harness;
-  const tokens: Record<string, string> = {};
-  const suffix = randomBytes(3).toString('hex');
-  const orgA = `rls_a_${suffix}`;
-  const orgB = `rls_b_${suffix}`;
+for (const target of databaseTargets)
+  describe(`row-level security: session-token requests [${target.name}]`, () => {
+    let started: Awaited<ReturnType<typeof startHarness>>;
+    let harness: Harness;
+    const tokens: Record<string, string> = {};
+    const suffix = randomBytes(3).toString('hex');
+    const orgA = `rls_a_${suffix}`;
+    const orgB = `rls_b_${suffix}`;
 
-  beforeAll(async () => {
-    started = await startHarness({ name: 'postgres' });
-    harness = started.harness;
-    const { app, context } = harness.tollgate;
-    // Test-only routes, called like any organization page: the handle is the one a real route gets.
-    // Each runs one statement with no tenant filter, as a route that forgot its WHERE would.
-    app.get<{ Params: { organizationId: string; table: string } }>(
-      '/test/organizations/:organizationId/unfiltered/:table',
-      { config: { auth: 'organization' } },
-      async (request) => {
-        const { table } = request.params;
-        if (!UNFILTERED_TABLES.includes(table)) throw new Error(`not a test table: ${table}`);
-        const statement = sql`select ${sql.identifier(ownerColumn(table))} as owner from ${sql.identifier(table)}`;
-        const direct = await queryRows<{ owner: string }>(requestDb(request, context), statement);
-        const inTransaction = await withTransaction(requestDb(request, context), (tx) =>
-          queryRows<{ owner: string }>(tx, statement),
-        );
-        return {
-          direct: direct.map((row) => row.owner),
-          in_transaction: inTransaction.map((row) => row.owner),
-        };
-      },
-    );
-    app.post<{ Params: { organizationId: string }; Body: { statement: string } }>(
-      '/test/organizations/:organizationId/write',
-      { config: { auth: 'organization' } },
-      async (request) => {
-        const statements: Record<string, ReturnType<typeof sql>> = {
-          insert_other: sql`insert into projects (organization_id, id, name) values (${orgB}, 'planted', 'planted')`,
-          update_all: sql`update organizations set name = 'renamed'`,
-          delete_all: sql`delete from projects`,
-          read_api_keys: sql`select id from api_keys`,
-        };
-        const statement = statements[request.body.statement];
-        if (!statement) throw new Error('unknown statement');
-        try {
-          const result = (await requestDb(request, context).execute(statement)) as unknown as {
-            rowCount: number | null;
+    beforeAll(async () => {
+      started = await startHarness(target);
+      harness = started.harness;
+      const { app, context } = harness.tollgate;
+      // Test-only routes, called like any organization page: the handle is the one a real route gets.
+      // Each runs one statement with no tenant filter, as a route that forgot its WHERE would.
+      app.get<{ Params: { organizationId: string; table: string } }>(
+        '/test/organizations/:organizationId/unfiltered/:table',
+        { config: { auth: 'organization' } },
+        async (request) => {
+          const { table } = request.params;
+          if (!UNFILTERED_TABLES.includes(table)) throw new Error(`not a test table: ${table}`);
+          const statement = sql`select ${sql.identifier(ownerColumn(table))} as owner from ${sql.identifier(table)}`;
+          const direct = await queryRows<{ owner: string }>(requestDb(request, context), statement);
+          const inTransaction = await withTransaction(requestDb(request, context), (tx) =>
+            queryRows<{ owner: string }>(tx, statement),
+          );
+          return {
+            direct: direct.map((row) => row.owner),
+            in_transaction: inTransaction.map((row) => row.owner),
           };
-          return { row_count: result.rowCount };
-        } catch (error) {
-          return { sqlstate: sqlStateOf(error) };
+        },
+      );
+      app.post<{ Params: { organizationId: string }; Body: { statement: string } }>(
+        '/test/organizations/:organizationId/write',
+        { config: { auth: 'organization' } },
+        async (request) => {
+          const statements: Record<string, ReturnType<typeof sql>> = {
+            insert_other: sql`insert into projects (organization_id, id, name) values (${orgB}, 'planted', 'planted')`,
+            update_all: sql`update organizations set name = 'renamed'`,
+            delete_all: sql`delete from projects`,
+            read_api_keys: sql`select id from api_keys`,
+          };
+          const statement = statements[request.body.statement];
+          if (!statement) throw new Error('unknown statement');
+          try {
+            const result = (await requestDb(request, context).execute(statement)) as unknown as {
+              rowCount: number | null;
+            };
+            return { row_count: result.rowCount };
+          } catch (error) {
+            return { sqlstate: sqlStateOf(error) };
+          }
+        },
+      );
+
+      for (const organizationId of [orgA, orgB]) {
+        await harness.request('POST', '/v1/organizations', {
+          body: { id: organizationId, name: organizationId },
+        });
+        for (const project of ['web', 'cli']) {
+          await harness.request('POST', `/v1/organizations/${organizationId}/projects`, {
+            body: { id: project, name: project },
+          });
+        }
+        await harness.request('POST', `/v1/organizations/${organizationId}/users`, {
+          body: { id: `user_of_${organizationId}` },
+        });
+        const ingested = await harness.request('POST', '/v1/events', {
+          body: {
+            events: [
+              { id: `${organizationId}_1`, organization_id: organizationId, event: 'api_calls', quantity: 3 },
+              { id: `${organizationId}_2`, organization_id: organizationId, event: 'api_calls', quantity: 4 },
+            ],
+          },
+        });
+        expect(ingested.body.accepted).toBe(2);
+        const granted = await harness.request('POST', `/v1/organizations/${organizationId}/credits/grants`, {
+          body: { amount: 100, source: 'promotional', idempotency_key: `grant_${organizationId}` },
+        });
+        expect(granted.status, JSON.stringify(granted.body)).toBe(201);
+        const session = await harness.request('POST', `/v1/organizations/${organizationId}/sessions`, {
+          body: {},
+        });
+        tokens[organizationId] = session.body.token;
+      }
+    });
+    afterAll(async () => {
+      await started?.stop();
+    });
+
+    const tokenOf = (organizationId: string) => tokens[organizationId] as string;
+
+    it.each(UNFILTERED_TABLES)(
+      'a query on %s without a tenant filter returns only the session organization rows',
+      async (table) => {
+        const answer = await harness.request('GET', `/test/organizations/${orgA}/unfiltered/${table}`, {
+          token: tokenOf(orgA),
+        });
+        expect(answer.status).toBe(200);
+        const expectedOwner = table === 'users' ? `user_of_${orgA}` : orgA;
+        for (const owners of [answer.body.direct, answer.body.in_transaction]) {
+          expect(owners.length).toBeGreaterThan(0);
+          expect(new Set(owners)).toEqual(new Set([expectedOwner]));
         }
       },
     );
 
-    for (const organizationId of [orgA, orgB]) {
-      await harness.request('POST', '/v1/organizations', {
-        body: { id: organizationId, name: organizationId },
-      });
-      for (const project of ['web', 'cli']) {
-        await harness.request('POST', `/v1/organizations/${organizationId}/projects`, {
-          body: { id: project, name: project },
+    it('the same unfiltered query with the admin key sees every organization', async () => {
+      for (const table of UNFILTERED_TABLES) {
+        const answer = await harness.request('GET', `/test/organizations/${orgA}/unfiltered/${table}`);
+        expect(answer.status).toBe(200);
+        const owners = new Set(answer.body.direct);
+        const expected = table === 'users' ? [`user_of_${orgA}`, `user_of_${orgB}`] : [orgA, orgB];
+        for (const owner of expected) expect(owners.has(owner)).toBe(true);
+      }
+    });
+
+    it("refuses writes to another organization's rows, and leaves them as they were", async () => {
+      const write = (statement: string) =>
+        harness.request('POST', `/test/organizations/${orgA}/write`, {
+          token: tokenOf(orgA),
+          body: { statement },
         });
-      }
-      await harness.request('POST', `/v1/organizations/${organizationId}/users`, {
-        body: { id: `user_of_${organizationId}` },
-      });
-      const ingested = await harness.request('POST', '/v1/events', {
-        body: {
-          events: [
-            { id: `${organizationId}_1`, organization_id: organizationId, event: 'api_calls', quantity: 3 },
-            { id: `${organizationId}_2`, organization_id: organizationId, event: 'api_calls', quantity: 4 },
-          ],
-        },
-      });
-      expect(ingested.body.accepted).toBe(2);
-      const granted = await harness.request('POST', `/v1/organizations/${organizationId}/credits/grants`, {
-        body: { amount: 100, source: 'promotional', idempotency_key: `grant_${organizationId}` },
-      });
-      expect(granted.status, JSON.stringify(granted.body)).toBe(201);
-      const session = await harness.request('POST', `/v1/organizations/${organizationId}/sessions`, {
-        body: {},
-      });
-      tokens[organizationId] = session.body.token;
-    }
-  });
-  afterAll(async () => {
-    await started?.stop();
-  });
+      // An insert for another organization fails the policy's WITH CHECK (insufficient_privilege).
+      expect((await write('insert_other')).body).toEqual({ sqlstate: '42501' });
+      // Updates and deletes reach the session's own rows only.
+      expect((await write('update_all')).body).toEqual({ row_count: 1 });
+      expect((await write('delete_all')).body).toEqual({ row_count: 2 });
+      // A table holding no organization's rows is not granted to the tenant role at all.
+      expect((await write('read_api_keys')).body).toEqual({ sqlstate: '42501' });
 
-  const tokenOf = (organizationId: string) => tokens[organizationId] as string;
-
-  it.each(UNFILTERED_TABLES)(
-    'a query on %s without a tenant filter returns only the session organization rows',
-    async (table) => {
-      const answer = await harness.request('GET', `/test/organizations/${orgA}/unfiltered/${table}`, {
-        token: tokenOf(orgA),
-      });
-      expect(answer.status).toBe(200);
-      const expectedOwner = table === 'users' ? `user_of_${orgA}` : orgA;
-      for (const owners of [answer.body.direct, answer.body.in_transaction]) {
-        expect(owners.length).toBeGreaterThan(0);
-        expect(new Set(owners)).toEqual(new Set([expectedOwner]));
-      }
-    },
-  );
-
-  it('the same unfiltered query with the admin key sees every organization', async () => {
-    for (const table of UNFILTERED_TABLES) {
-      const answer = await harness.request('GET', `/test/organizations/${orgA}/unfiltered/${table}`);
-      expect(answer.status).toBe(200);
-      const owners = new Set(answer.body.direct);
-      const expected = table === 'users' ? [`user_of_${orgA}`, `user_of_${orgB}`] : [orgA, orgB];
-      for (const owner of expected) expect(owners.has(owner)).toBe(true);
-    }
-  });
-
-  it("refuses writes to another organization's rows, and leaves them as they were", async () => {
-    const write = (statement: string) =>
-      harness.request('POST', `/test/organizations/${orgA}/write`, {
-        token: tokenOf(orgA),
-        body: { statement },
-      });
-    // An insert for another organization fails the policy's WITH CHECK (insufficient_privilege).
-    expect((await write('insert_other')).body).toEqual({ sqlstate: '42501' });
-    // Updates and deletes reach the session's own rows only.
-    expect((await write('update_all')).body).toEqual({ row_count: 1 });
-    expect((await write('delete_all')).body).toEqual({ row_count: 2 });
-    // A table holding no organization's rows is not granted to the tenant role at all.
-    expect((await write('read_api_keys')).body).toEqual({ sqlstate: '42501' });
-
-    const rows = await queryRows<{ id: string; name: string; projects: number }>(
-      harness.tollgate.database.db,
-      sql`select o.id, o.name, (select count(*)::int from projects p where p.organization_id = o.id) as projects
+      const rows = await queryRows<{ id: string; name: string; projects: number }>(
+        harness.tollgate.database.db,
+        sql`select o.id, o.name, (select count(*)::int from projects p where p.organization_id = o.id) as projects
           from organizations o where o.id in (${orgA}, ${orgB}) order by o.id`,
-    );
-    expect(rows).toEqual([
-      { id: orgA, name: 'renamed', projects: 0 },
-      { id: orgB, name: orgB, projects: 2 },
-    ]);
-  });
+      );
+      expect(rows).toEqual([
+        { id: orgA, name: 'renamed', projects: 0 },
+        { id: orgB, name: orgB, projects: 2 },
+      ]);
+    });
 
-  it("the organization pages answer with the session's own data", async () => {
-    const token = tokenOf(orgB);
-    const base = `/v1/organizations/${orgB}`;
-    for (const path of [
-      '',
-      '/subscription',
-      '/subscription/history',
-      '/usage',
-      '/usage/api_calls/history',
-      '/alerts',
-      '/credits',
-      '/credits/transactions',
-      '/invoices',
-      '/projects',
-      '/users',
-      '/audit-log',
-    ]) {
-      const answer = await harness.request('GET', `${base}${path}`, { token });
-      expect({ path, status: answer.status }).toEqual({ path, status: 200 });
-    }
-    const usage = await harness.request('GET', `${base}/usage`, { token });
-    expect(usage.body.features.find((line: { feature: string }) => line.feature === 'api_calls').used).toBe(
-      7,
-    );
-    const members = await harness.request('GET', `${base}/users`, { token });
-    expect(members.body.data.map((member: { id: string }) => member.id)).toEqual([`user_of_${orgB}`]);
-    const credits = await harness.request('GET', `${base}/credits`, { token });
-    expect(credits.body.balance).toBe('100');
-    // Another organization's page is still a 404, before any statement runs.
-    expect((await harness.request('GET', `/v1/organizations/${orgA}/usage`, { token })).status).toBe(404);
-    // A session may sign its organization out: a write through the tenant role (generation row, audit entry).
-    expect((await harness.request('DELETE', `${base}/sessions`, { token })).status).toBe(200);
-  });
+    it("the organization pages answer with the session's own data", async () => {
+      const token = tokenOf(orgB);
+      const base = `/v1/organizations/${orgB}`;
+      for (const path of [
+        '',
+        '/subscription',
+        '/subscription/history',
+        '/usage',
+        '/usage/api_calls/history',
+        '/alerts',
+        '/credits',
+        '/credits/transactions',
+        '/invoices',
+        '/projects',
+        '/users',
+        '/audit-log',
+      ]) {
+        const answer = await harness.request('GET', `${base}${path}`, { token });
+        expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      }
+      const usage = await harness.request('GET', `${base}/usage`, { token });
+      expect(usage.body.features.find((line: { feature: string }) => line.feature === 'api_calls').used).toBe(
+        7,
+      );
+      const members = await harness.request('GET', `${base}/users`, { token });
+      expect(members.body.data.map((member: { id: string }) => member.id)).toEqual([`user_of_${orgB}`]);
+      const credits = await harness.request('GET', `${base}/credits`, { token });
+      expect(credits.body.balance).toBe('100');
+      // Another organization's page is still a 404, before any statement runs.
+      expect((await harness.request('GET', `/v1/organizations/${orgA}/usage`, { token })).status).toBe(404);
+      // A session may sign its organization out: a write through the tenant role (generation row, audit entry).
+      expect((await harness.request('DELETE', `${base}/sessions`, { token })).status).toBe(200);
+    });
 
-  it('hands pooled connections back as the DATABASE_URL role, with no organization set', async () => {
-    const token = tokenOf(orgA);
-    await Promise.all(
-      Array.from({ length: 30 }, () =>
-        harness.request('GET', `/test/organizations/${orgA}/unfiltered/projects`, { token }),
-      ),
-    );
-    const states = await Promise.all(
-      Array.from({ length: 30 }, () =>
-        queryRows<{ role: string; organization: string | null }>(
-          harness.tollgate.database.db,
-          sql`select current_user as role, nullif(current_setting('tollgate.organization_id', true), '') as organization`,
+    it('hands pooled connections back as the DATABASE_URL role, with no organization set', async () => {
+      const token = tokenOf(orgA);
+      await Promise.all(
+        Array.from({ length: 30 }, () =>
+          harness.request('GET', `/test/organizations/${orgA}/unfiltered/projects`, { token }),
         ),
-      ),
-    );
-    expect(new Set(states.map(([state]) => JSON.stringify(state)))).toEqual(
-      new Set([JSON.stringify({ role: 'postgres', organization: null })]),
-    );
+      );
+      const states = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          queryRows<{ role: string; organization: string | null }>(
+            harness.tollgate.database.db,
+            sql`select current_user as role, nullif(current_setting('tollgate.organization_id', true), '') as organization`,
+          ),
+        ),
+      );
+      expect(new Set(states.map(([state]) => JSON.stringify(state)))).toEqual(
+        new Set([JSON.stringify({ role: 'postgres', organization: null })]),
+      );
+    });
   });
-});
 
 describe(
   'row-level security: a DATABASE_URL role that may not create roles',
