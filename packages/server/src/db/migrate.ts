@@ -20,10 +20,9 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
   await handle.withAdvisoryLock(MIGRATION_LOCK_KEY, async (db) => {
     if (handle.kind === 'pglite') {
       await migratePglite(db as unknown as PgliteDatabase<Schema>, { migrationsFolder });
-      await provisionTenantRole(db);
     } else {
       await migrateNodePostgres(db as unknown as NodePgDatabase<Schema>, { migrationsFolder });
-      await provisionTenantRole(db);
     }
+    await provisionTenantRole(db);
   });
 }

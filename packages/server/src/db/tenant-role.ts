@@ -14,14 +14,16 @@ export const TENANT_ROLE = 'tollgate_tenant';
  * role switch to it, and grants it the tables, on every start under the migration lock: a table added
  * by a later migration, or a role an operator created by hand after the first start, is covered next
  * time. Roles are cluster-wide and many databases of one server may start at once (the test suite
- * does), so a role created meanwhile by another database's start is not an error. Grants are
- * per database. The tenant may read every table but api_keys, and write only tables under
- * row-level security.
+ * does), so a role created meanwhile by another database's start is not an error. Grants are per
+ * database. The tenant may read every table but api_keys, and write only tables under row-level
+ * security. Only missing grants are made: a GRANT rewrites the table's catalog row even when it
+ * changes nothing, and that makes every running process plan its statements on the table again.
  */
 const PROVISION_TENANT_ROLE = sql.raw(`
 do $provision$
 declare
-  confined record;
+  tenant_table record;
+  tenant_sequence record;
 begin
   if not exists (select from pg_roles where rolname = '${TENANT_ROLE}') then
     begin
@@ -39,16 +41,39 @@ begin
       when insufficient_privilege or duplicate_object or unique_violation then null;
     end;
   end if;
-  execute format('grant usage on schema %I to ${TENANT_ROLE}', current_schema());
-  execute format('grant select on all tables in schema %I to ${TENANT_ROLE}', current_schema());
-  execute format('grant usage, select on all sequences in schema %I to ${TENANT_ROLE}', current_schema());
-  revoke all on api_keys from ${TENANT_ROLE};
-  for confined in
-    select c.relname from pg_class c
-    where c.relnamespace = (select oid from pg_namespace where nspname = current_schema()) and c.relkind in ('r', 'p')
-      and c.relrowsecurity and c.relname <> 'users'
+  if not has_schema_privilege('${TENANT_ROLE}', current_schema(), 'USAGE') then
+    execute format('grant usage on schema %I to ${TENANT_ROLE}', current_schema());
+  end if;
+  for tenant_table in
+    select c.oid, c.relname, c.relrowsecurity and c.relname <> 'users' as writable
+    from pg_class c
+    where c.relnamespace = (select oid from pg_namespace where nspname = current_schema())
+      and c.relkind in ('r', 'p')
   loop
-    execute format('grant insert, update, delete on %I to ${TENANT_ROLE}', confined.relname);
+    if tenant_table.relname = 'api_keys' then
+      if has_table_privilege('${TENANT_ROLE}', tenant_table.oid, 'SELECT, INSERT, UPDATE, DELETE') then
+        execute format('revoke all on %I from ${TENANT_ROLE}', tenant_table.relname);
+      end if;
+      continue;
+    end if;
+    if not has_table_privilege('${TENANT_ROLE}', tenant_table.oid, 'SELECT') then
+      execute format('grant select on %I to ${TENANT_ROLE}', tenant_table.relname);
+    end if;
+    if tenant_table.writable and not (
+      has_table_privilege('${TENANT_ROLE}', tenant_table.oid, 'INSERT')
+      and has_table_privilege('${TENANT_ROLE}', tenant_table.oid, 'UPDATE')
+      and has_table_privilege('${TENANT_ROLE}', tenant_table.oid, 'DELETE')
+    ) then
+      execute format('grant insert, update, delete on %I to ${TENANT_ROLE}', tenant_table.relname);
+    end if;
+  end loop;
+  for tenant_sequence in
+    select c.oid, c.relname from pg_class c
+    where c.relnamespace = (select oid from pg_namespace where nspname = current_schema()) and c.relkind = 'S'
+  loop
+    if not has_sequence_privilege('${TENANT_ROLE}', tenant_sequence.oid, 'USAGE') then
+      execute format('grant usage, select on sequence %I to ${TENANT_ROLE}', tenant_sequence.relname);
+    end if;
   end loop;
 end
 $provision$`);

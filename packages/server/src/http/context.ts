@@ -23,7 +23,7 @@ export type AppContext = {
   db: Database;
   /**
    * One organization's view under row-level security (db/organization-database.ts), for requests
-   * authenticated by its session token; undefined on PGlite or without the tenant role (decision 17).
+   * authenticated by its session token; undefined while the tenant role is unusable (decision 17).
    * Routes reach it through http/request-database.ts.
    */
   organizationDatabase: ((organizationId: string) => Database) | undefined;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnless } from '../../../../test-support/skips.js';
 import { queryRows } from '../../src/db/query-rows.js';
 import { sqlStateOf } from '../../src/db/retry.js';
-import { TENANT_ROLE } from '../../src/db/tenant-role.js';
+import { provisionTenantRole, TENANT_ROLE } from '../../src/db/tenant-role.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { requestDb } from '../../src/http/request-database.js';
 import { createTollgate } from '../../src/tollgate.js';
@@ -35,6 +35,29 @@ describeEachDatabase('row-level security: the catalog', (harness) => {
     // 24 tables with organization_id when this was written, plus organizations and users.
     expect(tables.length).toBeGreaterThanOrEqual(26);
     expect(tables.filter((table) => !table.secured || !table.has_policy)).toEqual([]);
+  });
+
+  it('provisioning again makes only missing grants (an unchanged GRANT would rewrite catalog rows)', async () => {
+    const db = harness().tollgate.database.db;
+    const catalogRows = () =>
+      queryRows<{ relname: string; version: string }>(
+        db,
+        sql`select relname, xmin::text as version from pg_class
+            where relnamespace = (select oid from pg_namespace where nspname = current_schema())
+              and relkind in ('r', 'p', 'S') order by relname`,
+      );
+    const before = await catalogRows();
+    await provisionTenantRole(db);
+    expect(await catalogRows()).toEqual(before);
+
+    await db.execute(sql.raw(`revoke select, insert on projects from ${TENANT_ROLE}`));
+    await provisionTenantRole(db);
+    const [granted] = await queryRows<{ can_read: boolean; can_insert: boolean }>(
+      db,
+      sql.raw(`select has_table_privilege('${TENANT_ROLE}', 'projects', 'SELECT') as can_read,
+                      has_table_privilege('${TENANT_ROLE}', 'projects', 'INSERT') as can_insert`),
+    );
+    expect(granted).toEqual({ can_read: true, can_insert: true });
   });
 });
 
