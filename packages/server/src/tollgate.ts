@@ -13,6 +13,7 @@ import {
 } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { primaryReads, type ReadDatabase, replicaReads } from './db/read-database.js';
+import { tenantRoleProblem } from './db/tenant-role.js';
 import { buildApp } from './http/build-app.js';
 import type { App, AppContext } from './http/context.js';
 import type { RateLimitSettings } from './http/rate-limits.js';
@@ -76,6 +77,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   let reads: ReadDatabase | undefined;
   try {
     await runMigrations(database);
+    // Session-token requests run under row-level security when the tenant role is usable; when it is
+    // not, the server still starts, says once what is missing, and confines them in code only.
+    const rowSecurityProblem = await tenantRoleProblem(database.db);
     const now = options.now ?? (() => new Date());
     await recordCatalogVersion(database.db, options.catalog, now());
     // Subscribers keep the plan definitions of the catalog version they subscribed under.
@@ -99,6 +103,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     await stripeCatalogIds.reload();
     const context: AppContext = {
       db: database.db,
+      organizationDatabase: rowSecurityProblem ? undefined : database.organizationDatabases,
       databaseKind: database.kind,
       statementTransaction: database.statementTransaction,
       reads,
@@ -129,6 +134,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       stripeCatalogIds,
     };
     const app = await buildApp(context, { logger: options.logger ?? false, rateLimits: options.rateLimits });
+    if (rowSecurityProblem) {
+      app.log.warn(`row-level security is off for session-token requests: ${rowSecurityProblem}`);
+    }
     return {
       app,
       context,

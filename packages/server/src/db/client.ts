@@ -5,6 +5,11 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { listenOnPostgres, type NotificationHandlers } from './notifications.js';
+import {
+  type OrganizationDatabases,
+  pgliteOrganizationDatabases,
+  postgresOrganizationDatabases,
+} from './organization-database.js';
 import type { PreparedStatement } from './prepared-statement.js';
 import * as schema from './schema/index.js';
 import { poolStatementTransactions, type StatementTransactionRunner } from './statement-transaction.js';
@@ -41,6 +46,11 @@ export type DatabaseHandle = {
    * undefined on PGlite, whose callers use a drizzle transaction.
    */
   statementTransaction: StatementTransactionRunner | undefined;
+  /**
+   * Each organization's view of the database under row-level security (organization-database.ts).
+   * Usable once `tenantRoleProblem` (tenant-role.ts) finds no problem.
+   */
+  organizationDatabases: OrganizationDatabases;
   close(): Promise<void>;
 };
 
@@ -88,6 +98,7 @@ async function openPglite(dataDir: string | null | undefined): Promise<DatabaseH
       return (await client.query<Row>(statement.text, params)).rows;
     },
     statementTransaction: undefined,
+    organizationDatabases: pgliteOrganizationDatabases(client),
     async listen(channel, handlers) {
       const unlisten = await client.listen(channel, handlers.onMessage);
       handlers.onReady();
@@ -201,6 +212,7 @@ async function openPostgres(databaseUrl: string, limits: PoolLimits): Promise<Da
       return result.rows as Row[];
     },
     statementTransaction: poolStatementTransactions(pool, db),
+    organizationDatabases: postgresOrganizationDatabases(pool),
     close,
   };
 }

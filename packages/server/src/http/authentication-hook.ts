@@ -44,6 +44,8 @@ export function registerAuthentication(app: App, context: AppContext, rateLimits
         );
       }
       if (auth === 'organization') assertOrganizationAccess(request.principal, organizationIdOf(request));
+      // From here on the request's statements see its own organization's rows only (decision 19).
+      request.organizationDb = context.organizationDatabase?.(request.principal.organizationId) ?? null;
       await rateLimits.sessionRequest(request, reply, request.principal.organizationId);
     }
     await limitRoute(request, reply);

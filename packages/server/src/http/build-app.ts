@@ -69,6 +69,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       .send(errorBody(request, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.decorateRequest('principal', undefined as never);
+  app.decorateRequest('organizationDb', null);
   const rateLimits = await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS);
   registerAuthentication(app, context, rateLimits);
   // After parsing, before validation and after authentication: text PostgreSQL cannot store is one

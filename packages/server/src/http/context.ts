@@ -21,7 +21,14 @@ import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
 /** Everything a route handler may use, chosen once in the composition root. */
 export type AppContext = {
+  /** The database as the host app sees it: every organization (the DATABASE_URL role). */
   db: Database;
+  /**
+   * One organization's view under row-level security (db/organization-database.ts), for requests
+   * authenticated by its session token; undefined while the tenant role is unusable (decision 19).
+   * Routes reach it through http/request-database.ts.
+   */
+  organizationDatabase: ((organizationId: string) => Database) | undefined;
   databaseKind: 'pglite' | 'postgres';
   /** Transactions whose BEGIN travels with their first statement (PostgreSQL; undefined on PGlite). */
   statementTransaction: StatementTransactionRunner | undefined;

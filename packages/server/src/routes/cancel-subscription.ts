@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cancelSubscription } from '../billing/plan-changes.js';
 import type { App, AppContext } from '../http/context.js';
 import { requestActor } from '../http/request-actor.js';
+import { requestContext, requestDb } from '../http/request-database.js';
 import { commonErrors, errorResponse, organizationParams } from '../http/schemas.js';
 import { getOrganization } from '../organizations/service.js';
 import { subscriptionResponse, toSubscriptionResponse } from '../subscriptions/subscription-response.js';
@@ -30,9 +31,14 @@ export function registerCancelSubscriptionRoute(app: App, context: AppContext) {
     async (request) => {
       const { organizationId } = request.params;
       const atPeriodEnd = request.body?.at_period_end ?? true;
-      await cancelSubscription(context, organizationId, atPeriodEnd, requestActor(request, context).actor);
+      await cancelSubscription(
+        requestContext(request, context),
+        organizationId,
+        atPeriodEnd,
+        requestActor(request, context).actor,
+      );
       return toSubscriptionResponse(
-        await getOrganization(context.db, organizationId),
+        await getOrganization(requestDb(request, context), organizationId),
         context.catalog.defaultPlanCode,
       );
     },

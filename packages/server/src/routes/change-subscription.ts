@@ -3,6 +3,7 @@ import { changePlan } from '../billing/plan-changes.js';
 import { AppError } from '../errors.js';
 import type { App, AppContext } from '../http/context.js';
 import { requestActor } from '../http/request-actor.js';
+import { requestContext, requestDb } from '../http/request-database.js';
 import { commonErrors, errorResponse, organizationParams } from '../http/schemas.js';
 import { getOrganization, updateOrganization } from '../organizations/service.js';
 import { subscriptionResponse, toSubscriptionResponse } from '../subscriptions/subscription-response.js';
@@ -54,7 +55,7 @@ export function registerChangeSubscriptionRoute(app: App, context: AppContext) {
           throw new AppError('forbidden', 403, 'only a secret key may assign a plan without payment');
         }
         const organization = await updateOrganization(
-          context.db,
+          requestDb(request, context),
           context.catalog,
           organizationId,
           { plan, interval },
@@ -66,8 +67,13 @@ export function registerChangeSubscriptionRoute(app: App, context: AppContext) {
           change: { timing: 'now' as const, direction: 'manual' },
         };
       }
-      const change = await changePlan(context, organizationId, { plan, interval }, actor.actor);
-      const organization = await getOrganization(context.db, organizationId);
+      const change = await changePlan(
+        requestContext(request, context),
+        organizationId,
+        { plan, interval },
+        actor.actor,
+      );
+      const organization = await getOrganization(requestDb(request, context), organizationId);
       return { subscription: toSubscriptionResponse(organization, context.catalog.defaultPlanCode), change };
     },
   );

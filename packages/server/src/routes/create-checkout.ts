@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createCheckout } from '../billing/checkout.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestContext } from '../http/request-database.js';
 import { commonErrors, errorResponse, organizationParams } from '../http/schemas.js';
 import { redirectUrl } from '../http/urls.js';
 
@@ -54,7 +55,7 @@ export function registerCreateCheckoutRoute(app: App, context: AppContext) {
         cancelUrl: body.cancel_url ?? `${back}&checkout=canceled`,
       };
       const result = await createCheckout(
-        context,
+        requestContext(request, context),
         request.params.organizationId,
         body.credit_pack !== undefined
           ? { kind: 'credit_pack', creditPack: body.credit_pack, quantity: body.quantity ?? 1, ...urls }

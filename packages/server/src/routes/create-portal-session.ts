@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createPortalSession } from '../billing/portal.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestContext } from '../http/request-database.js';
 import { commonErrors, errorResponse, organizationParams } from '../http/schemas.js';
 import { redirectUrl } from '../http/urls.js';
 
@@ -30,7 +31,9 @@ export function registerCreatePortalSessionRoute(app: App, context: AppContext) 
       const returnUrl =
         request.body?.return_url ??
         `${context.publicUrl}/billing?organization=${encodeURIComponent(organizationId)}`;
-      return reply.status(201).send(await createPortalSession(context, organizationId, returnUrl));
+      return reply
+        .status(201)
+        .send(await createPortalSession(requestContext(request, context), organizationId, returnUrl));
     },
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readCreditBalance } from '../credits/index.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { creditAmount, walletQuery } from './credit-schemas.js';
 
@@ -40,7 +41,7 @@ export function registerGetCreditsRoute(app: App, context: AppContext) {
     },
     async (request) =>
       readCreditBalance(
-        context.db,
+        requestDb(request, context),
         { organizationId: request.params.organizationId, userId: request.query.user_id ?? null },
         context.now(),
         context.catalog.definition.credits.precedence,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { upcomingInvoice } from '../billing/invoices.js';
 import { notFound } from '../errors.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestContext, requestDb } from '../http/request-database.js';
 import { commonErrors, errorResponse, hostId } from '../http/schemas.js';
 import { invoiceResponse, toInvoiceResponse } from '../invoices/invoice-response.js';
 import { getInvoice } from '../invoices/invoice-rows.js';
@@ -29,7 +30,10 @@ export function registerGetInvoiceRoutes(app: App, context: AppContext) {
         response: { 200: invoiceResponse, ...commonErrors, 502: errorResponse, 503: errorResponse },
       },
     },
-    async (request) => toInvoiceResponse(await upcomingInvoice(context, request.params.organizationId)),
+    async (request) =>
+      toInvoiceResponse(
+        await upcomingInvoice(requestContext(request, context), request.params.organizationId),
+      ),
   );
   app.get(
     '/v1/organizations/:organizationId/invoices/:invoiceId',
@@ -44,8 +48,8 @@ export function registerGetInvoiceRoutes(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId, invoiceId } = request.params;
-      await getOrganization(context.db, organizationId);
-      const row = await getInvoice(context.db, organizationId, invoiceId);
+      await getOrganization(requestDb(request, context), organizationId);
+      const row = await getInvoice(requestDb(request, context), organizationId, invoiceId);
       if (!row) throw notFound('invoice', invoiceId);
       return toInvoiceResponse(row);
     },

@@ -1,4 +1,5 @@
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { organizationResponse, toOrganizationResponse } from '../organizations/organization-response.js';
 import { getOrganization } from '../organizations/service.js';
@@ -16,6 +17,8 @@ export function registerGetOrganizationRoute(app: App, context: AppContext) {
       },
     },
     async (request) =>
-      toOrganizationResponse(await getOrganization(context.db, request.params.organizationId)),
+      toOrganizationResponse(
+        await getOrganization(requestDb(request, context), request.params.organizationId),
+      ),
   );
 }

@@ -1,4 +1,5 @@
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { getOrganization } from '../organizations/service.js';
 import { subscriptionResponse, toSubscriptionResponse } from '../subscriptions/subscription-response.js';
@@ -17,7 +18,7 @@ export function registerGetSubscriptionRoute(app: App, context: AppContext) {
     },
     async (request) =>
       toSubscriptionResponse(
-        await getOrganization(context.db, request.params.organizationId),
+        await getOrganization(requestDb(request, context), request.params.organizationId),
         context.catalog.defaultPlanCode,
       ),
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { readThatMayLag } from '../http/request-database.js';
 import { commonErrors, hostId } from '../http/schemas.js';
 import { usageHistory } from '../metering/reads/usage-history.js';
 
@@ -39,7 +40,7 @@ export function registerGetUsageHistoryRoute(app: App, context: AppContext) {
     },
     // From the rollups, so it may lag: on the read replica when there is one (docs/scaling.md).
     async (request) =>
-      context.reads.read((db) =>
+      readThatMayLag(request, context, (db) =>
         usageHistory(
           db,
           context.catalog,

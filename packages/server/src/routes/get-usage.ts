@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, hostId, organizationParams } from '../http/schemas.js';
 import { usageReport } from '../metering/reads/usage-report.js';
 
@@ -47,8 +48,14 @@ export function registerGetUsageRoute(app: App, context: AppContext) {
       },
     },
     async (request) =>
-      usageReport(context.db, context.catalog, request.params.organizationId, context.now(), {
-        projectId: request.query.project_id,
-      }),
+      usageReport(
+        requestDb(request, context),
+        context.catalog,
+        request.params.organizationId,
+        context.now(),
+        {
+          projectId: request.query.project_id,
+        },
+      ),
   );
 }

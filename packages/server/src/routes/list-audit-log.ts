@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listAuditEntries } from '../audit/list.js';
 import type { App, AppContext } from '../http/context.js';
+import { readThatMayLag } from '../http/request-database.js';
 import { commonErrors, iso, organizationParams } from '../http/schemas.js';
 import { getOrganization } from '../organizations/service.js';
 
@@ -43,8 +44,8 @@ export function registerListAuditLogRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId } = request.params;
-      // History that may lag: on the read replica when there is one.
-      const { entries, hasMore } = await context.reads.read(async (db) => {
+      // History that may lag: on the read replica when there is one (sessions: their own view).
+      const { entries, hasMore } = await readThatMayLag(request, context, async (db) => {
         await getOrganization(db, organizationId);
         return listAuditEntries(db, organizationId, request.query.limit, request.query.starting_after);
       });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listCreditTransactions } from '../credits/index.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, listEnvelope, organizationParams, paginationQuery } from '../http/schemas.js';
 import { creditAmount, walletQuery } from './credit-schemas.js';
 
@@ -38,7 +39,7 @@ export function registerListCreditTransactionsRoute(app: App, context: AppContex
     },
     async (request) => {
       const page = await listCreditTransactions(
-        context.db,
+        requestDb(request, context),
         { organizationId: request.params.organizationId, userId: request.query.user_id ?? null },
         { limit: request.query.limit, starting_after: request.query.starting_after },
       );

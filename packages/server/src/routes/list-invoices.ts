@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { readThatMayLag } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { invoiceResponse, toInvoiceResponse } from '../invoices/invoice-response.js';
 import { listInvoices } from '../invoices/invoice-rows.js';
@@ -33,8 +34,9 @@ export function registerListInvoicesRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { organizationId } = request.params;
-      // A mirror of Stripe's invoices, itself behind Stripe: it may lag, so it is read on the replica.
-      const { rows, hasMore } = await context.reads.read(async (db) => {
+      // A mirror of Stripe's invoices, itself behind Stripe: it may lag, so it is read on the replica
+      // (sessions: their own view on the primary).
+      const { rows, hasMore } = await readThatMayLag(request, context, async (db) => {
         await getOrganization(db, organizationId);
         return listInvoices(db, organizationId, {
           limit: request.query.limit,

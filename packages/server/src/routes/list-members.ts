@@ -1,4 +1,5 @@
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, listEnvelope, organizationParams, paginationQuery } from '../http/schemas.js';
 import { listMembers } from '../members/service.js';
 import { memberResponse, toMemberResponse } from './add-member.js';
@@ -19,7 +20,7 @@ export function registerListMembersRoute(app: App, context: AppContext) {
     async (request) => {
       const { organizationId } = request.params;
       const { members, hasMore } = await listMembers(
-        context.db,
+        requestDb(request, context),
         organizationId,
         request.query.limit,
         request.query.starting_after,

@@ -1,4 +1,5 @@
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, listEnvelope, organizationParams, paginationQuery } from '../http/schemas.js';
 import { listProjects } from '../projects/service.js';
 import { projectResponse, toProjectResponse } from './create-project.js';
@@ -18,7 +19,7 @@ export function registerListProjectsRoute(app: App, context: AppContext) {
     },
     async (request) => {
       const { projects, hasMore } = await listProjects(
-        context.db,
+        requestDb(request, context),
         request.params.organizationId,
         request.query.limit,
         request.query.starting_after,

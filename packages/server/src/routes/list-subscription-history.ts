@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, iso, organizationParams } from '../http/schemas.js';
 import { getOrganization } from '../organizations/service.js';
 import { listSubscriptionHistory } from '../subscriptions/history.js';
@@ -45,8 +46,8 @@ export function registerListSubscriptionHistoryRoute(app: App, context: AppConte
     },
     async (request) => {
       const { organizationId } = request.params;
-      await getOrganization(context.db, organizationId);
-      const { rows, hasMore } = await listSubscriptionHistory(context.db, organizationId, {
+      await getOrganization(requestDb(request, context), organizationId);
+      const { rows, hasMore } = await listSubscriptionHistory(requestDb(request, context), organizationId, {
         limit: request.query.limit,
         startingAfter: request.query.starting_after,
       });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, AppContext } from '../http/context.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 import { listAlerts } from '../metering/reads/list-alerts.js';
 import { getOrganization } from '../organizations/service.js';
@@ -32,8 +33,14 @@ export function registerListUsageAlertsRoute(app: App, context: AppContext) {
       },
     },
     async (request) => {
-      await getOrganization(context.db, request.params.organizationId);
-      return { data: await listAlerts(context.db, request.params.organizationId, request.query.limit) };
+      await getOrganization(requestDb(request, context), request.params.organizationId);
+      return {
+        data: await listAlerts(
+          requestDb(request, context),
+          request.params.organizationId,
+          request.query.limit,
+        ),
+      };
     },
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { previewPlanChange } from '../billing/plan-changes.js';
 import type { App, AppContext } from '../http/context.js';
+import { requestContext } from '../http/request-database.js';
 import { commonErrors, errorResponse, organizationParams } from '../http/schemas.js';
 
 export const previewSubscriptionBody = z.strictObject({
@@ -46,6 +47,7 @@ export function registerPreviewSubscriptionChangeRoute(app: App, context: AppCon
         },
       },
     },
-    async (request) => previewPlanChange(context, request.params.organizationId, request.body),
+    async (request) =>
+      previewPlanChange(requestContext(request, context), request.params.organizationId, request.body),
   );
 }

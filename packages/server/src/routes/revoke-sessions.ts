@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { revokeOrganizationSessions } from '../auth/revoke-organization-sessions.js';
 import type { App, AppContext } from '../http/context.js';
 import { requestActor } from '../http/request-actor.js';
+import { requestDb } from '../http/request-database.js';
 import { commonErrors, organizationParams } from '../http/schemas.js';
 
 export const revokeSessionsResponse = z.object({
@@ -26,7 +27,7 @@ export function registerRevokeSessionsRoute(app: App, context: AppContext) {
     async (request) => {
       const actor = requestActor(request, context);
       await revokeOrganizationSessions(
-        context.db,
+        requestDb(request, context),
         context.auth.sessionRevocations,
         request.params.organizationId,
         actor,
