@@ -16,13 +16,19 @@ const FIND_OPERATION = namedStatement(
     where organization_id = ${p.organizationId} and kind = ${p.kind} and idempotency_key = ${p.idempotencyKey}`,
 );
 
+// One index probe per wanted key (the LIMIT keeps the lateral subquery from being flattened into a
+// join): the planner guesses 100 rows for json_to_recordset, and for a join of that size preferred
+// reading the whole table, which a webhook's one or two keys paid for on every paid invoice (8 ms and
+// more at 20,000 operations, bench/webhooks.mjs).
 const STORED_OPERATION_KEYS = namedStatement(
   'credit_operation_stored_keys',
   ['wanted', 'kind'],
   (p) => `select operation.organization_id, operation.idempotency_key
     from json_to_recordset(${p.wanted}::json) as wanted(o text, k text)
-    join credit_operations operation
-      on operation.organization_id = wanted.o and operation.kind = ${p.kind} and operation.idempotency_key = wanted.k`,
+    cross join lateral (
+      select stored.organization_id, stored.idempotency_key from credit_operations stored
+      where stored.organization_id = wanted.o and stored.kind = ${p.kind} and stored.idempotency_key = wanted.k
+      limit 1) as operation`,
 );
 
 /**
