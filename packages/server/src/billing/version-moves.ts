@@ -1,6 +1,7 @@
 import { versionMoveFor } from '@tollgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../http/context.js';
+import { startPeriodicRound } from '../jobs/periodic-round.js';
 import { stripeSubscriptionsOffVersion } from '../subscriptions/stripe-subscription-rows.js';
 import { applyFresh, scheduleAtPeriodEnd } from './plan-changes.js';
 import { planPriceIds } from './plan-prices.js';
@@ -59,34 +60,24 @@ export function startVersionMoves(options: {
   intervalMs: number;
   logger: FastifyBaseLogger;
 }): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const round = () => {
-    if (running) return;
-    running = scheduleVersionMoves(options.context)
-      .then((result) => {
-        if (result.scheduled.length > 0)
-          options.logger.info(
-            { organizations: result.scheduled },
-            'migrate_at_renewal: Stripe subscriptions move to the current plan prices at their period end',
-          );
-        if (result.failed.length > 0)
-          options.logger.warn(
-            { failed: result.failed },
-            'migrate_at_renewal: some Stripe subscriptions could not be scheduled; retried next round',
-          );
-      })
-      .catch((error: unknown) => options.logger.error({ err: error }, 'migrate_at_renewal round failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  round();
-  const timer = setInterval(round, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      if (running) await running;
+  return startPeriodicRound(
+    async () => {
+      const result = await scheduleVersionMoves(options.context);
+      if (result.scheduled.length > 0)
+        options.logger.info(
+          { organizations: result.scheduled },
+          'migrate_at_renewal: Stripe subscriptions move to the current plan prices at their period end',
+        );
+      if (result.failed.length > 0)
+        options.logger.warn(
+          { failed: result.failed },
+          'migrate_at_renewal: some Stripe subscriptions could not be scheduled; retried next round',
+        );
     },
-  };
+    {
+      intervalMs: options.intervalMs,
+      runAtStart: true,
+      onError: (error) => options.logger.error({ err: error }, 'migrate_at_renewal round failed'),
+    },
+  );
 }

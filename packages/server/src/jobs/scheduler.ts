@@ -4,6 +4,7 @@ import { runCreditJobs } from '../credits/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { watchInvariants } from '../invariants/invariant-watch.js';
 import { renewSubscriptionPeriods } from '../subscriptions/renew-periods.js';
+import { startPeriodicRound } from './periodic-round.js';
 
 /** One key for the periodic jobs: whichever process takes it runs them; the others skip that round. */
 export const JOBS_LOCK_KEY = 7_400_412_002;
@@ -49,39 +50,26 @@ export function startJobScheduler(options: {
   intervalMs: number;
   logger: FastifyBaseLogger;
 }): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const round = () => {
-    // A slow round is not overlapped by the next tick of the same process.
-    if (running) return;
-    running = runScheduledJobs(options.database, options.catalog, options.now())
-      .then((result) => {
-        if (result.ran && result.parked_organizations.length > 0) {
-          options.logger.error(
-            { parked_organizations: result.parked_organizations },
-            'invariant watch: organizations parked (ledger or usage counters inconsistent); no Stripe calls for them until cleared with DELETE /v1/admin/parked/{organizationId}',
-          );
-        }
-        if (
-          result.ran &&
-          (result.renewed_subscriptions > 0 || result.expired_wallets > 0 || result.allocations > 0)
-        ) {
-          options.logger.info({ jobs: result }, 'periodic jobs renewed subscriptions or changed balances');
-        }
-      })
-      .catch((error: unknown) => options.logger.error({ err: error }, 'periodic jobs failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  round();
-  const timer = setInterval(() => {
-    round();
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      if (running) await running;
+  return startPeriodicRound(
+    async () => {
+      const result = await runScheduledJobs(options.database, options.catalog, options.now());
+      if (result.ran && result.parked_organizations.length > 0) {
+        options.logger.error(
+          { parked_organizations: result.parked_organizations },
+          'invariant watch: organizations parked (ledger or usage counters inconsistent); no Stripe calls for them until cleared with DELETE /v1/admin/parked/{organizationId}',
+        );
+      }
+      if (
+        result.ran &&
+        (result.renewed_subscriptions > 0 || result.expired_wallets > 0 || result.allocations > 0)
+      ) {
+        options.logger.info({ jobs: result }, 'periodic jobs renewed subscriptions or changed balances');
+      }
     },
-  };
+    {
+      intervalMs: options.intervalMs,
+      runAtStart: true,
+      onError: (error) => options.logger.error({ err: error }, 'periodic jobs failed'),
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.js';
+import { startPeriodicRound } from '../jobs/periodic-round.js';
 import { deliverStripeOutbox, type StripeCallHandler } from './outbox.js';
 import type { StripeGateway } from './stripe-gateway.js';
 
@@ -12,25 +13,16 @@ export function startStripeOutboxWorker(options: {
   intervalMs: number;
   logger: FastifyBaseLogger;
 }): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const round = () => {
-    if (running) return;
-    running = deliverStripeOutbox(options.db, options.gateway, options.handlers, options.now())
-      .then((result) => {
-        if (result.failed > 0)
-          options.logger.warn({ stripe_outbox: result }, 'queued Stripe calls failed; they will be retried');
-      })
-      .catch((error: unknown) => options.logger.error({ err: error }, 'the Stripe outbox round failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(round, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      if (running) await running;
+  return startPeriodicRound(
+    async () => {
+      const result = await deliverStripeOutbox(options.db, options.gateway, options.handlers, options.now());
+      if (result.failed > 0)
+        options.logger.warn({ stripe_outbox: result }, 'queued Stripe calls failed; they will be retried');
     },
-  };
+    {
+      intervalMs: options.intervalMs,
+      runAtStart: false,
+      onError: (error) => options.logger.error({ err: error }, 'the Stripe outbox round failed'),
+    },
+  );
 }
