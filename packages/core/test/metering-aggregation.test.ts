@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Aggregation } from '../src/catalog/schema.js';
+import { toDecimal } from '../src/decimal.js';
 import {
   accumulateEvent,
   foldEvents,
   type MeteredEvent,
   mergeMeterStates,
+  usageAfterDelta,
 } from '../src/metering/aggregation.js';
 
 const t = (minute: number) => new Date(Date.UTC(2025, 0, 1, 0, minute));
@@ -70,4 +72,20 @@ describe('accumulateEvent', () => {
       expect(accumulator.lastEventAt, aggregation).toEqual(folded.lastEventAt);
     }
   });
+});
+
+describe('usageAfterDelta', () => {
+  const after = (aggregation: Aggregation, used: string, delta: string) =>
+    usageAfterDelta(aggregation, toDecimal(used), toDecimal(delta))?.toFixed();
+
+  it('adds the delta of additive counters exactly', () => {
+    expect(after('sum', '0.1', '0.2')).toBe('0.3');
+    expect(after('count', '41', '1')).toBe('42');
+    expect(after('unique_count', '3', '2')).toBe('5');
+  });
+  it('keeps the larger for max, so the order deltas commit in does not matter', () => {
+    expect(after('max', '7', '5')).toBe('7');
+    expect(after('max', '7', '9.5')).toBe('9.5');
+  });
+  it('cannot say what a latest counter holds', () => expect(after('latest', '7', '5')).toBeUndefined());
 });

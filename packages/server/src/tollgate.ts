@@ -126,7 +126,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
           ...DEFAULT_EVENT_WINDOW,
           ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
         },
-        debitCreditsForEvent: options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog, now }),
+        debitCreditsForEvent: options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog }),
         caches: meteringCaches,
         checks,
         storedUniqueKeys: meteringCaches.storedUniqueKeys,

@@ -25,6 +25,22 @@ export function usageAfterUse(
   return used.plus(quantity);
 }
 
+/**
+ * The usage a counter holds after another transaction merged `delta` into it, when that follows from
+ * the usage before and the delta alone, in whatever order such deltas commit: sum, count and
+ * unique_count add (their deltas are already counted), max keeps the larger. A latest counter takes
+ * the value of the newest event, which the delta alone cannot say, so it is undefined.
+ */
+export function usageAfterDelta(
+  aggregation: Aggregation,
+  used: Decimal,
+  delta: Decimal,
+): Decimal | undefined {
+  if (aggregation === 'latest') return undefined;
+  if (aggregation === 'max') return Decimal.max(used, delta);
+  return used.plus(delta);
+}
+
 /** One usage event as far as a meter cares. */
 export interface MeteredEvent {
   quantity: DecimalInput;

@@ -54,10 +54,10 @@ function inLockOrder(debits: readonly CreditEventDebit[]): CreditEventDebit[] {
  * wallet cannot pay is answered as a shortfall and announced to the organization
  * (`credits.event_unpaid`), in the ingestion transaction.
  */
-export function createCreditEventDebitor(options: { catalog: Catalog; now: () => Date }) {
-  return async (tx: DbOrTx, debits: readonly CreditEventDebit[]): Promise<CreditShortfall[]> => {
+export function createCreditEventDebitor(options: { catalog: Catalog }) {
+  return async (tx: DbOrTx, debits: readonly CreditEventDebit[], now: Date): Promise<CreditShortfall[]> => {
     const ordered = inLockOrder(debits);
-    const results = await debitCreditEvents(tx, ordered, options);
+    const results = await debitCreditEvents(tx, ordered, { catalog: options.catalog, now: () => now });
     const shortfalls: CreditShortfall[] = [];
     for (const [position, result] of results.entries()) {
       const debit = ordered[position] as CreditEventDebit;
@@ -79,7 +79,7 @@ export function createCreditEventDebitor(options: { catalog: Catalog; now: () =>
           credits: shortfall.credits,
           balance: shortfall.balance,
         },
-        now: options.now(),
+        now,
       });
     }
     return shortfalls;

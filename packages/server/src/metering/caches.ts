@@ -7,6 +7,7 @@ import {
   type CheckStateCache,
   type CheckStateCacheOptions,
   createCheckStateCache,
+  type UsageWrite,
 } from './check/check-state-cache.js';
 import { type ConsumeMemory, createConsumeMemory } from './consume/consume-memory.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './ingest/stored-unique-keys.js';
@@ -20,7 +21,8 @@ import { DEFAULT_UNIQUE_KEYS_REMEMBERED, StoredUniqueKeys } from './ingest/store
 export type MeteringCaches = {
   /**
    * Billing state per organization and usage counter per organization × feature, as a check reads
-   * them; forgotten on NOTIFY from the database's triggers and on this process's own writes.
+   * them; forgotten on NOTIFY from the database's triggers and on this process's own writes, except
+   * that this process's ingestion moves the counters by what it committed.
    */
   checkStates: CheckStateCache;
   /** Answers of checks without consume, kept on the remembered state they were decided from. */
@@ -30,12 +32,15 @@ export type MeteringCaches = {
   /** unique_count rows this process saw committed, which ingestion need not send again. */
   storedUniqueKeys: StoredUniqueKeys;
   /**
-   * This process just committed writes to these organizations' counters: its next checks and
-   * consumes read them again rather than wait for the notification.
+   * This process just committed writes to these organizations' rows, plans or subscriptions: its
+   * next checks read them again rather than wait for the notification.
    */
-  invalidateUsage(organizationIds: Iterable<string>): void;
-  /** Likewise for their organization rows, plans and subscriptions. */
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /**
+   * For an ingest transaction of this process: what it commits moves the remembered counters
+   * instead of forgetting them (check-state-cache.ts), and forgets the consumes' guesses.
+   */
+  beginUsageWrite(): UsageWrite;
   /** Resolves once every read that fills `checkStates` is answered. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -71,12 +76,22 @@ export async function createMeteringCaches(
     storedUniqueKeys: new StoredUniqueKeys(
       Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
     ),
-    invalidateUsage(organizationIds) {
-      const ids = [...organizationIds];
-      checkStates.invalidateUsage(ids);
-      consumeUsage.forget(ids);
-    },
     invalidateBilling: checkStates.invalidateBilling,
+    beginUsageWrite() {
+      const write = checkStates.beginUsageWrite();
+      return {
+        writer: write.writer,
+        committed(deltas) {
+          write.committed(deltas);
+          consumeUsage.forget(deltas.map((delta) => delta.organizationId));
+        },
+        uncertain(organizationIds) {
+          const ids = [...organizationIds];
+          write.uncertain(ids);
+          consumeUsage.forget(ids);
+        },
+      };
+    },
     drain: reads.drain,
     close: checkStates.close,
   };

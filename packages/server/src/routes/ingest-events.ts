@@ -41,7 +41,7 @@ export function registerIngestEventsRoute(app: App, context: AppContext) {
     window: context.metering.eventWindow,
     debitCreditsForEvent: context.metering.debitCreditsForEvent,
     storedUniqueKeys: context.metering.storedUniqueKeys,
-    afterStore: context.metering.checks.invalidateUsage,
+    usageWrites: context.metering.caches,
   });
   app.post(
     '/v1/events',

@@ -8,6 +8,7 @@ import {
   type CheckStateCache,
   createCheckStateCache,
 } from '../../src/metering/check/check-state-cache.js';
+import type { CounterDelta } from '../../src/metering/tables/usage-counters.js';
 
 // The cache's bookkeeping, with a real (embedded) database carrying the notifications and a load
 // the test controls, so that it can count reads and hold one open while an invalidation overtakes it.
@@ -18,6 +19,23 @@ const request = (organizationId: string, now = NOVEMBER): CheckStateRequest => (
   feature: { code: 'api_calls', reset: 'billing_period' },
   now,
 });
+// The free plan has no subscription, so its counters follow the calendar month.
+const NOVEMBER_START = new Date('2026-11-01T00:00:00Z');
+const deltaOf = (
+  organizationId: string,
+  value: number,
+  options: { aggregation?: CounterDelta['aggregation']; periodStart?: Date; projectId?: string } = {},
+): CounterDelta => ({
+  organizationId,
+  feature: 'api_calls',
+  periodStart: options.periodStart ?? NOVEMBER_START,
+  periodEnd: new Date('2026-12-01T00:00:00Z'),
+  projectId: options.projectId ?? '',
+  aggregation: options.aggregation ?? 'sum',
+  value: toDecimal(value),
+  lastEventAt: NOVEMBER,
+});
+
 const stateWith = (used: number): CheckState => ({
   context: { planCode: 'free', status: null, interval: null, anchor: null, currentPeriod: null },
   used: toDecimal(used),
@@ -116,6 +134,74 @@ describe('check state cache', () => {
     await notify('usage\norg_b\norg_a');
     await cache.get(request('org_a'));
     expect(loads).toEqual(['org_a', 'org_a']);
+  });
+
+  describe("this process's own counter writes", () => {
+    it('move a remembered counter by what they committed, without a read', async () => {
+      await cache.get(request('org_a'));
+      const write = cache.beginUsageWrite();
+      write.committed([deltaOf('org_a', 5), deltaOf('org_a', 5, { projectId: 'web' })]);
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(6);
+      // A max counter keeps the larger, whatever order the writes committed in.
+      cache.beginUsageWrite().committed([deltaOf('org_a', 4, { aggregation: 'max' })]);
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(6);
+      expect(loads).toEqual(['org_a']);
+    });
+
+    it('announced under their own writer do not make it read again; anyone else does', async () => {
+      await cache.get(request('org_a'));
+      await notify(`usage ${cache.writer}\norg_a`);
+      await cache.get(request('org_a'));
+      expect(loads).toEqual(['org_a']);
+      await notify('usage another_process\norg_a');
+      await cache.get(request('org_a'));
+      expect(loads).toEqual(['org_a', 'org_a']);
+    });
+
+    it('forget a counter remembered after the write began, which may already hold it', async () => {
+      const write = cache.beginUsageWrite();
+      await cache.get(request('org_a'));
+      usedInDatabase = 5;
+      write.committed([deltaOf('org_a', 4)]);
+      // Moved, it would say 5 + 4; read again, it says what the database holds.
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(5);
+      expect(loads).toEqual(['org_a', 'org_a']);
+    });
+
+    it('forget a latest counter, and one whose write may or may not have committed', async () => {
+      await cache.get(request('org_a'));
+      await cache.get(request('org_b'));
+      cache.beginUsageWrite().committed([deltaOf('org_a', 9, { aggregation: 'latest' })]);
+      cache.beginUsageWrite().uncertain(['org_b']);
+      usedInDatabase = 9;
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(9);
+      expect((await cache.get(request('org_b')))?.used.toNumber()).toBe(9);
+      expect(loads).toEqual(['org_a', 'org_b', 'org_a', 'org_b']);
+    });
+
+    it("leave another period's counter as it is", async () => {
+      await cache.get(request('org_a'));
+      cache
+        .beginUsageWrite()
+        .committed([deltaOf('org_a', 3, { periodStart: new Date('2026-10-01T00:00:00Z') })]);
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(1);
+      expect(loads).toEqual(['org_a']);
+    });
+
+    it('do not let a read under way at commit be remembered', async () => {
+      let release = () => {};
+      hold = new Promise((resolve) => (release = resolve));
+      const write = cache.beginUsageWrite();
+      const underWay = cache.get(request('org_a'));
+      await new Promise((resolve) => setImmediate(resolve));
+      write.committed([deltaOf('org_a', 2)]);
+      release();
+      await underWay;
+      hold = undefined;
+      usedInDatabase = 3;
+      expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(3);
+      expect(loads).toEqual(['org_a', 'org_a']);
+    });
   });
 
   it('reads every time once it stops listening', async () => {

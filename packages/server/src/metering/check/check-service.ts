@@ -13,10 +13,10 @@ export type CheckService = {
   /** The answer `check` would give, when it is known without any I/O (a repeated check); else undefined. */
   answerFromMemory(input: CheckInput, now: Date): CheckAnswer | undefined;
   /**
-   * Tell the checks that this process just committed writes to these organizations' counters
-   * (usage) or plans and subscriptions (billing), so its next checks read them again.
+   * Tell the checks that this process just committed writes to these organizations' plans and
+   * subscriptions, so its next checks read them again (ingestion reports its counter writes through
+   * `caches.beginUsageWrite`).
    */
-  invalidateUsage(organizationIds: Iterable<string>): void;
   invalidateBilling(organizationIds: Iterable<string>): void;
   /** How this process's consume batches went (consume-memory.ts): for metrics and benchmarks. */
   readonly consumeBatches: ConsumeMemory['batches'];
@@ -91,7 +91,6 @@ export function createCheckService(
       if (!state || appliesUserTrial(state, input)) return undefined;
       return checkAnswers.get(state, input);
     },
-    invalidateUsage: caches.invalidateUsage,
     invalidateBilling: caches.invalidateBilling,
     consumeBatches: consumeUsage.batches,
     async drain() {

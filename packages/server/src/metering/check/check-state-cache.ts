@@ -1,12 +1,15 @@
-import { counterPeriodAt } from '@tollgate/core';
+import { randomUUID } from 'node:crypto';
+import { counterPeriodAt, usageAfterDelta } from '@tollgate/core';
 import type { DatabaseHandle } from '../../db/client.js';
 import { listenForChanges } from '../../db/notifications.js';
+import { type CounterDelta, ORGANIZATION_TOTAL } from '../tables/usage-counters.js';
 import type { BillingState, CheckState, CheckStateRequest } from './check-state.js';
 
 /**
  * Migration 0004's triggers announce here, at commit, whose check state changed: a first line
  * `billing` (the organization or its subscriptions) or `usage` (its organization-wide counters),
- * then the organization ids, one per line.
+ * then the organization ids, one per line. Since migration 0014 a counter write made by a process
+ * that moves its own memory itself (`beginUsageWrite`) says so: `usage <writer>`.
  */
 export const CHECK_STATE_CHANGED_CHANNEL = 'tollgate_check_state_changed';
 
@@ -23,7 +26,24 @@ export type CheckStateCache = {
    */
   invalidateUsage(organizationIds: Iterable<string>): void;
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /**
+   * For a transaction of this process about to move counters, which will report what it committed
+   * (ingestion): it sets `writer` for the trigger, so that its notification, which this process
+   * ignores, does not make every check reload what the committed deltas move in memory.
+   */
+  beginUsageWrite(): UsageWrite;
+  /** The name this cache's writes give themselves (`UsageWrite.writer`). */
+  readonly writer: string;
   close(): Promise<void>;
+};
+
+export type UsageWrite = {
+  /** The name the writing transaction gives itself (`announceCounterWriter`). */
+  readonly writer: string;
+  /** Its transaction committed these deltas: remembered counters move by them. */
+  committed(deltas: readonly CounterDelta[]): void;
+  /** Its transaction's outcome is unknown (an error): these organizations are read again. */
+  uncertain(organizationIds: Iterable<string>): void;
 };
 
 export type CheckStateCacheOptions = {
@@ -31,8 +51,11 @@ export type CheckStateCacheOptions = {
   maxOrganizations?: number;
 };
 
-/** The state a check reads, kept as one object so that answers can be remembered against it. */
-type RememberedUsage = { state: CheckState; periodStart: number; periodEnd: number };
+/**
+ * The state a check reads, kept as one object so that answers can be remembered against it;
+ * `rememberedAt` is the sequence number when it was stored.
+ */
+type RememberedUsage = { state: CheckState; periodStart: number; periodEnd: number; rememberedAt: number };
 
 /**
  * Remembers each organization's check state between checks, so that a check costs no database
@@ -41,8 +64,13 @@ type RememberedUsage = { state: CheckState; periodStart: number; periodEnd: numb
  * Coherence:
  *
  * - Every write to those rows, from any process or hand-run SQL, is announced by triggers at commit
- *   (migration 0004) and forgets it here when the notification lands; this process's own ingest,
- *   consume and plan writes forget it synchronously after commit, before they answer.
+ *   (migration 0004) and forgets it here when the notification lands; this process's own consume and
+ *   plan writes forget it synchronously after commit, before they answer.
+ * - This process's own ingestion instead moves the remembered counters by the deltas it committed
+ *   (`beginUsageWrite`), and its own notification is ignored: under a steady stream of events the
+ *   checks of the organizations it moves keep answering from memory. A counter remembered after the
+ *   write began may or may not include it, so that one is forgotten instead of moved, as is a counter
+ *   whose move the delta alone cannot say (latest) and every counter of a write whose outcome is unknown.
  * - A load that an invalidation of its organization overtook is answered but not remembered
  *   (sequence numbers), so an older snapshot never replaces a newer one.
  * - A billing change forgets the organization's counters too: which counter is current follows
@@ -97,14 +125,43 @@ export async function createCheckStateCache(
     }
     if (billingInvalidatedAt.size > maxOrganizations) forgetAll();
   };
+  // Random per cache, so that two Tollgate instances in one process still hear each other.
+  const writer = randomUUID();
+  const ownUsageLine = `usage ${writer}`;
   const changes = await listenForChanges(database, CHECK_STATE_CHANGED_CHANNEL, {
     onMessage(payload) {
       const [kind, ...organizationIds] = payload.split('\n');
-      if (kind === 'usage') invalidateUsage(organizationIds);
+      if (kind === ownUsageLine) return;
+      if (kind?.startsWith('usage')) invalidateUsage(organizationIds);
       else invalidateBilling(organizationIds);
     },
     forgetAll,
   });
+
+  const applyCommitted = (writeBegan: number, deltas: readonly CounterDelta[]) => {
+    const touched = new Set<string>();
+    for (const delta of deltas) {
+      if (delta.projectId !== ORGANIZATION_TOTAL) continue;
+      touched.add(delta.organizationId);
+      const features = usage.get(delta.organizationId);
+      const remembered = features?.get(delta.feature);
+      if (!features || !remembered || remembered.periodStart !== delta.periodStart.getTime()) continue;
+      const used =
+        remembered.rememberedAt < writeBegan
+          ? usageAfterDelta(delta.aggregation, remembered.state.used, delta.value)
+          : undefined;
+      if (used === undefined) features.delete(delta.feature);
+      // A new state object: answers remembered on the old one (check-answers.ts) no longer hold.
+      else features.set(delta.feature, { ...remembered, state: { ...remembered.state, used } });
+    }
+    // Loads under way may have read before or after the commit: none of them is remembered.
+    if (loadsInFlight > 0) {
+      for (const organizationId of touched) {
+        sequence += 1;
+        usageInvalidatedAt.set(organizationId, sequence);
+      }
+    }
+  };
 
   const remember = (request: CheckStateRequest, state: CheckState, startedAt: number) => {
     const { organizationId } = request;
@@ -119,10 +176,12 @@ export async function createCheckStateCache(
       features = new Map();
       usage.set(organizationId, features);
     }
+    sequence += 1;
     features.set(request.feature.code, {
       state,
       periodStart: period.start.getTime(),
       periodEnd: period.end.getTime(),
+      rememberedAt: sequence,
     });
   };
   const loadAndRemember = async (request: CheckStateRequest) => {
@@ -163,6 +222,16 @@ export async function createCheckStateCache(
     },
     invalidateUsage,
     invalidateBilling,
+    writer,
+    beginUsageWrite() {
+      sequence += 1;
+      const writeBegan = sequence;
+      return {
+        writer,
+        committed: (deltas) => applyCommitted(writeBegan, deltas),
+        uncertain: invalidateUsage,
+      };
+    },
     close: changes.stop,
   };
 }

@@ -36,4 +36,6 @@ export type CreditShortfall = {
 export type DebitCreditsForEvent = (
   tx: DbOrTx,
   debits: CreditEventDebit[],
+  /** The ingestion's time: the debits' and the shortfall notifications' time. */
+  now: Date,
 ) => Promise<readonly CreditShortfall[]>;

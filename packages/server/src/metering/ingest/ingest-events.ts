@@ -8,8 +8,9 @@ import {
 import { retryTransaction } from '../../db/retry.js';
 import { type DbOrTx, isTransaction, withTransaction } from '../../db/transaction.js';
 import { loadBillingContexts } from '../billing-contexts.js';
+import type { UsageWrite } from '../check/check-state-cache.js';
 import { recordAlerts } from '../tables/usage-alerts.js';
-import { upsertCounters } from '../tables/usage-counters.js';
+import { type CounterDelta, upsertCounters } from '../tables/usage-counters.js';
 import { eventKey, insertNewEvents } from '../tables/usage-events.js';
 import { rollupUpsertStatement } from '../tables/usage-rollups.js';
 import { uniqueBucketsInsertStatement } from '../tables/usage-unique-buckets.js';
@@ -48,7 +49,10 @@ export type IngestResult = {
 /** A request's events after validation, before anything is read or written. */
 export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: ValidEvent[] };
 
-export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent' | 'storedUniqueKeys'>;
+export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent' | 'storedUniqueKeys'> & {
+  /** Told what each transaction committed to the counters (check-state-cache.ts); none when omitted. */
+  usageWrite?: UsageWrite | undefined;
+};
 
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
 export function prepareBatch(rawEvents: unknown[], options: IngestOptions): PreparedBatch {
@@ -116,56 +120,62 @@ export async function storeBatches(
   });
   const valid = outcomes.flatMap((outcome) => outcome.valid);
   if (valid.length > 0) {
-    // Keys remembered only once this function's own transaction has committed.
-    const known = isTransaction(db) ? undefined : options.storedUniqueKeys;
+    // Keys remembered, and counter deltas reported, only once this function's own transaction has committed.
+    const ownTransaction = !isTransaction(db);
+    const known = ownTransaction ? options.storedUniqueKeys : undefined;
+    const usageWrite = ownTransaction ? options.usageWrite : undefined;
     let storedKeys: string[] = [];
     let unpaid: readonly CreditShortfall[] = [];
+    let committedDeltas: CounterDelta[] = [];
     // Execute: store, then count only what was new.
     const fresh = await retryTransaction(() =>
-      withTransaction(db, async (tx) => {
-        const fresh = await insertEvents(tx, valid, now);
-        const metered = assignPeriods(fresh, catalog, contexts);
-        // A value already stored for its counter is not new to it, so leaving it out counts the same.
-        const values = unknownRows(uniqueValuesOf(metered, catalog), uniqueValueKey, known);
-        // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
-        const buckets = unknownRows(uniqueBucketsOf(metered, catalog), uniqueBucketKey, known);
-        storedKeys = values.keys.concat(buckets.keys);
-        const newUniqueValues = await insertUniqueValues(
-          tx,
-          values.rows,
-          buckets.rows.length > 0 ? uniqueBucketsInsertStatement(buckets.rows) : undefined,
-        );
-        const deltas = foldDeltas(metered, catalog, newUniqueValues);
-        // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
-        // a transaction holds its counters before any rollup row.
-        const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
-        const after = await upsertCounters(
-          tx,
-          deltas,
-          now,
-          rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
-        );
-        await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
-        const creditEvents = fresh.filter((event) => event.feature === null);
-        if (creditEvents.length > 0 && options.debitCreditsForEvent) {
-          unpaid = await options.debitCreditsForEvent(
+      reportingUncertainty(usageWrite, organizationIds, () =>
+        withTransaction(db, async (tx) => {
+          const fresh = await insertEvents(tx, valid, now);
+          const metered = assignPeriods(fresh, catalog, contexts);
+          // A value already stored for its counter is not new to it, so leaving it out counts the same.
+          const values = unknownRows(uniqueValuesOf(metered, catalog), uniqueValueKey, known);
+          // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
+          const buckets = unknownRows(uniqueBucketsOf(metered, catalog), uniqueBucketKey, known);
+          storedKeys = values.keys.concat(buckets.keys);
+          const newUniqueValues = await insertUniqueValues(
             tx,
-            creditEvents.map((event) => ({
-              organizationId: event.organizationId,
-              eventId: event.id,
-              event: event.event,
-              quantity: event.quantity,
-              credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
-              projectId: event.projectId,
-              userId: event.userId,
-              timestamp: event.timestamp,
-            })),
+            values.rows,
+            buckets.rows.length > 0 ? uniqueBucketsInsertStatement(buckets.rows) : undefined,
           );
-        }
-        return fresh;
-      }),
+          const deltas = foldDeltas(metered, catalog, newUniqueValues);
+          // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
+          // a transaction holds its counters before any rollup row.
+          const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
+          committedDeltas = deltas;
+          const after = await upsertCounters(tx, deltas, now, {
+            thenWrite: rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
+            writer: usageWrite?.writer,
+          });
+          await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
+          const creditEvents = fresh.filter((event) => event.feature === null);
+          if (creditEvents.length > 0 && options.debitCreditsForEvent) {
+            unpaid = await options.debitCreditsForEvent(
+              tx,
+              creditEvents.map((event) => ({
+                organizationId: event.organizationId,
+                eventId: event.id,
+                event: event.event,
+                quantity: event.quantity,
+                credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
+                projectId: event.projectId,
+                userId: event.userId,
+                timestamp: event.timestamp,
+              })),
+              now,
+            );
+          }
+          return fresh;
+        }),
+      ),
     );
     known?.rememberAll(storedKeys);
+    usageWrite?.committed(committedDeltas);
     reportShortfalls(outcomes, unpaid);
     if (fresh.length === valid.length)
       for (const outcome of outcomes) outcome.accepted = outcome.valid.length;
@@ -181,6 +191,23 @@ export async function storeBatches(
     rejected,
     ...(shortfalls.length > 0 && { credit_shortfalls: shortfalls }),
   }));
+}
+
+/**
+ * A transaction that failed may have committed all the same (an error at COMMIT): the organizations
+ * it wrote are read again rather than moved in memory.
+ */
+async function reportingUncertainty<T>(
+  usageWrite: UsageWrite | undefined,
+  organizationIds: Set<string>,
+  transaction: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await transaction();
+  } catch (error) {
+    usageWrite?.uncertain(organizationIds);
+    throw error;
+  }
 }
 
 /** Puts each unpaid credit event on the answer of the batch that sent it, by its index there. */

@@ -1,10 +1,12 @@
 import { createBatcher } from '../../db/batcher.js';
 import type { DbOrTx } from '../../db/transaction.js';
+import type { UsageWrite } from '../check/check-state-cache.js';
 import {
   type IngestOptions,
   type IngestResult,
   type PreparedBatch,
   prepareBatch,
+  type StoreOptions,
   storeBatches,
 } from './ingest-events.js';
 
@@ -13,8 +15,11 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
   concurrentTransactions?: number;
   /** Events one transaction takes at most, so a statement stays a few hundred kilobytes. */
   maxEventsPerTransaction?: number;
-  /** Told, right after each transaction ends, which organizations' counters it may have moved. */
-  afterStore?: (organizationIds: Set<string>) => void;
+  /**
+   * What this process remembers of counters (metering/caches.ts): each group's transactions tell it
+   * what they committed. Without it nothing is told; the triggers' notifications still are.
+   */
+  usageWrites?: { beginUsageWrite(): UsageWrite };
 };
 
 /**
@@ -26,13 +31,8 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
  */
 export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
   const groups = createBatcher<PreparedBatch, IngestResult>({
-    async run(batches) {
-      try {
-        return await storeTogether(db, batches, options);
-      } finally {
-        options.afterStore?.(organizationsOf(batches));
-      }
-    },
+    run: (batches) =>
+      storeTogether(db, batches, { ...options, usageWrite: options.usageWrites?.beginUsageWrite() }),
     maxBatchSize: Number.POSITIVE_INFINITY,
     maxConcurrentBatches: options.concurrentTransactions ?? 2,
     weigh: (batch) => batch.candidates.length,
@@ -50,17 +50,10 @@ export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
   };
 }
 
-function organizationsOf(batches: readonly PreparedBatch[]): Set<string> {
-  const organizationIds = new Set<string>();
-  for (const batch of batches)
-    for (const event of batch.candidates) organizationIds.add(event.organizationId);
-  return organizationIds;
-}
-
 async function storeTogether(
   db: DbOrTx,
   batches: PreparedBatch[],
-  options: IngestQueueOptions,
+  options: StoreOptions,
 ): Promise<Array<IngestResult | Error>> {
   try {
     return await storeBatches(db, batches, options);

@@ -148,14 +148,24 @@ const USED_AFTER: Record<CounterWriteMode, string> = {
  * than UPDATE … FROM, so that each row is found through the primary key: the planner would otherwise
  * hash-join the whole (and, under constant updates, bloated) counter table.
  */
-export function counterWriteText(mode: CounterWriteMode, rows: string, now: string): string {
+export function counterWriteText(mode: CounterWriteMode, rows: string, now: string, writer?: string): string {
   return `insert into usage_counters as c (${columnList(WRITE_COLUMNS)}, updated_at)
     select ${columnList(WRITE_COLUMNS, 'd')}, ${now}::timestamptz
     from ${fromJsonRows(WRITE_COLUMNS, rows)}
+    ${writer === undefined ? '' : `where ${announceCounterWriter(writer)}`}
     on conflict (${PRIMARY_KEY}) do update
       set used = ${USED_AFTER[mode]}, last_event_at = greatest(c.last_event_at, excluded.last_event_at),
           updated_at = excluded.updated_at`;
 }
+
+/**
+ * A condition that is always true and, evaluated once before the first row, names the transaction's
+ * counter writer (the text parameter `writer`) for the announcement trigger (migration 0014): the
+ * process that wrote moves its remembered counters itself and ignores that announcement
+ * (check-state-cache.ts). It lasts until the transaction ends.
+ */
+const announceCounterWriter = (writer: string) =>
+  `(select set_config('tollgate.counter_writer', ${writer}, true)) is not null`;
 
 /** The rows of `counterWriteText`, in key order so concurrent batches lock counters in the same order. */
 export function counterWriteRows(writes: readonly CounterWrite[]): string {
@@ -169,7 +179,8 @@ export function counterWriteRows(writes: readonly CounterWrite[]): string {
 
 /**
  * Ingestion: applies deltas to their counters in one statement, merged by each counter's
- * aggregation, creating missing counters; returns the counters' new values. Rows go in key order so
+ * aggregation, creating missing counters; returns the counters' new values. `writer` names the
+ * transaction for the announcement (`announceCounterWriter`). Rows go in key order so
  * concurrent batches lock counters in the same order. `thenWrite` rides in the same round trip as an
  * unreferenced CTE. PostgreSQL runs those after the main statement (the docs leave the order open),
  * so its rows are locked once the counters are; were that ever to change, a deadlock would cost a
@@ -179,16 +190,17 @@ export async function upsertCounters(
   tx: DbOrTx,
   deltas: CounterDelta[],
   now: Date,
-  thenWrite?: SQL,
+  options: { thenWrite?: SQL | undefined; writer?: string | undefined } = {},
 ): Promise<CounterAfter[]> {
+  const { thenWrite, writer } = options;
   if (deltas.length === 0) return queryRowsThenWrite(tx, undefined, thenWrite);
   const rows = jsonRows(
     WRITE_COLUMNS,
     inKeyOrder(deltas, (delta) => delta).map((delta) => writeRow(delta, delta.value, delta.lastEventAt)),
   );
   const upsert = fixedStatementSql(
-    `${counterWriteText('aggregate', '$1', '$2')} returning ${USAGE_RETURNED}`,
-    [rows, now.toISOString()],
+    `${counterWriteText('aggregate', '$1', '$2', writer === undefined ? undefined : '$3')} returning ${USAGE_RETURNED}`,
+    writer === undefined ? [rows, now.toISOString()] : [rows, now.toISOString(), writer],
   );
   const returned = await queryRowsThenWrite<UsageRow>(tx, upsert, thenWrite);
   return returned.map((row) => ({
