@@ -1,14 +1,17 @@
 // Soak: mixed ingest, check and credit consume at a fixed rate for SOAK_MINUTES, printing the server's
-// resident memory and each kind's p99 every minute, then whether memory stayed flat and whether every
-// acknowledged event and consume was counted exactly once (issue 17 point 9).
+// resident memory after a forced full garbage collection, its live heap and each kind's p99 every minute,
+// then whether memory stayed flat, whether every acknowledged event and consume was counted exactly once
+// (issue 17 point 9), and the statements PostgreSQL spent most time on.
 //   npm run build && node bench/soak.mjs
-// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is
-//      created and dropped), SOAK_MINUTES (30), SOAK_LOAD (0.5: the share of the server's measured
+// Env: BENCH_DATABASE_URL (unset: a private PostgreSQL 15 cluster in a temporary directory, set up for a
+//      write-heavy half hour, removed at the end; set: that server, in a scratch database created and
+//      dropped), SOAK_MINUTES (30), SOAK_LOAD (0.5: the share of the server's measured
 //      capacity the mix uses; each kind runs at SOAK_LOAD × its own maximum / 3, so 1.5 would run each
 //      at half its own maximum, 150 % of the server in all), PROBE_S (8: seconds of closed loop per kind to measure its maximum),
 //      SOAK_CHECK_RATE, SOAK_CONSUME_RATE, SOAK_EVENT_RATE (checks/s, consumes/s, events/s: set all three
 //      to skip the probes), BATCH (100 events per ingest request), ORGANIZATIONS (1000),
-//      SOAK_HEAP (1: read the server's heap every minute from a diagnostic report; 0: RSS only),
+//      SOAK_HEAP (1: each minute, force a full GC in the server through its inspector and read RSS and
+//      the heap after it, the verdict then on RSS after GC; 0: no inspector, RSS as read only),
 //      SOAK_FLAT_SLOPE (0.5 MB/min) and SOAK_FLAT_GROWTH (0.1): the "memory flat" rule, printed with it.
 //
 // The load is open loop, from the C generator (bench/lib/fixed-rate.c): request i of a minute is due at
@@ -17,24 +20,44 @@
 // (each run drains for up to 2 s, so a "minute" is 60 – 62 s).
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { nativeClosedLoop, preciseFixedRate } from './lib/fixed-rate.mjs';
+import { connectInspector } from './lib/inspector-client.mjs';
 import { residentMegabytes } from './lib/machine.mjs';
+import { startPrivatePostgres } from './lib/private-postgres.mjs';
 import { format, scratchDatabase, startServer } from './lib/server.mjs';
 
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const givenDatabaseUrl = process.env.BENCH_DATABASE_URL;
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const load = Number(process.env.SOAK_LOAD ?? 0.5);
 const probeMs = Number(process.env.PROBE_S ?? 8) * 1000;
 const batchSize = Number(process.env.BATCH ?? 100);
 const organizations = Number(process.env.ORGANIZATIONS ?? 1000);
-const readHeap = process.env.SOAK_HEAP !== '0';
+const collectEachMinute = process.env.SOAK_HEAP !== '0';
 const flatSlope = Number(process.env.SOAK_FLAT_SLOPE ?? 0.5);
 const flatGrowth = Number(process.env.SOAK_FLAT_GROWTH ?? 0.1);
 const MINUTE_MS = 60_000;
+const SERVER_PORT = 4531;
+// The server's inspector listens here, on loopback only, for the soak's own DevTools session.
+const INSPECTOR_PORT = 9531;
+/**
+ * The private cluster's settings for half an hour of writes: 1 GB of buffers and room for 8 GB of WAL,
+ * so that checkpoints come from the 15-minute timer rather than every ~2 minutes from WAL volume (as on
+ * the shared server's 128 MB / 1 GB); durability as in production (fsync and synchronous commit on);
+ * pg_stat_statements to say where the database's time went.
+ */
+const PRIVATE_POSTGRES_SETTINGS = {
+  shared_buffers: '1GB',
+  max_wal_size: '8GB',
+  checkpoint_timeout: '15min',
+  fsync: 'on',
+  synchronous_commit: 'on',
+  log_checkpoints: 'on',
+  shared_preload_libraries: 'pg_stat_statements',
+};
 const CREDITS_PER_ORGANIZATION = 1_000_000_000;
 if (!(minutes >= 1) || !(load > 0 && load <= 3)) throw new Error('SOAK_MINUTES ≥ 1 and 0 < SOAK_LOAD ≤ 3');
 
@@ -100,26 +123,52 @@ function slope(points) {
 }
 
 /**
- * The server's V8 heap in use, in MB, from a diagnostic report it writes on SIGUSR2
- * (--report-on-signal): the server exposes no memory endpoint, and a report costs it a few ms a minute.
+ * The server's memory at the end of a minute: RSS as read, then — with an inspector session — RSS and
+ * V8's heap in use right after a full garbage collection, so that what is printed is what the server
+ * retains, not garbage it has not collected yet. The collection runs between minutes, off the clock.
  */
-async function heapUsedMegabytes(pid, directory) {
-  const before = new Set(readdirSync(directory));
-  process.kill(pid, 'SIGUSR2');
-  for (let waited = 0; waited < 5000; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const written = readdirSync(directory).find((name) => !before.has(name) && name.endsWith('.json'));
-    if (!written) continue;
-    const file = path.join(directory, written);
-    try {
-      const report = JSON.parse(readFileSync(file, 'utf8'));
-      rmSync(file, { force: true });
-      return report.javascriptHeap.usedMemory / 2 ** 20;
-    } catch {
-      // still being written
-    }
+async function memoryOf(pid, inspector) {
+  const rss = residentMegabytes(pid) ?? Number.NaN;
+  if (!inspector) return { rss, rssAfterGc: Number.NaN, heap: Number.NaN };
+  await inspector.call('HeapProfiler.collectGarbage');
+  const { usedSize } = await inspector.call('Runtime.getHeapUsage');
+  // V8 hands freed pages back to the system from background threads: give them a moment.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { rss, rssAfterGc: residentMegabytes(pid) ?? Number.NaN, heap: usedSize / 2 ** 20 };
+}
+
+/** Whether pg_stat_statements works in the database; if so, its counts for that database start again. */
+async function resetStatementStatistics(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pg_stat_statements');
+    // Only this database's entries: on a shared server, other databases' statistics stay as they are.
+    await client.query(
+      'select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)',
+    );
+    return { available: true };
+  } catch (error) {
+    return { available: false, reason: error.message };
+  } finally {
+    await client.end();
   }
-  return Number.NaN;
+}
+
+/** The database's five statements with the most execution time since the reset. */
+async function topStatements(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select calls::text, total_exec_time, mean_exec_time, query from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database())
+        order by total_exec_time desc limit 5`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Events stored, the counters' sum for them, and the credits consumed so far, read from the database. */
@@ -146,195 +195,276 @@ async function totals(url) {
   }
 }
 
-const database = await scratchDatabase(databaseUrl);
-const reportDirectory = mkdtempSync(path.join(tmpdir(), 'tollgate-soak-reports-'));
-// The server's stderr goes to a file, shown at the end: Node announces each diagnostic report there.
-const stderrFile = path.join(reportDirectory, 'server-stderr.log');
-const stderr = openSync(stderrFile, 'a');
+// What to undo at the end, last set up first undone: on success, on an error, and on Ctrl-C (SIGINT) or
+// SIGTERM, which would otherwise end this process and leave the server and the private cluster running.
+const cleanups = [];
+let cleaning;
+function cleanUp() {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const step = cleanups.pop();
+      try {
+        await step();
+      } catch (error) {
+        console.error(`clean-up: ${error.message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.log(`\n${signal}: stopping the server and PostgreSQL`);
+    await cleanUp();
+    process.exit(130);
+  });
+}
+
 try {
+  let baseUrl = givenDatabaseUrl;
+  let privatePostgres;
+  if (!baseUrl) {
+    privatePostgres = await startPrivatePostgres(PRIVATE_POSTGRES_SETTINGS, (destroy) =>
+      cleanups.push(destroy),
+    );
+    baseUrl = privatePostgres.url;
+  }
+  const database = await scratchDatabase(baseUrl);
+  // A private cluster is removed whole; a scratch database on a given server is dropped.
+  if (!privatePostgres) cleanups.push(() => database.drop());
+
+  // The server's stderr goes to a file, shown at the end without the inspector's own notices.
+  const stderrDirectory = mkdtempSync(path.join(tmpdir(), 'tollgate-soak-stderr-'));
+  const stderrFile = path.join(stderrDirectory, 'server-stderr.log');
+  const stderr = openSync(stderrFile, 'a');
+  cleanups.push(() => {
+    closeSync(stderr);
+    const inspectorNotice =
+      /^(Debugger listening on |Debugger attached\.|Debugger ending on |For help, see: |$)/;
+    const serverErrors = readFileSync(stderrFile, 'utf8')
+      .split('\n')
+      .filter((line) => !inspectorNotice.test(line.trim()));
+    if (serverErrors.length > 0) console.log(`\nthe server's stderr:\n${serverErrors.join('\n')}`);
+    rmSync(stderrDirectory, { recursive: true, force: true });
+  });
+
   const server = await startServer({
-    port: 4531,
+    port: SERVER_PORT,
     databaseUrl: database.url,
     stderr,
-    nodeArgs: readHeap
-      ? [
-          '--report-on-signal',
-          '--report-signal=SIGUSR2',
-          '--report-compact',
-          `--report-directory=${reportDirectory}`,
-        ]
-      : [],
+    nodeArgs: collectEachMinute ? [`--inspect=127.0.0.1:${INSPECTOR_PORT}`] : [],
   });
-  try {
-    for (let start = 0; start < organizations; start += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, organizations - start) }, async (_, offset) => {
-          const id = organizationOf(start + offset);
-          await server.api('POST', '/v1/organizations', { id, name: 'Soak', plan: 'standard' });
-          await server.api('POST', `/v1/organizations/${id}/credits/grants`, {
-            amount: CREDITS_PER_ORGANIZATION,
-            source: 'purchased',
-            idempotency_key: `soak-seed-${id}`,
-          });
-        }),
-      );
-    }
-    // A host app's own secret key, as production traffic sends.
-    const { secret } = await server.api('POST', '/v1/api-keys', { name: 'soak' });
-    const headers = { authorization: `Bearer ${secret}` };
-    const urlOf = (kind) => `${server.baseUrl}${kinds[kind].path}`;
-
-    // The maximum of each kind alone, in a closed loop; the mix then gives each kind an equal share of
-    // SOAK_LOAD of the machine: rate = SOAK_LOAD × maximum / 3, so that at 0.5 the server is about half busy.
-    const given = {
-      check: Number(process.env.SOAK_CHECK_RATE) || undefined,
-      consume: Number(process.env.SOAK_CONSUME_RATE) || undefined,
-      ingest: Number(process.env.SOAK_EVENT_RATE) || undefined,
-    };
-    const maximum = {};
-    const rates = {};
-    for (const kind of kindNames) {
-      if (given[kind]) {
-        rates[kind] = given[kind];
-        continue;
-      }
-      const { body, perRequest, distinct } = kinds[kind];
-      const probe = await nativeClosedLoop({
-        url: urlOf(kind),
-        headers,
-        makeBody: body(`probe-${kind}`),
-        distinctRequests: distinct,
-        numbered: kind !== 'check',
-        connections: kind === 'ingest' ? 8 : 32,
-        durationMs: probeMs,
-      });
-      maximum[kind] = probe.perSecond * perRequest;
-      rates[kind] = (load * maximum[kind]) / kindNames.length;
-    }
-    console.log(
-      `soak on PostgreSQL: ${minutes} min, ${organizations} organizations, ingest batches of ${batchSize}`,
+  cleanups.push(() => server.stop());
+  // Closed before the server stops: a node with a debugger attached waits for it to leave before exiting.
+  const inspector = collectEachMinute ? await connectInspector(INSPECTOR_PORT) : undefined;
+  if (inspector) {
+    cleanups.push(() => inspector.close());
+    // Another process may hold the port (node then starts without an inspector): make sure it is ours.
+    const { result } = await inspector.call('Runtime.evaluate', { expression: 'process.pid' });
+    if (result.value !== server.pid)
+      throw new Error(`the inspector on port ${INSPECTOR_PORT} is not the server's`);
+  }
+  for (let start = 0; start < organizations; start += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, organizations - start) }, async (_, offset) => {
+        const id = organizationOf(start + offset);
+        await server.api('POST', '/v1/organizations', { id, name: 'Soak', plan: 'standard' });
+        await server.api('POST', `/v1/organizations/${id}/credits/grants`, {
+          amount: CREDITS_PER_ORGANIZATION,
+          source: 'purchased',
+          idempotency_key: `soak-seed-${id}`,
+        });
+      }),
     );
-    for (const kind of kindNames) {
-      const measured =
-        maximum[kind] === undefined
-          ? 'given'
-          : `max ${format(maximum[kind])}/s alone (${probeMs / 1000} s closed loop)`;
-      console.log(`  ${kind.padEnd(8)} ${format(rates[kind])} ${kinds[kind].unit}/s  (${measured})`);
-    }
-    console.log(
-      `  rule: each kind at SOAK_LOAD ${load} × its maximum / ${kindNames.length}, so the mix is ~${format(load * 100)} % of what the server can do\n`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const before = await totals(database.url);
+  }
+  // A host app's own secret key, as production traffic sends.
+  const { secret } = await server.api('POST', '/v1/api-keys', { name: 'soak' });
+  const headers = { authorization: `Bearer ${secret}` };
+  const urlOf = (kind) => `${server.baseUrl}${kinds[kind].path}`;
 
-    const header = [
-      'min'.padStart(3),
-      ...kindNames.map((kind) => `${kind} /s  p50/p99 ms`.padStart(30)),
-      'errors'.padStart(7),
-      'RSS MB'.padStart(7),
-      'heap MB'.padStart(8),
-    ].join(' ');
-    console.log(header);
-    const samples = [];
-    const sent = Object.fromEntries(kindNames.map((kind) => [kind, { acknowledged: 0, errors: 0 }]));
-    for (let minute = 1; minute <= minutes; minute += 1) {
-      const results = await Promise.all(
-        kindNames.map((kind) => {
-          const { body, perRequest, distinct, connections } = kinds[kind];
-          return preciseFixedRate({
-            url: urlOf(kind),
-            headers,
-            makeBody: body(`m${minute}`),
-            distinctRequests: distinct,
-            numbered: kind !== 'check',
-            rate: rates[kind] / perRequest,
-            durationMs: MINUTE_MS,
-            connections,
-          });
-        }),
+  // The maximum of each kind alone, in a closed loop; the mix then gives each kind an equal share of
+  // SOAK_LOAD of the machine: rate = SOAK_LOAD × maximum / 3, so that at 0.5 the server is about half busy.
+  const given = {
+    check: Number(process.env.SOAK_CHECK_RATE) || undefined,
+    consume: Number(process.env.SOAK_CONSUME_RATE) || undefined,
+    ingest: Number(process.env.SOAK_EVENT_RATE) || undefined,
+  };
+  const maximum = {};
+  const rates = {};
+  for (const kind of kindNames) {
+    if (given[kind]) {
+      rates[kind] = given[kind];
+      continue;
+    }
+    const { body, perRequest, distinct } = kinds[kind];
+    const probe = await nativeClosedLoop({
+      url: urlOf(kind),
+      headers,
+      makeBody: body(`probe-${kind}`),
+      distinctRequests: distinct,
+      numbered: kind !== 'check',
+      connections: kind === 'ingest' ? 8 : 32,
+      durationMs: probeMs,
+    });
+    maximum[kind] = probe.perSecond * perRequest;
+    rates[kind] = (load * maximum[kind]) / kindNames.length;
+  }
+  console.log(
+    `soak on PostgreSQL: ${minutes} min, ${organizations} organizations, ingest batches of ${batchSize}`,
+  );
+  console.log(
+    privatePostgres
+      ? `  database: a private PostgreSQL 15 cluster (${Object.entries(privatePostgres.settings)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(', ')})`
+      : '  database: the server of BENCH_DATABASE_URL, in a scratch database',
+  );
+  for (const kind of kindNames) {
+    const measured =
+      maximum[kind] === undefined
+        ? 'given'
+        : `max ${format(maximum[kind])}/s alone (${probeMs / 1000} s closed loop)`;
+    console.log(`  ${kind.padEnd(8)} ${format(rates[kind])} ${kinds[kind].unit}/s  (${measured})`);
+  }
+  console.log(
+    `  rule: each kind at SOAK_LOAD ${load} × its maximum / ${kindNames.length}, so the mix is ~${format(load * 100)} % of what the server can do\n`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const before = await totals(database.url);
+  const statements = await resetStatementStatistics(database.url);
+  const logBefore = privatePostgres ? (await privatePostgres.log()).length : 0;
+
+  const header = [
+    'min'.padStart(3),
+    ...kindNames.map((kind) => `${kind} /s  p50/p99 ms`.padStart(30)),
+    'errors'.padStart(7),
+    'RSS MB'.padStart(7),
+    ...(inspector ? ['after GC: RSS MB'.padStart(16), 'heap MB'.padStart(8)] : []),
+  ].join(' ');
+  console.log(header);
+  const samples = [];
+  const sent = Object.fromEntries(kindNames.map((kind) => [kind, { acknowledged: 0, errors: 0 }]));
+  for (let minute = 1; minute <= minutes; minute += 1) {
+    const results = await Promise.all(
+      kindNames.map((kind) => {
+        const { body, perRequest, distinct, connections } = kinds[kind];
+        return preciseFixedRate({
+          url: urlOf(kind),
+          headers,
+          makeBody: body(`m${minute}`),
+          distinctRequests: distinct,
+          numbered: kind !== 'check',
+          rate: rates[kind] / perRequest,
+          durationMs: MINUTE_MS,
+          connections,
+        });
+      }),
+    );
+    const memory = await memoryOf(server.pid, inspector);
+    // The verdict's reading: what the server retains once garbage is collected, if it can be asked to.
+    samples.push({ minute, ...memory, judged: inspector ? memory.rssAfterGc : memory.rss });
+    let errors = 0;
+    const cells = results.map((result, index) => {
+      const kind = kindNames[index];
+      sent[kind].acknowledged += result.requests;
+      sent[kind].errors += result.errors;
+      errors += result.errors;
+      const rate = result.perSecond * kinds[kind].perRequest;
+      return `${format(rate).padStart(7)}  ${format(result.p50, 2).padStart(7)}/${format(result.p99, 2).padEnd(8)}`.padStart(
+        30,
       );
-      const rss = residentMegabytes(server.pid);
-      const heap = readHeap ? await heapUsedMegabytes(server.pid, reportDirectory) : Number.NaN;
-      samples.push({ minute, rss, heap });
-      let errors = 0;
-      const cells = results.map((result, index) => {
-        const kind = kindNames[index];
-        sent[kind].acknowledged += result.requests;
-        sent[kind].errors += result.errors;
-        errors += result.errors;
-        const rate = result.perSecond * kinds[kind].perRequest;
-        return `${format(rate).padStart(7)}  ${format(result.p50, 2).padStart(7)}/${format(result.p99, 2).padEnd(8)}`.padStart(
-          30,
-        );
-      });
+    });
+    console.log(
+      [
+        String(minute).padStart(3),
+        ...cells,
+        String(errors).padStart(7),
+        format(memory.rss, 1).padStart(7),
+        ...(inspector ? [format(memory.rssAfterGc, 1).padStart(16), format(memory.heap, 1).padStart(8)] : []),
+      ].join(' '),
+    );
+  }
+
+  // Memory: the first minute against the last ones, and the trend once the process has warmed up, on
+  // RSS after a forced full GC (or as read, with SOAK_HEAP=0).
+  const reading = inspector ? 'RSS after a forced full GC' : 'RSS as read (no forced GC)';
+  const judgedAt = samples.map((sample) => sample.judged);
+  const lastCount = Math.min(3, samples.length);
+  const last = judgedAt.slice(-lastCount).reduce((sum, value) => sum + value, 0) / lastCount;
+  const tail = samples.slice(Math.floor(samples.length / 3));
+  // A trend needs points: fewer than five minutes after the first third say nothing about a leak.
+  const judged = tail.length >= 5;
+  const slopeOf = (field) => slope(tail.map((sample) => [sample.minute, sample[field]]));
+  const judgedSlope = slopeOf('judged');
+  const growth = (judgedAt[judgedAt.length - 1] - tail[0].judged) / tail[0].judged;
+  console.log(
+    `\n${reading}: minute 1 ${format(judgedAt[0], 1)} MB, last ${lastCount} minute(s) ${format(last, 1)} MB on average`,
+  );
+  console.log(
+    `slopes over the last two thirds (minutes ${tail[0].minute}–${samples.length}): ${reading} ${format(judgedSlope, 2)} MB/min` +
+      (inspector
+        ? `; live heap ${format(slopeOf('heap'), 2)} MB/min; RSS before GC ${format(slopeOf('rss'), 2)} MB/min`
+        : ''),
+  );
+  const flat = judged && judgedSlope <= flatSlope && growth <= flatGrowth;
+  console.log(
+    `memory flat: ${judged ? (flat ? 'yes' : 'no') : 'too short to judge (under 7 minutes)'}  ` +
+      `(rule, on ${reading}: its slope over the last two thirds ≤ ${flatSlope} MB/min and the last minute's within ` +
+      `${format(flatGrowth * 100)} % of the one at the start of those two thirds; here ${format(growth * 100, 1)} %)`,
+  );
+  // Read before the totals below, whose counts over the grown tables would top the list.
+  const top = statements.available ? await topStatements(database.url) : [];
+  const checkpoints = privatePostgres
+    ? [...(await privatePostgres.log()).slice(logBefore).matchAll(/checkpoint starting: ([^\n]*)/g)].map(
+        (match) => match[1].trim(),
+      )
+    : undefined;
+
+  // Exact totals: what the server acknowledged must be what the database holds, no more, no less.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await totals(database.url);
+  const stored = Number(after.events - before.events);
+  const counted = Number(after.counted - before.counted);
+  const consumed = Number(after.consumed - before.consumed);
+  const acknowledgedEvents = sent.ingest.acknowledged * batchSize;
+  // A request without an answer (an error) may or may not have been applied: the totals must then
+  // lie between what was acknowledged and what was sent.
+  const within = (value, acknowledged, unanswered) =>
+    unanswered === 0 ? value === acknowledged : value >= acknowledged && value <= acknowledged + unanswered;
+  const eventsExact =
+    within(stored, acknowledgedEvents, sent.ingest.errors * batchSize) && counted === stored;
+  const consumesExact = within(consumed, sent.consume.acknowledged, sent.consume.errors);
+  console.log(
+    `events: ${format(acknowledgedEvents)} acknowledged (${format(sent.ingest.errors)} requests unanswered or refused), ` +
+      `${format(stored)} stored, ${format(counted)} counted → exact: ${eventsExact ? 'yes' : 'no'}`,
+  );
+  console.log(
+    `consumes: ${format(sent.consume.acknowledged)} acknowledged (${format(sent.consume.errors)} unanswered or refused), ` +
+      `${format(consumed)} credits debited → exact: ${consumesExact ? 'yes' : 'no'}`,
+  );
+  console.log(`checks: ${format(sent.check.acknowledged)} answered, ${format(sent.check.errors)} errors`);
+  if (checkpoints) {
+    const reasons = {};
+    for (const reason of checkpoints) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    const byReason = Object.entries(reasons).map(([reason, count]) => `${count} × ${reason}`);
+    console.log(
+      `PostgreSQL checkpoints during the soak: ${checkpoints.length}${byReason.length > 0 ? ` (${byReason.join(', ')})` : ''}`,
+    );
+  }
+  if (!statements.available) {
+    console.log(`\npg_stat_statements: not available on this server (${statements.reason})`);
+  } else {
+    console.log(
+      '\ntop 5 statements by total execution time during the soak (pg_stat_statements, this database):',
+    );
+    console.log(`${'total s'.padStart(9)} ${'calls'.padStart(11)} ${'mean ms'.padStart(9)}  query`);
+    for (const row of top) {
+      const query = row.query.replace(/\s+/g, ' ').trim().slice(0, 80);
       console.log(
-        [
-          String(minute).padStart(3),
-          ...cells,
-          String(errors).padStart(7),
-          format(rss ?? Number.NaN, 1).padStart(7),
-          format(heap, 1).padStart(8),
-        ].join(' '),
+        `${format(row.total_exec_time / 1000, 1).padStart(9)} ${format(Number(row.calls)).padStart(11)} ${format(row.mean_exec_time, 3).padStart(9)}  ${query}`,
       );
     }
-
-    // Memory: the first minute against the last ones, and the trend once the process has warmed up.
-    const rssAt = samples.map((sample) => sample.rss);
-    const lastCount = Math.min(3, samples.length);
-    const last = rssAt.slice(-lastCount).reduce((sum, value) => sum + value, 0) / lastCount;
-    const tail = samples.slice(Math.floor(samples.length / 3));
-    // A trend needs points: fewer than five minutes after the first third say nothing about a leak.
-    const judged = tail.length >= 5;
-    const rssSlope = slope(tail.map((sample) => [sample.minute, sample.rss]));
-    const heapSlope = readHeap ? slope(tail.map((sample) => [sample.minute, sample.heap])) : Number.NaN;
-    const growth = (rssAt[rssAt.length - 1] - tail[0].rss) / tail[0].rss;
-    console.log(
-      `\nRSS: minute 1 ${format(rssAt[0], 1)} MB, last ${lastCount} minute(s) ${format(last, 1)} MB on average`,
-    );
-    console.log(
-      `RSS slope over the last two thirds (minutes ${tail[0].minute}–${samples.length}): ${format(rssSlope, 2)} MB/min` +
-        (readHeap ? `; heap slope ${format(heapSlope, 2)} MB/min` : ''),
-    );
-    const flat = judged && rssSlope <= flatSlope && growth <= flatGrowth;
-    console.log(
-      `memory flat: ${judged ? (flat ? 'yes' : 'no') : 'too short to judge (under 7 minutes)'}  ` +
-        `(rule: RSS slope over the last two thirds ≤ ${flatSlope} MB/min and the last minute's RSS within ` +
-        `${format(flatGrowth * 100)} % of the RSS at the start of those two thirds; here ${format(growth * 100, 1)} %)`,
-    );
-
-    // Exact totals: what the server acknowledged must be what the database holds, no more, no less.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const after = await totals(database.url);
-    const stored = Number(after.events - before.events);
-    const counted = Number(after.counted - before.counted);
-    const consumed = Number(after.consumed - before.consumed);
-    const acknowledgedEvents = sent.ingest.acknowledged * batchSize;
-    // A request without an answer (an error) may or may not have been applied: the totals must then
-    // lie between what was acknowledged and what was sent.
-    const within = (value, acknowledged, unanswered) =>
-      unanswered === 0 ? value === acknowledged : value >= acknowledged && value <= acknowledged + unanswered;
-    const eventsExact =
-      within(stored, acknowledgedEvents, sent.ingest.errors * batchSize) && counted === stored;
-    const consumesExact = within(consumed, sent.consume.acknowledged, sent.consume.errors);
-    console.log(
-      `events: ${format(acknowledgedEvents)} acknowledged (${format(sent.ingest.errors)} requests unanswered or refused), ` +
-        `${format(stored)} stored, ${format(counted)} counted → exact: ${eventsExact ? 'yes' : 'no'}`,
-    );
-    console.log(
-      `consumes: ${format(sent.consume.acknowledged)} acknowledged (${format(sent.consume.errors)} unanswered or refused), ` +
-        `${format(consumed)} credits debited → exact: ${consumesExact ? 'yes' : 'no'}`,
-    );
-    console.log(`checks: ${format(sent.check.acknowledged)} answered, ${format(sent.check.errors)} errors`);
-  } finally {
-    await server.stop();
   }
 } finally {
-  closeSync(stderr);
-  const reportNotice = /^(Writing Node\.js report to file: .*|Node\.js report completed)?$/;
-  const serverErrors = readFileSync(stderrFile, 'utf8')
-    .split('\n')
-    .filter((line) => !reportNotice.test(line.trim()));
-  if (serverErrors.length > 0) console.log(`\nthe server's stderr:\n${serverErrors.join('\n')}`);
-  rmSync(reportDirectory, { recursive: true, force: true });
-  await database.drop();
+  await cleanUp();
 }

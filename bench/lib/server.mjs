@@ -92,8 +92,12 @@ export async function startServer({
     },
     async stop() {
       child.removeAllListeners('exit');
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      // Already gone (e.g. a Ctrl-C reached it too): there is no exit left to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
