@@ -137,45 +137,46 @@ async function memoryOf(pid, inspector) {
   return { rss, rssAfterGc: residentMegabytes(pid) ?? Number.NaN, heap: usedSize / 2 ** 20 };
 }
 
-/** Whether pg_stat_statements works in the database; if so, its counts for that database start again. */
-async function resetStatementStatistics(url) {
+/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+async function onConnection(url, work) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('create extension if not exists pg_stat_statements');
-    // Only this database's entries: on a shared server, other databases' statistics stay as they are.
-    await client.query(
-      'select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)',
-    );
-    return { available: true };
-  } catch (error) {
-    return { available: false, reason: error.message };
+    return await work(client);
   } finally {
     await client.end();
   }
 }
 
+/** Whether pg_stat_statements works in the database; if so, its counts for that database start again. */
+const resetStatementStatistics = (url) =>
+  onConnection(url, async (client) => {
+    try {
+      await client.query('create extension if not exists pg_stat_statements');
+      // Only this database's entries: on a shared server, other databases' statistics stay as they are.
+      await client.query(
+        'select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)',
+      );
+      return { available: true };
+    } catch (error) {
+      return { available: false, reason: error.message };
+    }
+  });
+
 /** The database's five statements with the most execution time since the reset. */
-async function topStatements(url) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+const topStatements = (url) =>
+  onConnection(url, async (client) => {
     const { rows } = await client.query(
       `select calls::text, total_exec_time, mean_exec_time, query from pg_stat_statements
         where dbid = (select oid from pg_database where datname = current_database())
         order by total_exec_time desc limit 5`,
     );
     return rows;
-  } finally {
-    await client.end();
-  }
-}
+  });
 
 /** Events stored, the counters' sum for them, and the credits consumed so far, read from the database. */
-async function totals(url) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+const totals = (url) =>
+  onConnection(url, async (client) => {
     const events = await client.query(
       `select count(*)::text as n from usage_events where feature = 'api_calls'`,
     );
@@ -190,10 +191,7 @@ async function totals(url) {
       counted: BigInt(counters.rows[0].n),
       consumed: BigInt(credits.rows[0].n),
     };
-  } finally {
-    await client.end();
-  }
-}
+  });
 
 // What to undo at the end, last set up first undone: on success, on an error, and on Ctrl-C (SIGINT) or
 // SIGTERM, which would otherwise end this process and leave the server and the private cluster running.
