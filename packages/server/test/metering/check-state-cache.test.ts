@@ -150,7 +150,7 @@ describe('check state cache', () => {
 
     it('announced under their own writer do not make it read again; anyone else does', async () => {
       await cache.get(request('org_a'));
-      await notify(`usage ${cache.writer}\norg_a`);
+      await notify(`usage ${cache.beginUsageWrite().writer}\norg_a`);
       await cache.get(request('org_a'));
       expect(loads).toEqual(['org_a']);
       await notify('usage another_process\norg_a');

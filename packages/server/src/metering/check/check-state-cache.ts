@@ -32,8 +32,6 @@ export type CheckStateCache = {
    * ignores, does not make every check reload what the committed deltas move in memory.
    */
   beginUsageWrite(): UsageWrite;
-  /** The name this cache's writes give themselves (`UsageWrite.writer`). */
-  readonly writer: string;
   close(): Promise<void>;
 };
 
@@ -222,7 +220,6 @@ export async function createCheckStateCache(
     },
     invalidateUsage,
     invalidateBilling,
-    writer,
     beginUsageWrite() {
       sequence += 1;
       const writeBegan = sequence;

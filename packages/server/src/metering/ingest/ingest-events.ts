@@ -128,52 +128,55 @@ export async function storeBatches(
     let unpaid: readonly CreditShortfall[] = [];
     let committedDeltas: CounterDelta[] = [];
     // Execute: store, then count only what was new.
+    // A transaction that failed may have committed all the same (an error at COMMIT; retried errors
+    // are rollbacks): its organizations are read again rather than moved in memory.
     const fresh = await retryTransaction(() =>
-      reportingUncertainty(usageWrite, organizationIds, () =>
-        withTransaction(db, async (tx) => {
-          const fresh = await insertEvents(tx, valid, now);
-          const metered = assignPeriods(fresh, catalog, contexts);
-          // A value already stored for its counter is not new to it, so leaving it out counts the same.
-          const values = unknownRows(uniqueValuesOf(metered, catalog), uniqueValueKey, known);
-          // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
-          const buckets = unknownRows(uniqueBucketsOf(metered, catalog), uniqueBucketKey, known);
-          storedKeys = values.keys.concat(buckets.keys);
-          const newUniqueValues = await insertUniqueValues(
+      withTransaction(db, async (tx) => {
+        const fresh = await insertEvents(tx, valid, now);
+        const metered = assignPeriods(fresh, catalog, contexts);
+        // A value already stored for its counter is not new to it, so leaving it out counts the same.
+        const values = unknownRows(uniqueValuesOf(metered, catalog), uniqueValueKey, known);
+        // Each distinct value also in its UTC hour and day, for history reads (unique-buckets.ts).
+        const buckets = unknownRows(uniqueBucketsOf(metered, catalog), uniqueBucketKey, known);
+        storedKeys = values.keys.concat(buckets.keys);
+        const newUniqueValues = await insertUniqueValues(
+          tx,
+          values.rows,
+          buckets.rows.length > 0 ? uniqueBucketsInsertStatement(buckets.rows) : undefined,
+        );
+        const deltas = foldDeltas(metered, catalog, newUniqueValues);
+        // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
+        // a transaction holds its counters before any rollup row.
+        const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
+        committedDeltas = deltas;
+        const after = await upsertCounters(tx, deltas, now, {
+          thenWrite: rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
+          writer: usageWrite?.writer,
+        });
+        await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
+        const creditEvents = fresh.filter((event) => event.feature === null);
+        if (creditEvents.length > 0 && options.debitCreditsForEvent) {
+          unpaid = await options.debitCreditsForEvent(
             tx,
-            values.rows,
-            buckets.rows.length > 0 ? uniqueBucketsInsertStatement(buckets.rows) : undefined,
+            creditEvents.map((event) => ({
+              organizationId: event.organizationId,
+              eventId: event.id,
+              event: event.event,
+              quantity: event.quantity,
+              credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
+              projectId: event.projectId,
+              userId: event.userId,
+              timestamp: event.timestamp,
+            })),
+            now,
           );
-          const deltas = foldDeltas(metered, catalog, newUniqueValues);
-          // The hourly rollups ride with the counter upsert and are written after it, as in consumes:
-          // a transaction holds its counters before any rollup row.
-          const rollups = foldHourlyRollups(metered, (feature) => catalog.feature(feature)?.aggregation);
-          committedDeltas = deltas;
-          const after = await upsertCounters(tx, deltas, now, {
-            thenWrite: rollups.length > 0 ? rollupUpsertStatement(rollups) : undefined,
-            writer: usageWrite?.writer,
-          });
-          await recordAlerts(tx, alertCrossings(deltas, after, catalog, contexts), now);
-          const creditEvents = fresh.filter((event) => event.feature === null);
-          if (creditEvents.length > 0 && options.debitCreditsForEvent) {
-            unpaid = await options.debitCreditsForEvent(
-              tx,
-              creditEvents.map((event) => ({
-                organizationId: event.organizationId,
-                eventId: event.id,
-                event: event.event,
-                quantity: event.quantity,
-                credits: event.quantity.times(toDecimal(catalog.creditEvent(event.event)?.credits ?? 0)),
-                projectId: event.projectId,
-                userId: event.userId,
-                timestamp: event.timestamp,
-              })),
-              now,
-            );
-          }
-          return fresh;
-        }),
-      ),
-    );
+        }
+        return fresh;
+      }),
+    ).catch((error: unknown) => {
+      usageWrite?.uncertain(organizationIds);
+      throw error;
+    });
     known?.rememberAll(storedKeys);
     usageWrite?.committed(committedDeltas);
     reportShortfalls(outcomes, unpaid);
@@ -191,23 +194,6 @@ export async function storeBatches(
     rejected,
     ...(shortfalls.length > 0 && { credit_shortfalls: shortfalls }),
   }));
-}
-
-/**
- * A transaction that failed may have committed all the same (an error at COMMIT): the organizations
- * it wrote are read again rather than moved in memory.
- */
-async function reportingUncertainty<T>(
-  usageWrite: UsageWrite | undefined,
-  organizationIds: Set<string>,
-  transaction: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await transaction();
-  } catch (error) {
-    usageWrite?.uncertain(organizationIds);
-    throw error;
-  }
 }
 
 /** Puts each unpaid credit event on the answer of the batch that sent it, by its index there. */
