@@ -71,12 +71,13 @@ describe('billing meters and meter events', () => {
       })
       .catch((error) => error);
     expect(future).toMatchObject({ code: 'timestamp_in_future' });
+    const fineTimestamp = now() - 34 * DAY;
     const fine = await stripe.billing.meterEvents.create({
       event_name: 'llm_tokens',
-      timestamp: now() - 34 * DAY,
+      timestamp: fineTimestamp,
       payload: { stripe_customer_id: customer.id, value: '1' },
     });
-    expect(fine.timestamp).toBe(now() - 34 * DAY);
+    expect(fine.timestamp).toBe(fineTimestamp);
     const unknownEvent = await stripe.billing.meterEvents
       .create({ event_name: 'nope', payload: { stripe_customer_id: customer.id, value: '1' } })
       .catch((error) => error);
