@@ -3,10 +3,13 @@ import {
   type BillingContext,
   type Catalog,
   counterPeriodAt,
-  crossedThresholds,
+  type Decimal,
   isWithin,
   type MeterAccumulator,
+  marksCrossed,
   type Period,
+  type ThresholdMarks,
+  thresholdMarks,
   toDecimal,
   uniquePropertyOf,
   uniqueValueText,
@@ -86,32 +89,32 @@ export function uniqueValuesOf(events: MeteredEvent[], catalog: Catalog): Unique
 type FoldingDelta = CounterDelta & { state: MeterAccumulator };
 
 /**
- * Deltas by organization, then project, then a short list (features × periods): looking a counter
- * up costs two map reads of strings the event already holds, no key built per event.
+ * Deltas by organization and project, then a short list (features × periods): looking a counter up
+ * costs one map read, without the period's key text built per event.
  */
 class DeltaIndex {
-  private readonly byOrganization = new Map<string, Map<string, FoldingDelta[]>>();
+  private readonly byOrganizationProject = new Map<string, FoldingDelta[]>();
   readonly all: FoldingDelta[] = [];
 
   list(organizationId: string, projectId: string): FoldingDelta[] {
-    let byProject = this.byOrganization.get(organizationId);
-    if (!byProject) {
-      byProject = new Map();
-      this.byOrganization.set(organizationId, byProject);
-    }
-    let deltas = byProject.get(projectId);
+    const key = `${organizationId}\u0000${projectId}`;
+    let deltas = this.byOrganizationProject.get(key);
     if (!deltas) {
       deltas = [];
-      byProject.set(projectId, deltas);
+      this.byOrganizationProject.set(key, deltas);
     }
     return deltas;
   }
 
   find(key: CounterKey): FoldingDelta | undefined {
-    const deltas = this.byOrganization.get(key.organizationId)?.get(key.projectId) ?? [];
+    const deltas = this.byOrganizationProject.get(`${key.organizationId}\u0000${key.projectId}`) ?? [];
     return findDelta(deltas, key.feature, key.periodStart.getTime());
   }
 }
+
+/** Deltas start at zero; unique_count ones move by stored values, never through `seen`. */
+const ZERO = toDecimal(0);
+const NO_VALUES: Set<string> = new Set();
 
 function findDelta(deltas: FoldingDelta[], feature: string, periodStart: number): FoldingDelta | undefined {
   for (const delta of deltas) {
@@ -135,7 +138,7 @@ export function foldDeltas(
     let delta = findDelta(deltas, event.feature, event.periodStart.getTime());
     if (!delta) {
       const aggregation = catalog.feature(event.feature)?.aggregation ?? 'sum';
-      const state: MeterAccumulator = { value: toDecimal(0), lastEventAt: null, seen: new Set() };
+      const state: MeterAccumulator = { value: ZERO, lastEventAt: null, seen: NO_VALUES };
       delta = {
         organizationId: event.organizationId,
         feature: event.feature,
@@ -181,21 +184,44 @@ export function alertCrossings(
   contexts: Map<string, BillingContext>,
 ): AlertCrossing[] {
   const thresholds = catalog.definition.metering.alert_thresholds;
-  const deltaByKey = new Map(deltas.map((delta) => [counterKey(delta), delta]));
+  // A batch moves many counters of few plans and features: each limit's marks are computed once.
+  const marksByPlanFeature = new Map<string, { limit: Decimal; marks: ThresholdMarks } | null>();
+  const limitMarksOf = (planCode: string, feature: string) => {
+    const key = `${planCode}\u0000${feature}`;
+    let entry = marksByPlanFeature.get(key);
+    if (entry === undefined) {
+      const planFeature = catalog.planFeature(planCode, feature);
+      if (typeof planFeature !== 'object' || planFeature.included === 'unlimited') entry = null;
+      else {
+        const limit = toDecimal(planFeature.included);
+        entry = { limit, marks: thresholdMarks(thresholds, limit) };
+      }
+      marksByPlanFeature.set(key, entry);
+    }
+    return entry;
+  };
+  let deltaByKey: Map<string, CounterDelta> | undefined;
   const crossings: AlertCrossing[] = [];
   for (const counter of after) {
     if (counter.projectId !== ORGANIZATION_TOTAL) continue;
-    const delta = deltaByKey.get(counterKey(counter));
     const context = contexts.get(counter.organizationId);
-    if (!delta || !context) continue;
-    const planFeature = catalog.planFeature(context.planCode, counter.feature);
-    if (typeof planFeature !== 'object' || planFeature.included === 'unlimited') continue;
-    const limit = toDecimal(planFeature.included);
+    if (!context) continue;
+    const limitMarks = limitMarksOf(context.planCode, counter.feature);
+    const lowest = limitMarks?.marks[0];
+    // Below the first mark nothing was crossed, whatever the delta: most counters stop here.
+    if (!limitMarks || !lowest || counter.used.lt(lowest.mark)) continue;
+    deltaByKey ??= new Map(
+      deltas
+        .filter((delta) => delta.projectId === ORGANIZATION_TOTAL)
+        .map((delta) => [counterKey(delta), delta]),
+    );
+    const delta = deltaByKey.get(counterKey(counter));
+    if (!delta) continue;
     // Gauges can go down, so their value before is unknown here: every reached threshold is
     // offered and the alert's primary key keeps the ones that already fired from firing again.
     const before = ADDITIVE.has(delta.aggregation) ? counter.used.minus(delta.value) : 0;
-    for (const threshold of crossedThresholds(thresholds, limit, before, counter.used)) {
-      crossings.push({ ...counter, periodEnd: delta.periodEnd, threshold, limit });
+    for (const threshold of marksCrossed(limitMarks.marks, before, counter.used)) {
+      crossings.push({ ...counter, periodEnd: delta.periodEnd, threshold, limit: limitMarks.limit });
     }
   }
   return crossings;
