@@ -2,7 +2,12 @@ import type { Catalog } from '@tollgate/core';
 import { type Batcher, createBatcher } from '../db/batcher.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { type CheckAnswers, createCheckAnswers } from './check/check-answers.js';
-import { type CheckState, type CheckStateRequest, loadCheckStatesPrepared } from './check/check-state.js';
+import {
+  type BillingState,
+  type CheckState,
+  type CheckStateRequest,
+  loadCheckStatesPrepared,
+} from './check/check-state.js';
 import {
   type CheckStateCache,
   type CheckStateCacheOptions,
@@ -36,6 +41,8 @@ export type MeteringCaches = {
    * next checks read them again rather than wait for the notification.
    */
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /** An organization's billing state if `checkStates` remembers it, for ingestion. */
+  rememberedBilling(organizationId: string): BillingState | undefined;
   /**
    * For an ingest transaction of this process: what it commits moves the remembered counters
    * instead of forgetting them (check-state-cache.ts), and forgets the consumes' guesses.
@@ -77,6 +84,7 @@ export async function createMeteringCaches(
       Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
     ),
     invalidateBilling: checkStates.invalidateBilling,
+    rememberedBilling: checkStates.rememberedBilling,
     beginUsageWrite() {
       const write = checkStates.beginUsageWrite();
       return {

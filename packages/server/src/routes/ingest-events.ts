@@ -42,6 +42,7 @@ export function registerIngestEventsRoute(app: App, context: AppContext) {
     debitCreditsForEvent: context.metering.debitCreditsForEvent,
     storedUniqueKeys: context.metering.storedUniqueKeys,
     usageWrites: context.metering.caches,
+    billingStates: context.metering.caches,
   });
   app.post(
     '/v1/events',

@@ -100,6 +100,23 @@ describe('check state cache', () => {
     expect(loads).toEqual(['org_a', 'org_a']);
   });
 
+  it('offers the billing state it remembers to ingestion, until a billing notification forgets it', async () => {
+    expect(cache.rememberedBilling('org_a')).toBeUndefined();
+    await cache.get(request('org_a'));
+    expect(cache.rememberedBilling('org_a')?.context.planCode).toBe('free');
+    await notify('usage\norg_a');
+    expect(cache.rememberedBilling('org_a')?.context.planCode).toBe('free');
+    await notify('billing\norg_a');
+    expect(cache.rememberedBilling('org_a')).toBeUndefined();
+    expect(loads).toEqual(['org_a']);
+  });
+
+  it('offers nothing to ingestion once it stops listening', async () => {
+    await cache.get(request('org_a'));
+    await cache.close();
+    expect(cache.rememberedBilling('org_a')).toBeUndefined();
+  });
+
   it('does not remember a read that an invalidation overtook', async () => {
     let release = () => {};
     hold = new Promise((resolve) => (release = resolve));

@@ -1,3 +1,4 @@
+import type { BillingContext } from '@tollgate/core';
 import { expect, it } from 'vitest';
 import type { CreditEventDebit } from '../../src/metering/ingest/credit-events.js';
 import { createIngestQueue } from '../../src/metering/ingest/ingest-queue.js';
@@ -79,6 +80,54 @@ describeEachDatabase(
         `select id from usage_events where organization_id in ('org_queue_ok', 'org_queue_fault') order by id`,
       );
       expect(stored.map((row) => row.id)).toEqual(['f1', 'f4', 'f5']);
+    });
+
+    it("places events with the billing state this process's checks remember, and reads the others", async () => {
+      await createOrganization(harness(), 'org_remembered');
+      await createOrganization(harness(), 'org_read');
+      const { db, catalog } = harness().tollgate.context;
+      // What a check would remember after the organization moved to a plan whose period began on the
+      // 10th; the database still says free (calendar months). Only a remembered state can place the
+      // event in the period from the 10th.
+      const anniversary: BillingContext = {
+        planCode: 'standard',
+        status: 'active',
+        interval: 'month',
+        anchor: new Date('2026-10-10T00:00:00.000Z'),
+        currentPeriod: {
+          start: new Date('2026-11-10T00:00:00.000Z'),
+          end: new Date('2026-12-10T00:00:00.000Z'),
+        },
+      };
+      const queue = createIngestQueue(db, {
+        catalog,
+        billingStates: {
+          rememberedBilling: (organizationId) =>
+            organizationId === 'org_remembered' ? { context: anniversary } : undefined,
+        },
+      });
+      const answer = await queue.ingest(
+        [tokens('org_remembered', 'r1', 3), tokens('org_read', 'r2', 4), tokens('org_not_there', 'r3', 5)],
+        now,
+      );
+      expect(answer).toEqual({
+        accepted: 2,
+        duplicates: 0,
+        rejected: [
+          { index: 2, code: 'organization_not_found', message: 'organization "org_not_there" not found' },
+        ],
+      });
+      const periods = await sqlRows<{ organization_id: string; period_start: string; used: string }>(
+        harness(),
+        `select organization_id, to_char(period_start at time zone 'UTC', 'YYYY-MM-DD') as period_start,
+                used::text as used
+         from usage_counters where organization_id in ('org_remembered', 'org_read') and project_id = ''
+         order by organization_id`,
+      );
+      expect(periods).toEqual([
+        { organization_id: 'org_read', period_start: '2026-11-01', used: '4' },
+        { organization_id: 'org_remembered', period_start: '2026-11-10', used: '3' },
+      ]);
     });
   },
   { catalog: meteringTestCatalog, startAt: now.toISOString() },

@@ -18,6 +18,8 @@ export type CheckStateCache = {
   get(request: CheckStateRequest): Promise<CheckState | undefined>;
   /** The remembered state only, without a promise: undefined when it would have to be loaded. */
   peek(request: CheckStateRequest): CheckState | undefined;
+  /** The billing state if remembered, without loading it (ingestion places its events with it). */
+  rememberedBilling(organizationId: string): BillingState | undefined;
   /** The billing state alone, for consumes, which read their counters under lock in their own transaction. */
   getBilling(request: CheckStateRequest): Promise<BillingState | undefined>;
   /**
@@ -214,6 +216,9 @@ export async function createCheckStateCache(
       return peek(request) ?? loadAndRemember(request);
     },
     peek,
+    rememberedBilling(organizationId) {
+      return changes.listening() ? billing.get(organizationId) : undefined;
+    },
     async getBilling(request) {
       const remembered = changes.listening() ? billing.get(request.organizationId) : undefined;
       return remembered ?? loadAndRemember(request);

@@ -1,4 +1,5 @@
 import {
+  type BillingContext,
   type Catalog,
   DEFAULT_EVENT_WINDOW,
   type EventWindow,
@@ -52,6 +53,11 @@ export type PreparedBatch = { now: Date; rejected: Rejection[]; candidates: Vali
 export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent' | 'storedUniqueKeys'> & {
   /** Told what each transaction committed to the counters (check-state-cache.ts); none when omitted. */
   usageWrite?: UsageWrite | undefined;
+  /**
+   * An organization's billing context as this process's checks remember it (check-state-cache.ts),
+   * undefined when not remembered: those are not read again.
+   */
+  rememberedContext?: ((organizationId: string) => BillingContext | undefined) | undefined;
 };
 
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
@@ -90,9 +96,10 @@ export async function storeBatches(
   const organizationIds = new Set<string>();
   for (const batch of batches)
     for (const event of batch.candidates) organizationIds.add(event.organizationId);
-  const contexts = organizationIds.size
-    ? await loadBillingContexts(db, [...organizationIds], catalog)
-    : new Map();
+  // In a caller's transaction, what this process remembers may not hold: that transaction may have
+  // changed it.
+  const remembered = isTransaction(db) ? undefined : options.rememberedContext;
+  const contexts = await billingContextsOf(db, organizationIds, catalog, remembered);
   // An id repeated within the batches is the same event sent twice: the first sighting stands.
   const seen = new Set<string>();
   const outcomes = batches.map((batch) => {
@@ -194,6 +201,31 @@ export async function storeBatches(
     rejected,
     ...(shortfalls.length > 0 && { credit_shortfalls: shortfalls }),
   }));
+}
+
+/**
+ * The billing contexts of the organizations that exist among `organizationIds`: as remembered where
+ * they are (kept current by the same notifications that keep checks current, and no staler than a
+ * read made before the transaction begins), read in one query for the rest.
+ */
+async function billingContextsOf(
+  db: DbOrTx,
+  organizationIds: ReadonlySet<string>,
+  catalog: Catalog,
+  remembered: StoreOptions['rememberedContext'],
+): Promise<Map<string, BillingContext>> {
+  const contexts = new Map<string, BillingContext>();
+  const missing: string[] = [];
+  for (const organizationId of organizationIds) {
+    const context = remembered?.(organizationId);
+    if (context) contexts.set(organizationId, context);
+    else missing.push(organizationId);
+  }
+  if (missing.length === 0) return contexts;
+  const loaded = await loadBillingContexts(db, missing, catalog);
+  if (contexts.size === 0) return loaded;
+  for (const [organizationId, context] of loaded) contexts.set(organizationId, context);
+  return contexts;
 }
 
 /** Puts each unpaid credit event on the answer of the batch that sent it, by its index there. */
