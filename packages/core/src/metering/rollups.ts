@@ -41,9 +41,8 @@ export function foldHourlyRollups(
   events: Iterable<RollupEvent>,
   aggregationOf: (feature: string) => Aggregation | undefined,
 ): HourlyRollup[] {
-  // One map entry per organization × feature × hour, folded in place: a batch usually holds few
-  // events of each, so per-organization maps would cost more than the entries themselves.
-  const folding = new Map<string, FoldingRollup>();
+  // Nested maps: a lookup per event reads strings and a number the event already holds.
+  const byOrganization = new Map<string, Map<string, Map<number, MeterAccumulator>>>();
   const aggregations = new Map<string, Aggregation | undefined>();
   for (const event of events) {
     let aggregation = aggregations.get(event.feature);
@@ -52,43 +51,46 @@ export function foldHourlyRollups(
       aggregations.set(event.feature, aggregation);
     }
     if (aggregation === undefined || !rollsUp(aggregation)) continue;
-    const hour = Math.floor(event.timestamp.getTime() / HOUR_MS) * HOUR_MS;
-    const key = `${event.organizationId}\u0000${event.feature}\u0000${hour}`;
-    let rollup = folding.get(key);
-    if (!rollup) {
-      rollup = {
-        organizationId: event.organizationId,
-        feature: event.feature,
-        hourMs: hour,
-        aggregation,
-        state: { value: ZERO, lastEventAt: null, seen: NO_VALUES },
-      };
-      folding.set(key, rollup);
+    let byFeature = byOrganization.get(event.organizationId);
+    if (!byFeature) {
+      byFeature = new Map();
+      byOrganization.set(event.organizationId, byFeature);
     }
-    accumulateEvent(aggregation, rollup.state, event);
+    let byHour = byFeature.get(event.feature);
+    if (!byHour) {
+      byHour = new Map();
+      byFeature.set(event.feature, byHour);
+    }
+    const hour = Math.floor(event.timestamp.getTime() / HOUR_MS) * HOUR_MS;
+    let state = byHour.get(hour);
+    if (!state) {
+      state = { value: ZERO, lastEventAt: null, seen: NO_VALUES };
+      byHour.set(hour, state);
+    }
+    accumulateEvent(aggregation, state, event);
   }
-  return [...folding.values()].sort(byKey).map((rollup) => ({
-    organizationId: rollup.organizationId,
-    feature: rollup.feature,
-    hour: new Date(rollup.hourMs),
-    aggregation: rollup.aggregation,
-    value: rollup.state.value,
-    lastEventAt: rollup.state.lastEventAt as Date,
-  }));
+  const rollups: HourlyRollup[] = [];
+  for (const organizationId of [...byOrganization.keys()].sort()) {
+    const byFeature = byOrganization.get(organizationId) as Map<string, Map<number, MeterAccumulator>>;
+    for (const feature of [...byFeature.keys()].sort()) {
+      const byHour = byFeature.get(feature) as Map<number, MeterAccumulator>;
+      const aggregation = aggregations.get(feature) as Aggregation;
+      for (const hour of [...byHour.keys()].sort((a, b) => a - b)) {
+        const state = byHour.get(hour) as MeterAccumulator;
+        rollups.push({
+          organizationId,
+          feature,
+          hour: new Date(hour),
+          aggregation,
+          value: state.value,
+          lastEventAt: state.lastEventAt as Date,
+        });
+      }
+    }
+  }
+  return rollups;
 }
-
-type FoldingRollup = {
-  organizationId: string;
-  feature: string;
-  hourMs: number;
-  aggregation: Exclude<Aggregation, 'unique_count'>;
-  state: MeterAccumulator;
-};
 
 const ZERO = toDecimal(0);
 /** Rolled-up aggregations never record distinct values (`rollsUp`): one empty set serves them all. */
 const NO_VALUES: Set<string> = new Set();
-
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byKey = (a: FoldingRollup, b: FoldingRollup) =>
-  compareText(a.organizationId, b.organizationId) || compareText(a.feature, b.feature) || a.hourMs - b.hourMs;

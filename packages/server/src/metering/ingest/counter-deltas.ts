@@ -89,25 +89,29 @@ export function uniqueValuesOf(events: MeteredEvent[], catalog: Catalog): Unique
 type FoldingDelta = CounterDelta & { state: MeterAccumulator };
 
 /**
- * Deltas by organization and project, then a short list (features × periods): looking a counter up
- * costs one map read, without the period's key text built per event.
+ * Deltas by organization, then project, then a short list (features × periods): looking a counter
+ * up costs two map reads of strings the event already holds, no key built per event.
  */
 class DeltaIndex {
-  private readonly byOrganizationProject = new Map<string, FoldingDelta[]>();
+  private readonly byOrganization = new Map<string, Map<string, FoldingDelta[]>>();
   readonly all: FoldingDelta[] = [];
 
   list(organizationId: string, projectId: string): FoldingDelta[] {
-    const key = `${organizationId}\u0000${projectId}`;
-    let deltas = this.byOrganizationProject.get(key);
+    let byProject = this.byOrganization.get(organizationId);
+    if (!byProject) {
+      byProject = new Map();
+      this.byOrganization.set(organizationId, byProject);
+    }
+    let deltas = byProject.get(projectId);
     if (!deltas) {
       deltas = [];
-      this.byOrganizationProject.set(key, deltas);
+      byProject.set(projectId, deltas);
     }
     return deltas;
   }
 
   find(key: CounterKey): FoldingDelta | undefined {
-    const deltas = this.byOrganizationProject.get(`${key.organizationId}\u0000${key.projectId}`) ?? [];
+    const deltas = this.byOrganization.get(key.organizationId)?.get(key.projectId) ?? [];
     return findDelta(deltas, key.feature, key.periodStart.getTime());
   }
 }
@@ -184,19 +188,16 @@ export function alertCrossings(
   contexts: Map<string, BillingContext>,
 ): AlertCrossing[] {
   const thresholds = catalog.definition.metering.alert_thresholds;
-  // A batch moves many counters of few plans and features: each limit's marks are computed once.
-  const marksByPlanFeature = new Map<string, { limit: Decimal; marks: ThresholdMarks } | null>();
+  // A batch moves many counters of few plans and features: each grant's marks are computed once.
+  const marksByGrant = new Map<object, { limit: Decimal; marks: ThresholdMarks }>();
   const limitMarksOf = (planCode: string, feature: string) => {
-    const key = `${planCode}\u0000${feature}`;
-    let entry = marksByPlanFeature.get(key);
+    const grant = catalog.planFeature(planCode, feature);
+    if (typeof grant !== 'object' || grant.included === 'unlimited') return undefined;
+    let entry = marksByGrant.get(grant);
     if (entry === undefined) {
-      const planFeature = catalog.planFeature(planCode, feature);
-      if (typeof planFeature !== 'object' || planFeature.included === 'unlimited') entry = null;
-      else {
-        const limit = toDecimal(planFeature.included);
-        entry = { limit, marks: thresholdMarks(thresholds, limit) };
-      }
-      marksByPlanFeature.set(key, entry);
+      const limit = toDecimal(grant.included);
+      entry = { limit, marks: thresholdMarks(thresholds, limit) };
+      marksByGrant.set(grant, entry);
     }
     return entry;
   };
