@@ -225,35 +225,26 @@ try {
     const mixedRequests = Math.ceil((mixEventRate / eventsPerRequest) * (durationMs / 1000)) + 1;
     // Each round first sends the same checks alone, so that the host's own noise at that moment (which
     // on this shared VM alone can exceed the target) can be told from what ingestion adds.
+    const checksAtMixedRate = () =>
+      preciseFixedRate({
+        url,
+        headers: authHeaders,
+        makeBody: checkBody,
+        distinctRequests: organizations,
+        rate: mixCheckRate,
+        durationMs,
+        spinMicros,
+        fifoPriority,
+      });
     const mixedRounds = [];
     const aloneRounds = [];
     for (let round = 0; round < mixRounds; round += 1) {
-      aloneRounds.push(
-        await preciseFixedRate({
-          url,
-          headers: authHeaders,
-          makeBody: checkBody,
-          distinctRequests: organizations,
-          rate: mixCheckRate,
-          durationMs,
-          spinMicros,
-          fifoPriority,
-        }),
-      );
+      aloneRounds.push(await checksAtMixedRate());
       const fixedEventsBody = eventsBodyOf(`fixed${round}`);
       mixedRounds.push(
         await withMachineShares(async () => {
           const [checks, events] = await Promise.all([
-            preciseFixedRate({
-              url,
-              headers: authHeaders,
-              makeBody: checkBody,
-              distinctRequests: organizations,
-              rate: mixCheckRate,
-              durationMs,
-              spinMicros,
-              fifoPriority,
-            }),
+            checksAtMixedRate(),
             preciseFixedRate({
               url: `${server.baseUrl}/v1/events`,
               headers: authHeaders,
