@@ -63,6 +63,26 @@ describeEachDatabase(
       expect(await checkExports(harness(), 'org_upgrade')).toMatchObject({ limit: 100 });
     });
 
+    it("give this process's ingestion the plan changed through the API after a check", async () => {
+      await createOrganization(harness(), 'org_upgrade_ingest');
+      // The check remembers the free plan (5 exports), whose state ingestion may use.
+      expect(await checkExports(harness(), 'org_upgrade_ingest')).toMatchObject({ limit: 5 });
+      const upgraded = await harness().request('PATCH', '/v1/organizations/org_upgrade_ingest', {
+        body: { plan: 'standard' },
+      });
+      expect(upgraded.status).toBe(200);
+      // 5 exports are 100 % of the free plan's limit but 5 % of standard's (100): no alert may fire.
+      await ingest(harness(), [
+        { id: 'p1', organization_id: 'org_upgrade_ingest', event: 'exports', quantity: 5 },
+      ]);
+      const alerts = await sqlRows<{ threshold: number }>(
+        harness(),
+        "select threshold from usage_alerts where organization_id = 'org_upgrade_ingest'",
+      );
+      expect(alerts).toEqual([]);
+      expect(await checkExports(harness(), 'org_upgrade_ingest')).toMatchObject({ used: 5, limit: 100 });
+    });
+
     it('reflect a subscription changed by hand-run SQL once its notification lands', async () => {
       await createOrganization(harness(), 'org_sql_billing', 'standard');
       expect(await checkExports(harness(), 'org_sql_billing')).toMatchObject({ allowed: true });

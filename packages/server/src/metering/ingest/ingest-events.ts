@@ -205,8 +205,9 @@ export async function storeBatches(
 
 /**
  * The billing contexts of the organizations that exist among `organizationIds`: as remembered where
- * they are (kept current by the same notifications that keep checks current, and no staler than a
- * read made before the transaction begins), read in one query for the rest.
+ * they are, read in one query for the rest. A remembered state follows changes made elsewhere within
+ * the notification's delivery, as checks do; the read it replaces ran before the transaction, so it
+ * could miss a change committed meanwhile just the same.
  */
 async function billingContextsOf(
   db: DbOrTx,
