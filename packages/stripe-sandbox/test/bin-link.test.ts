@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../test-support/skips.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = path.resolve(packageDir, '../..');
@@ -23,11 +24,9 @@ describe('the tollgate-stripe-sandbox command from the repository root', () => {
     expect(manifest.dependencies).not.toHaveProperty('@tollgate/core');
   });
 
-  if (!existsSync(built)) console.warn(`[stripe-sandbox] npx command test SKIPPED: ${built} not built`);
-  it.skipIf(!existsSync(built))(
-    existsSync(built)
-      ? '`npx tollgate-stripe-sandbox --port 0` starts a sandbox'
-      : `npx command test skipped: ${built} not built (npm run build)`,
+  it(
+    '`npx tollgate-stripe-sandbox --port 0` starts a sandbox',
+    skipUnless(existsSync(built), `needs the built sandbox at ${built} (npm run build)`),
     async () => {
       expect(realpathSync(linked)).toBe(
         realpathSync(path.join(packageDir, 'bin/tollgate-stripe-sandbox.js')),

@@ -8,6 +8,7 @@ import { Catalog, demoCatalog } from '@tollgate/core';
 import { type StripeSandbox, startStripeSandbox } from '@tollgate/stripe-sandbox';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../../test-support/skips.js';
 import { subscriptions } from '../../src/db/schema/index.js';
 import { readSyncedCatalog } from '../../src/stripe/catalog/synced-catalog-store.js';
 import { createTollgate } from '../../src/tollgate.js';
@@ -160,7 +161,13 @@ describe('the server at start', { timeout: 180_000 }, () => {
   });
 });
 
-describe.skipIf(!testDatabaseUrl)('stripe sync with DATABASE_URL', { timeout: 120_000 }, () => {
+describe('stripe sync with DATABASE_URL', {
+  timeout: 120_000,
+  ...skipUnless(
+    testDatabaseUrl,
+    'needs PostgreSQL (the command runs against DATABASE_URL): set TEST_DATABASE_URL',
+  ),
+}, () => {
   it('stores the ids it ended with and lists the organizations on retired plans', async () => {
     const scratch = await createScratchDatabase();
     const sandbox = await startStripeSandbox({ port: 0, dataDir: null });
