@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which `.ci/run` installs; browser suites skip (saying why) where it is absent. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -22,4 +22,15 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Pays on the sandbox's hosted Checkout page open in `page`, as a person would, with test card `card`. */
+export async function payOnHostedCheckout(page: Page, card = '4242 4242 4242 4242'): Promise<void> {
+  await page.fill('#name', 'Ada Lovelace');
+  await page.fill('#card_number', card);
+  await page.fill('#expiry', '12 / 34');
+  await page.fill('#cvc', '123');
+  await page.fill('#country', 'US');
+  await page.fill('#postal_code', '94107');
+  await page.click('#submit');
 }

@@ -1,6 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, NEEDS_CHROMIUM } from '../../../test-support/chromium.js';
+import {
+  hasChromium,
+  launchChromium,
+  NEEDS_CHROMIUM,
+  payOnHostedCheckout,
+} from '../../../test-support/chromium.js';
 import { skipUnless } from '../../../test-support/skips.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -37,13 +42,7 @@ describe('hosted pages in headless Chromium', skipUnless(hasChromium, NEEDS_CHRO
     const session = await subscriptionCheckout();
     const page = await browser.newPage();
     await page.goto(session.url as string);
-    await page.fill('#name', 'Ada Lovelace');
-    await page.fill('#card_number', '4242 4242 4242 4242');
-    await page.fill('#expiry', '12 / 34');
-    await page.fill('#cvc', '123');
-    await page.fill('#country', 'US');
-    await page.fill('#postal_code', '94107');
-    await page.click('#submit');
+    await payOnHostedCheckout(page);
     await page.waitForURL(/\/v1\/done\?session=/);
     expect(page.url()).toContain(session.id);
     await page.close();

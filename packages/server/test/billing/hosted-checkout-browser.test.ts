@@ -1,6 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hasChromium, launchChromium, NEEDS_CHROMIUM } from '../../../../test-support/chromium.js';
+import {
+  hasChromium,
+  launchChromium,
+  NEEDS_CHROMIUM,
+  payOnHostedCheckout,
+} from '../../../../test-support/chromium.js';
 import { skipUnless } from '../../../../test-support/skips.js';
 import { describeBillingEachDatabase } from '../support/billing-harness.js';
 
@@ -32,13 +37,7 @@ describeBillingEachDatabase('Checkout paid on the hosted page', (harness) => {
       expect(checkout.status).toBe(201);
       const page = await (browser as Browser).newPage();
       await page.goto(checkout.body.url);
-      await page.fill('#name', 'Ada Lovelace');
-      await page.fill('#card_number', '4242 4242 4242 4242');
-      await page.fill('#expiry', '12 / 34');
-      await page.fill('#cvc', '123');
-      await page.fill('#country', 'US');
-      await page.fill('#postal_code', '94107');
-      await page.click('#submit');
+      await payOnHostedCheckout(page);
       await page.waitForURL(/checkout=done/);
       await page.close();
       const subscription = await h.eventually(async () => {
