@@ -35,6 +35,9 @@ const checkBody = (index) =>
     feature: 'api_calls',
     quantity: 1,
   });
+/** The item whose `measure` is the median (the upper one of an even count). */
+const medianBy = (items, measure) =>
+  [...items].sort((a, b) => measure(a) - measure(b))[Math.floor(items.length / 2)];
 const line = (label, result) =>
   console.log(
     `${label.padEnd(42)} ${format(result.perSecond).padStart(7)} req/s   p50 ${format(result.p50, 2)} ms   p99 ${format(result.p99, 2)} ms   errors ${result.errors}`,
@@ -103,8 +106,7 @@ try {
       });
       rounds.push({ bare: bareRound, check: checkRound, ratio: checkRound.perSecond / bareRound.perSecond });
     }
-    const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
-    const median = byRatio[Math.floor(byRatio.length / 2)];
+    const median = medianBy(rounds, (round) => round.ratio);
     const bareResult = median.bare;
     const check = median.check;
     const checkSingle = await nativeClosedLoop({
@@ -135,8 +137,7 @@ try {
         );
       rateRounds.push({ bare: await atRate(bareUrl), check: await atRate(url) });
     }
-    const medianOf = (side) =>
-      [...rateRounds].sort((a, b) => a[side].p99 - b[side].p99)[Math.floor(ROUNDS / 2)][side];
+    const medianOf = (side) => medianBy(rateRounds, (round) => round[side].p99)[side];
     const bareAtRate = medianOf('bare');
     const checkAtRate = medianOf('check');
     // Each consume carries its own idempotency key, as the client SDK sends one with every consume:
@@ -259,7 +260,7 @@ try {
         }),
       );
     }
-    const mixed = [...mixedRounds].sort((a, b) => a.checks.p99 - b.checks.p99)[Math.floor(mixRounds / 2)];
+    const mixed = medianBy(mixedRounds, (round) => round.checks.p99);
     const { checks: checkAtMixedRate, events: eventsAtMixedRate } = mixed;
     console.log(`check/consume on PostgreSQL, ${connections} connections, ${durationMs / 1000} s per run\n`);
     line('bare Fastify route (closed loop)', bareResult);
@@ -292,7 +293,7 @@ try {
     );
     line(`POST /v1/check at ${mixCheckRate}/s while ingesting (median p99)`, checkAtMixedRate);
     console.log(`  rounds' p99: ${mixedRounds.map((round) => format(round.checks.p99, 2)).join(', ')} ms`);
-    const aloneMedian = [...aloneRounds].sort((a, b) => a.p99 - b.p99)[Math.floor(mixRounds / 2)];
+    const aloneMedian = medianBy(aloneRounds, (round) => round.p99);
     console.log(
       `  the same checks alone just before each round: median p99 ${format(aloneMedian.p99, 2)} ms (rounds: ${aloneRounds.map((round) => format(round.p99, 2)).join(', ')})`,
     );

@@ -133,6 +133,15 @@ export function mergeMeterStates(
 /** A meter folded in place. */
 export type MeterAccumulator = { value: Decimal; lastEventAt: Date | null; seen: Set<string> };
 
+const ZERO = new Decimal(0);
+/** Only unique_count writes to `seen`: every other accumulator shares this empty set. */
+const NO_VALUES: Set<string> = new Set();
+
+/** An accumulator before any event, allocating only what `aggregation` will write to. */
+export function emptyAccumulator(aggregation: Aggregation): MeterAccumulator {
+  return { value: ZERO, lastEventAt: null, seen: aggregation === 'unique_count' ? new Set() : NO_VALUES };
+}
+
 /**
  * `applyEvent` in place, for folding large batches without allocating a state per event. Same rules;
  * a test keeps the two equal.

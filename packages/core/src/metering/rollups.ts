@@ -1,7 +1,6 @@
 import type { Aggregation } from '../catalog/schema.js';
 import type { Decimal } from '../decimal.js';
-import { toDecimal } from '../decimal.js';
-import { accumulateEvent, type MeterAccumulator } from './aggregation.js';
+import { accumulateEvent, emptyAccumulator, type MeterAccumulator } from './aggregation.js';
 
 export const HOUR_MS = 3_600_000;
 
@@ -64,7 +63,7 @@ export function foldHourlyRollups(
     const hour = Math.floor(event.timestamp.getTime() / HOUR_MS) * HOUR_MS;
     let state = byHour.get(hour);
     if (!state) {
-      state = { value: ZERO, lastEventAt: null, seen: NO_VALUES };
+      state = emptyAccumulator(aggregation);
       byHour.set(hour, state);
     }
     accumulateEvent(aggregation, state, event);
@@ -90,7 +89,3 @@ export function foldHourlyRollups(
   }
   return rollups;
 }
-
-const ZERO = toDecimal(0);
-/** Rolled-up aggregations never record distinct values (`rollsUp`): one empty set serves them all. */
-const NO_VALUES: Set<string> = new Set();

@@ -4,6 +4,7 @@ import {
   type Catalog,
   counterPeriodAt,
   type Decimal,
+  emptyAccumulator,
   isWithin,
   type MeterAccumulator,
   marksCrossed,
@@ -116,10 +117,6 @@ class DeltaIndex {
   }
 }
 
-/** Deltas start at zero; unique_count ones move by stored values, never through `seen`. */
-const ZERO = toDecimal(0);
-const NO_VALUES: Set<string> = new Set();
-
 function findDelta(deltas: FoldingDelta[], feature: string, periodStart: number): FoldingDelta | undefined {
   for (const delta of deltas) {
     if (delta.feature === feature && delta.periodStart.getTime() === periodStart) return delta;
@@ -142,7 +139,7 @@ export function foldDeltas(
     let delta = findDelta(deltas, event.feature, event.periodStart.getTime());
     if (!delta) {
       const aggregation = catalog.feature(event.feature)?.aggregation ?? 'sum';
-      const state: MeterAccumulator = { value: ZERO, lastEventAt: null, seen: NO_VALUES };
+      const state = emptyAccumulator(aggregation);
       delta = {
         organizationId: event.organizationId,
         feature: event.feature,

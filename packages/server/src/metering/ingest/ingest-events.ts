@@ -54,10 +54,14 @@ export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent
   /** Told what each transaction committed to the counters (check-state-cache.ts); none when omitted. */
   usageWrite?: UsageWrite | undefined;
   /**
-   * An organization's billing context as this process's checks remember it (check-state-cache.ts),
-   * undefined when not remembered: those are not read again.
+   * The billing states this process's checks remember (check-state-cache.ts): an organization's is
+   * used instead of reading it again; undefined when not remembered.
    */
-  rememberedContext?: ((organizationId: string) => BillingContext | undefined) | undefined;
+  billingStates?: BillingStates | undefined;
+};
+
+export type BillingStates = {
+  rememberedBilling(organizationId: string): { context: BillingContext } | undefined;
 };
 
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
@@ -98,7 +102,7 @@ export async function storeBatches(
     for (const event of batch.candidates) organizationIds.add(event.organizationId);
   // In a caller's transaction, what this process remembers may not hold: that transaction may have
   // changed it.
-  const remembered = isTransaction(db) ? undefined : options.rememberedContext;
+  const remembered = isTransaction(db) ? undefined : options.billingStates;
   const contexts = await billingContextsOf(db, organizationIds, catalog, remembered);
   // An id repeated within the batches is the same event sent twice: the first sighting stands.
   const seen = new Set<string>();
@@ -213,12 +217,12 @@ async function billingContextsOf(
   db: DbOrTx,
   organizationIds: ReadonlySet<string>,
   catalog: Catalog,
-  remembered: StoreOptions['rememberedContext'],
+  remembered: BillingStates | undefined,
 ): Promise<Map<string, BillingContext>> {
   const contexts = new Map<string, BillingContext>();
   const missing: string[] = [];
   for (const organizationId of organizationIds) {
-    const context = remembered?.(organizationId);
+    const context = remembered?.rememberedBilling(organizationId)?.context;
     if (context) contexts.set(organizationId, context);
     else missing.push(organizationId);
   }

@@ -1,8 +1,8 @@
-import type { BillingContext } from '@tollgate/core';
 import { createBatcher } from '../../db/batcher.js';
 import type { DbOrTx } from '../../db/transaction.js';
 import type { UsageWrite } from '../check/check-state-cache.js';
 import {
+  type BillingStates,
   type IngestOptions,
   type IngestResult,
   type PreparedBatch,
@@ -22,7 +22,7 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
    */
   usageWrites?: { beginUsageWrite(): UsageWrite };
   /** Billing states this process's checks remember, used instead of reading them again. */
-  billingStates?: { rememberedBilling(organizationId: string): { context: BillingContext } | undefined };
+  billingStates?: BillingStates;
 };
 
 /**
@@ -33,17 +33,9 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
  * the next transaction, answered per request as if stored one after another.
  */
 export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
-  const { billingStates } = options;
-  const rememberedContext = billingStates
-    ? (organizationId: string) => billingStates.rememberedBilling(organizationId)?.context
-    : undefined;
   const groups = createBatcher<PreparedBatch, IngestResult>({
     run: (batches) =>
-      storeTogether(db, batches, {
-        ...options,
-        usageWrite: options.usageWrites?.beginUsageWrite(),
-        rememberedContext,
-      }),
+      storeTogether(db, batches, { ...options, usageWrite: options.usageWrites?.beginUsageWrite() }),
     maxBatchSize: Number.POSITIVE_INFINITY,
     maxConcurrentBatches: options.concurrentTransactions ?? 2,
     weigh: (batch) => batch.candidates.length,
