@@ -18,6 +18,16 @@ const checkExports = async (harness: Harness, organizationId: string, quantity =
   return response.body as { allowed: boolean; used: number; limit: number; reason?: string };
 };
 
+/** A new organization on the free plan (5 exports), checked once, then moved to standard through the API. */
+async function upgradeAfterCheck(harness: Harness, organizationId: string) {
+  await createOrganization(harness, organizationId);
+  expect(await checkExports(harness, organizationId)).toMatchObject({ limit: 5 });
+  const upgraded = await harness.request('PATCH', `/v1/organizations/${organizationId}`, {
+    body: { plan: 'standard' },
+  });
+  expect(upgraded.status).toBe(200);
+}
+
 /** Asks until `accept` holds (a notification is on its way), failing after about two seconds. */
 async function eventually<T>(ask: () => Promise<T>, accept: (answer: T) => boolean): Promise<T> {
   let answer = await ask();
@@ -54,23 +64,13 @@ describeEachDatabase(
     });
 
     it('reflect a plan change made through the API in the very next answer', async () => {
-      await createOrganization(harness(), 'org_upgrade');
-      expect(await checkExports(harness(), 'org_upgrade')).toMatchObject({ limit: 5 });
-      const upgraded = await harness().request('PATCH', '/v1/organizations/org_upgrade', {
-        body: { plan: 'standard' },
-      });
-      expect(upgraded.status).toBe(200);
+      await upgradeAfterCheck(harness(), 'org_upgrade');
       expect(await checkExports(harness(), 'org_upgrade')).toMatchObject({ limit: 100 });
     });
 
     it("give this process's ingestion the plan changed through the API after a check", async () => {
-      await createOrganization(harness(), 'org_upgrade_ingest');
       // The check remembers the free plan (5 exports), whose state ingestion may use.
-      expect(await checkExports(harness(), 'org_upgrade_ingest')).toMatchObject({ limit: 5 });
-      const upgraded = await harness().request('PATCH', '/v1/organizations/org_upgrade_ingest', {
-        body: { plan: 'standard' },
-      });
-      expect(upgraded.status).toBe(200);
+      await upgradeAfterCheck(harness(), 'org_upgrade_ingest');
       // 5 exports are 100 % of the free plan's limit but 5 % of standard's (100): no alert may fire.
       await ingest(harness(), [
         { id: 'p1', organization_id: 'org_upgrade_ingest', event: 'exports', quantity: 5 },
