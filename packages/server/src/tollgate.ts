@@ -4,7 +4,6 @@ import { createApiKeyLookup } from './auth/api-key-lookup.js';
 import { hashSecret, hmac } from './auth/secrets.js';
 import { createSessionRevocations } from './auth/session-revocations.js';
 import { catalogWithPlanVersions, recordCatalogVersion } from './catalog/record-catalog-version.js';
-import { createCreditEventDebitor } from './credits/event-debits.js';
 import {
   type DatabaseHandle,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -21,6 +20,9 @@ import { createMeteringCaches } from './metering/caches.js';
 import { createCheckService } from './metering/check/check-service.js';
 import { createUpgradeLinks } from './metering/check-answer.js';
 import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
+import { createEventIngestion } from './metering/ingest/event-ingestion.js';
+import type { EventIngestion } from './metering/ingest/ingest-queue.js';
+import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
 import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 import { SyncedStripeIds } from './stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from './stripe/stripe-gateway.js';
@@ -48,8 +50,16 @@ export type TollgateOptions = {
   eventMaxAgeDays?: number;
   /** unique_count rows remembered as stored (default 200,000; 0 remembers none); see stored-unique-keys.ts. */
   uniqueKeysRemembered?: number;
-  /** The credit ledger's debit for credit events; see metering/credit-events.ts. */
+  /**
+   * The credit ledger's debit for credit events; see metering/credit-events.ts. One given here runs
+   * in this thread, and so does ingestion with it.
+   */
   debitCreditsForEvent?: DebitCreditsForEvent;
+  /**
+   * Whether POST /v1/events is ingested in a worker thread (decision 21): by default it is with
+   * PostgreSQL and the built-in credit debitor; PGlite's database lives in this thread.
+   */
+  ingestInWorker?: boolean;
   /** Stripe or a sandbox; without it the billing endpoints answer 503 stripe_not_configured. */
   stripe?: StripeGateway | null;
   logger?: FastifyServerOptions['logger'];
@@ -75,6 +85,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     statementTimeoutMs: options.databaseStatementTimeoutMs,
   });
   let reads: ReadDatabase | undefined;
+  let ingestion: EventIngestion | undefined;
   try {
     await runMigrations(database);
     // Session-token requests run under row-level security when the tenant role is usable; when it is
@@ -97,6 +108,20 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     const checks = createCheckService(database, catalog, meteringCaches, {
       trialPlanExecutions,
       upgradeLinks,
+    });
+    ingestion = await createEventIngestion(database, meteringCaches, {
+      givenCatalog: options.catalog,
+      catalog,
+      eventWindow: {
+        ...DEFAULT_EVENT_WINDOW,
+        ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
+      },
+      debitCreditsForEvent: options.debitCreditsForEvent,
+      uniqueKeysRemembered: options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED,
+      inWorker: options.ingestInWorker,
+      databaseUrl: options.databaseUrl,
+      connectTimeoutMs: options.databaseConnectTimeoutMs,
+      statementTimeoutMs: options.databaseStatementTimeoutMs,
     });
     reads = readDatabaseFor(database, options, () => app);
     const stripeCatalogIds = new SyncedStripeIds({ db: database.db, stripe: options.stripe ?? null });
@@ -121,16 +146,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       publicUrl: options.publicUrl ?? 'http://localhost:4400',
       trialPlanExecutions,
       stripe: options.stripe ?? null,
-      metering: {
-        eventWindow: {
-          ...DEFAULT_EVENT_WINDOW,
-          ...(options.eventMaxAgeDays !== undefined && { maxAgeMs: options.eventMaxAgeDays * 86_400_000 }),
-        },
-        debitCreditsForEvent: options.debitCreditsForEvent ?? createCreditEventDebitor({ catalog }),
-        caches: meteringCaches,
-        checks,
-        storedUniqueKeys: meteringCaches.storedUniqueKeys,
-      },
+      metering: { caches: meteringCaches, checks, ingestion },
       stripeCatalogIds,
     };
     const app = await buildApp(context, { logger: options.logger ?? false, rateLimits: options.rateLimits });
@@ -143,6 +159,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       database,
       async close() {
         await app.close();
+        await ingestion?.close();
         await checks.drain();
         await meteringCaches.close();
         await apiKeys.close();
@@ -152,6 +169,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       },
     };
   } catch (error) {
+    await ingestion?.close();
     await reads?.close();
     await database.close();
     throw error;

@@ -1,4 +1,4 @@
-import type { Catalog, EventWindow } from '@tollgate/core';
+import type { Catalog } from '@tollgate/core';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -14,8 +14,7 @@ import type { ReadDatabase } from '../db/read-database.js';
 import type { StatementTransactionRunner } from '../db/statement-transaction.js';
 import type { MeteringCaches } from '../metering/caches.js';
 import type { CheckService } from '../metering/check/check-service.js';
-import type { DebitCreditsForEvent } from '../metering/ingest/credit-events.js';
-import type { StoredUniqueKeys } from '../metering/ingest/stored-unique-keys.js';
+import type { EventIngestion } from '../metering/ingest/ingest-queue.js';
 import type { SyncedStripeIds } from '../stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from '../stripe/stripe-gateway.js';
 
@@ -55,16 +54,12 @@ export type AppContext = {
   /** Stripe (or a sandbox); null when billing is not configured, as in tests that need no payments. */
   stripe: StripeGateway | null;
   metering: {
-    /** How far back and ahead ingested events may be dated. */
-    eventWindow: EventWindow;
-    /** Provided by the credit ledger; without it credit events are rejected (see metering/credit-events.ts). */
-    debitCreditsForEvent?: DebitCreditsForEvent | undefined;
     /** What metering remembers in this process (metering/caches.ts). */
     caches: MeteringCaches;
     /** POST /v1/check, batching concurrent checks on the shared database handle. */
     checks: CheckService;
-    /** unique_count rows this process saw committed, not sent again by ingestion (`caches.storedUniqueKeys`). */
-    storedUniqueKeys: StoredUniqueKeys;
+    /** POST /v1/events, in this thread or a worker (metering/ingest/event-ingestion.ts). */
+    ingestion: EventIngestion;
   };
   /** The Stripe ids of the last catalog sync, in memory for GET /v1/plans. */
   stripeCatalogIds: SyncedStripeIds;

@@ -41,6 +41,8 @@ export type MeteringCaches = {
    * next checks read them again rather than wait for the notification.
    */
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /** Forgets every remembered check state: a writer whose outcome is unknown is gone. */
+  forgetAll(): void;
   /** An organization's billing state if `checkStates` remembers it, for ingestion. */
   rememberedBilling(organizationId: string): BillingState | undefined;
   /**
@@ -84,6 +86,7 @@ export async function createMeteringCaches(
       Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
     ),
     invalidateBilling: checkStates.invalidateBilling,
+    forgetAll: checkStates.forgetAll,
     rememberedBilling: checkStates.rememberedBilling,
     beginUsageWrite() {
       const write = checkStates.beginUsageWrite();

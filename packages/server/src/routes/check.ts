@@ -69,15 +69,17 @@ function wellFormedCheckBody(data: unknown): z.output<typeof checkBody> | undefi
   return body as z.output<typeof checkBody>;
 }
 
-/** Answers remembered by the check service are the same object each time; so is their JSON. */
-const answerJson = new WeakMap<object, string>();
-function serializeAnswer(answer: object): string {
-  let json = answerJson.get(answer);
-  if (json === undefined) {
-    json = JSON.stringify(answer);
-    answerJson.set(answer, json);
-  }
-  return json;
+/**
+ * Answers remembered by the check service are the same object each time; so is their JSON, kept on
+ * the answer under a symbol (which JSON.stringify leaves out). A WeakMap from answer to JSON, as
+ * before, made an entry for every answer, and under a stream of events most answers live briefly:
+ * its table grew and was swept only by full collections.
+ */
+const ANSWER_JSON = Symbol('answer JSON');
+type SerializedAnswer = { [ANSWER_JSON]?: string };
+function serializeAnswer(answer: SerializedAnswer): string {
+  answer[ANSWER_JSON] ??= JSON.stringify(answer);
+  return answer[ANSWER_JSON];
 }
 
 const ONE = toDecimal(1);

@@ -2,6 +2,7 @@ import { toDecimal } from '@tollgate/core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import { createCheckAnswers } from '../../src/metering/check/check-answers.js';
 import type { CheckState, CheckStateRequest } from '../../src/metering/check/check-state.js';
 import {
   CHECK_STATE_CHANGED_CHANNEL,
@@ -162,6 +163,31 @@ describe('check state cache', () => {
       // A max counter keeps the larger, whatever order the writes committed in.
       cache.beginUsageWrite().committed([deltaOf('org_a', 4, { aggregation: 'max' })]);
       expect((await cache.get(request('org_a')))?.used.toNumber()).toBe(6);
+      expect(loads).toEqual(['org_a']);
+    });
+
+    it('leave no answer remembered on the counter they moved standing', async () => {
+      const answers = createCheckAnswers();
+      const state = (await cache.get(request('org_a'))) as CheckState;
+      const question = {
+        organizationId: 'org_a',
+        feature: 'api_calls',
+        quantity: toDecimal(1),
+        consume: false,
+      };
+      const answer = {
+        allowed: true,
+        feature: 'api_calls',
+        limit: 10,
+        used: 1,
+        remaining: 9,
+        cap: 'hard' as const,
+      };
+      answers.remember(state, state.used, question, answer);
+      cache.beginUsageWrite().committed([deltaOf('org_a', 5)]);
+      const moved = (await cache.get(request('org_a'))) as CheckState;
+      expect(moved.used.toNumber()).toBe(6);
+      expect(answers.get(moved, question)).toBeUndefined();
       expect(loads).toEqual(['org_a']);
     });
 

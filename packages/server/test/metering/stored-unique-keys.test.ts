@@ -49,11 +49,8 @@ describeEachDatabase(
     it('does not send a value again once its rows are known to be stored', async () => {
       await createOrganization(harness(), 'org_known_values');
       await ingest(harness(), [activeUser('k1', 'org_known_values', 'ann', 'web')]);
-      const remembered = harness().tollgate.context.metering.storedUniqueKeys;
-      // The period's value for the organization and for the project, its hour and its day.
-      expect(remembered.size).toBeGreaterThanOrEqual(4);
-      // Break the invariant on purpose to see what the next event sends: a value this process knows
-      // is stored is not written again, so the removed rows stay removed.
+      // Break the invariant on purpose to see what the next event sends: a value this process (or its
+      // ingest worker, with PostgreSQL) knows is stored is not written again, so the removed rows stay removed.
       await sqlRows(harness(), `delete from usage_unique_values where organization_id = 'org_known_values'`);
       await sqlRows(harness(), `delete from usage_unique_buckets where organization_id = 'org_known_values'`);
       await ingest(harness(), [

@@ -1,16 +1,19 @@
-import { decimalText } from '@tollgate/core';
+import { type Decimal, decimalText } from '@tollgate/core';
 import type { CheckAnswer, CheckInput } from '../types.js';
-import type { BillingState } from './check-state.js';
+import type { CheckState } from './check-state.js';
 
 /**
  * Answers of checks without consume, kept on the remembered state they were decided from. A metered
- * check's answer follows from its state and quantity alone, and a remembered state (check-state-cache.ts)
- * is the same object until it changes, so an answer lives exactly as long as the state it came from:
- * a new state (after any invalidation) starts with no answers, and the old one is collected.
+ * check's answer follows from its state's billing context, its counter's `used` and the question alone.
+ * A remembered state (check-state-cache.ts) keeps its identity until it is invalidated, and this
+ * process's ingestion moves its `used` in place to a new Decimal; so answers are kept with the `used`
+ * they were decided from and hold only while the state still has that very `used`. A state loaded anew
+ * starts with no answers, and an old one is collected with its answers.
  */
 export type CheckAnswers = {
-  get(state: BillingState, input: CheckInput): CheckAnswer | undefined;
-  remember(state: BillingState, input: CheckInput, answer: CheckAnswer): void;
+  get(state: CheckState, input: CheckInput): CheckAnswer | undefined;
+  /** `used` is what the answer was decided from: if the state has moved since, nothing is remembered. */
+  remember(state: CheckState, used: Decimal, input: CheckInput, answer: CheckAnswer): void;
 };
 
 /** Distinct questions remembered per state (feature and quantity); later ones are answered anew. */
@@ -18,17 +21,27 @@ const MAX_ANSWERS_PER_STATE = 16;
 
 const answerKey = (input: CheckInput) => `${input.feature}\u0000${decimalText(input.quantity)}`;
 
+/** The answers decided from one value of a state's `used`; emptied and reused when it moves. */
+type AnswersOfUsed = { used: Decimal; answers: Map<string, CheckAnswer> };
+
 export function createCheckAnswers(): CheckAnswers {
-  const answersByState = new WeakMap<BillingState, Map<string, CheckAnswer>>();
+  const answersByState = new WeakMap<CheckState, AnswersOfUsed>();
   return {
-    get: (state, input) => answersByState.get(state)?.get(answerKey(input)),
-    remember(state, input, answer) {
-      let answers = answersByState.get(state);
-      if (!answers) {
-        answers = new Map();
-        answersByState.set(state, answers);
+    get(state, input) {
+      const remembered = answersByState.get(state);
+      return remembered?.used === state.used ? remembered.answers.get(answerKey(input)) : undefined;
+    },
+    remember(state, used, input, answer) {
+      if (state.used !== used) return;
+      let remembered = answersByState.get(state);
+      if (!remembered) {
+        remembered = { used, answers: new Map() };
+        answersByState.set(state, remembered);
+      } else if (remembered.used !== used) {
+        remembered.used = used;
+        remembered.answers.clear();
       }
-      if (answers.size < MAX_ANSWERS_PER_STATE) answers.set(answerKey(input), answer);
+      if (remembered.answers.size < MAX_ANSWERS_PER_STATE) remembered.answers.set(answerKey(input), answer);
     },
   };
 }

@@ -83,12 +83,13 @@ export async function checkFeature(
   }
   if (consumesCounter) return options.consume({ input, context, now });
   // Not consuming a counter, so `loadState` read it above.
-  const { used } = state as CheckState;
+  const counted = state as CheckState;
+  const { used } = counted;
   if (feature.kind === 'seats') return decideWithoutConsuming(db, catalog, context, used, input, options);
-  const known = options.answers.get(state, input);
+  const known = options.answers.get(counted, input);
   if (known) return known;
   const answer = await decideWithoutConsuming(db, catalog, context, used, input, options);
-  options.answers.remember(state, input, answer);
+  options.answers.remember(counted, used, input, answer);
   return answer;
 }
 

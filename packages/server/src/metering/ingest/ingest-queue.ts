@@ -20,9 +20,24 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
    * What this process remembers of counters (metering/caches.ts): each group's transactions tell it
    * what they committed. Without it nothing is told; the triggers' notifications still are.
    */
-  usageWrites?: { beginUsageWrite(): UsageWrite };
+  usageWrites?: { beginUsageWrite(): QueuedUsageWrite | Promise<QueuedUsageWrite> };
   /** Billing states this process's checks remember, used instead of reading them again. */
   billingStates?: BillingStates;
+};
+
+/** A counter write for one group's transactions; `end` is told when they are all over. */
+export type QueuedUsageWrite = UsageWrite & { end?(): void };
+
+/**
+ * POST /v1/events's ingestion, chosen in the composition root: in the request thread (the queue below)
+ * or in a worker thread (ingest-worker-thread.ts).
+ */
+export type EventIngestion = {
+  ingest(rawEvents: unknown[], now: Date): Promise<IngestResult>;
+  /** Resolves when every request handed over has been answered. */
+  drain(): Promise<void>;
+  /** Answers what was handed over, then lets go of what it holds. */
+  close(): Promise<void>;
 };
 
 /**
@@ -32,10 +47,16 @@ export type IngestQueueOptions = Omit<IngestOptions, 'now'> & {
  * `concurrentTransactions` run at a time; the requests that arrive meanwhile are stored together in
  * the next transaction, answered per request as if stored one after another.
  */
-export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
+export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions): EventIngestion {
   const groups = createBatcher<PreparedBatch, IngestResult>({
-    run: (batches) =>
-      storeTogether(db, batches, { ...options, usageWrite: options.usageWrites?.beginUsageWrite() }),
+    run: async (batches) => {
+      const usageWrite = await options.usageWrites?.beginUsageWrite();
+      try {
+        return await storeTogether(db, batches, { ...options, usageWrite });
+      } finally {
+        usageWrite?.end?.();
+      }
+    },
     maxBatchSize: Number.POSITIVE_INFINITY,
     maxConcurrentBatches: options.concurrentTransactions ?? 2,
     weigh: (batch) => batch.candidates.length,
@@ -50,6 +71,7 @@ export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions) {
       return groups.submit(batch);
     },
     drain: groups.drain,
+    close: groups.drain,
   };
 }
 

@@ -1,0 +1,134 @@
+import { Catalog, demoCatalog } from '@tollgate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../../../../test-support/skips.js';
+import { databaseFaultOf } from '../../src/db/database-faults.js';
+import { AppError } from '../../src/errors.js';
+import { describeFailure, errorOf } from '../../src/metering/ingest/ingest-worker-messages.js';
+import { createTollgate } from '../../src/tollgate.js';
+import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { createOrganization, ingest } from './helpers.js';
+
+// With PostgreSQL, POST /v1/events is stored by a worker thread (decision 21); the request thread's
+// checks keep answering from memory, moved by what the worker reports committed.
+
+describe('ingestion in a worker thread [postgres]', skipUnless(testDatabaseUrl, NEEDS_POSTGRES), () => {
+  let started: Awaited<ReturnType<typeof startHarness>>;
+  let harness: Harness;
+  beforeAll(async () => {
+    started = await startHarness({ name: 'postgres' });
+    harness = started.harness;
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+
+  const check = async (organizationId: string) => {
+    const response = await harness.request('POST', '/v1/check', {
+      body: { organization_id: organizationId, feature: 'api_calls' },
+    });
+    expect(response.status).toBe(200);
+    return response.body as { used: number; remaining: number };
+  };
+  const rememberedUsed = (organizationId: string) =>
+    harness.tollgate.context.metering.caches.checkStates
+      .peek({
+        organizationId,
+        feature: { code: 'api_calls', reset: 'billing_period' },
+        now: harness.clock.now,
+      })
+      ?.used.toNumber();
+
+  it("moves the checks' remembered counter by what the worker committed, without forgetting it", async () => {
+    await createOrganization(harness, 'org_worker_moves');
+    // The creation's own notification may land after the first check and forget what it read: check
+    // until the state stays remembered.
+    for (let attempt = 0; attempt < 100 && rememberedUsed('org_worker_moves') === undefined; attempt += 1) {
+      expect((await check('org_worker_moves')).used).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(rememberedUsed('org_worker_moves')).toBe(0);
+    const events = [1, 2, 3].map((n) => ({
+      id: `w${n}`,
+      organization_id: 'org_worker_moves',
+      event: 'api_calls',
+    }));
+    const stored = await ingest(harness, events);
+    expect(stored.body).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
+    // Still remembered (a foreign write would have made it forgotten), and moved by the three events.
+    expect(rememberedUsed('org_worker_moves')).toBe(3);
+    expect((await check('org_worker_moves')).used).toBe(3);
+    // The same events again are duplicates: nothing moves.
+    expect((await ingest(harness, events)).body).toEqual({ accepted: 0, duplicates: 3, rejected: [] });
+    expect(rememberedUsed('org_worker_moves')).toBe(3);
+  });
+
+  it('answers an organization the worker cannot find per event, as the request thread would', async () => {
+    const response = await ingest(harness, [
+      { id: 'x1', organization_id: 'org_nowhere', event: 'api_calls' },
+    ]);
+    expect(response.status).toBe(200);
+    expect(response.body.rejected).toEqual([
+      { index: 0, code: 'organization_not_found', message: 'organization "org_nowhere" not found' },
+    ]);
+  });
+
+  it('answers 503 ingestion_unavailable once the worker is closed, and checks still read', async () => {
+    await createOrganization(harness, 'org_worker_closed');
+    await harness.tollgate.context.metering.ingestion.close();
+    const response = await ingest(harness, [
+      { id: 'c1', organization_id: 'org_worker_closed', event: 'api_calls' },
+    ]);
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('ingestion_unavailable');
+    expect((await check('org_worker_closed')).used).toBe(0);
+  });
+});
+
+describe('where ingestion runs', () => {
+  it('refuses a worker with PGlite, whose database lives in the request thread', async () => {
+    await expect(
+      createTollgate({
+        pgliteDir: null,
+        catalog: Catalog.from(demoCatalog),
+        adminKey: 'tg_sk_worker_refused_0123456789abcdef',
+        ingestInWorker: true,
+      }),
+    ).rejects.toThrow('ingestion runs in a worker only with PostgreSQL and the built-in credit debitor');
+  });
+});
+
+describe("the worker's errors, as the request thread's error handler reads them", () => {
+  it('keeps an AppError whole', () => {
+    const error = errorOf(
+      describeFailure(new AppError('payload_too_large', 413, 'too many', { limit: 1000 })),
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({
+      code: 'payload_too_large',
+      statusCode: 413,
+      message: 'too many',
+      details: { limit: 1000 },
+    });
+  });
+
+  it("keeps a driver error's SQLSTATE under its wrapper, so a database fault is still a 503", () => {
+    const driver = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+      severity: 'ERROR',
+      detail: 'a value that must not travel',
+    });
+    const wrapped = new Error('Failed query: insert …\nparams: secret', { cause: driver });
+    const carried = errorOf(describeFailure(wrapped));
+    expect(carried.message).toBe(wrapped.message);
+    expect(carried.cause).toMatchObject({ code: '57014', severity: 'ERROR' });
+    expect((carried.cause as { detail?: unknown }).detail).toBeUndefined();
+    expect(databaseFaultOf(carried)?.code).toBe('database_timeout');
+  });
+
+  it('keeps a lost connection recognisable by its message', () => {
+    const carried = errorOf(describeFailure(new Error('Connection terminated unexpectedly')));
+    expect(databaseFaultOf(carried)?.code).toBe('database_unavailable');
+    expect(databaseFaultOf(errorOf(describeFailure(new Error('something else'))))).toBeUndefined();
+  });
+});
