@@ -37,6 +37,7 @@ const environmentSchema = z.object({
     .min(0)
     .max(100_000_000)
     .default(DEFAULT_UNIQUE_KEYS_REMEMBERED),
+  INGEST_IN_WORKER: booleanText.optional(),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_API_URL: optionalText.pipe(z.string().url().optional()),
@@ -92,6 +93,8 @@ export type Config = {
   eventMaxAgeDays: number;
   /** unique_count rows a process remembers as stored, so that it does not send them again (0: none). */
   uniqueKeysRemembered: number;
+  /** With PostgreSQL, ingest events in a worker thread (decision 21; default on). */
+  ingestInWorker: boolean;
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
@@ -147,6 +150,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     trialPlanExecutions: env.TRIAL_PLAN_EXECUTIONS,
     eventMaxAgeDays: env.EVENT_MAX_AGE_DAYS,
     uniqueKeysRemembered: env.UNIQUE_KEYS_REMEMBERED,
+    ingestInWorker: env.INGEST_IN_WORKER ?? true,
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,

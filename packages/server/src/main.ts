@@ -44,6 +44,8 @@ async function main() {
     trialPlanExecutions: config.trialPlanExecutions,
     eventMaxAgeDays: config.eventMaxAgeDays,
     uniqueKeysRemembered: config.uniqueKeysRemembered,
+    // Only where it can run (PostgreSQL, the built-in credit debitor); elsewhere ingestion stays here.
+    ingestInWorker: config.ingestInWorker ? undefined : false,
     stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
     rateLimits: config.rateLimits,

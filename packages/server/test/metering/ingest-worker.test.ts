@@ -1,6 +1,7 @@
 import { Catalog, demoCatalog } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnless } from '../../../../test-support/skips.js';
+import { loadConfig } from '../../src/config.js';
 import { databaseFaultOf } from '../../src/db/database-faults.js';
 import { AppError } from '../../src/errors.js';
 import { describeFailure, errorOf } from '../../src/metering/ingest/ingest-worker-messages.js';
@@ -86,6 +87,11 @@ describe('ingestion in a worker thread [postgres]', skipUnless(testDatabaseUrl, 
 });
 
 describe('where ingestion runs', () => {
+  it('is in a worker by default, and INGEST_IN_WORKER=false keeps it on the request thread', () => {
+    expect(loadConfig({}).ingestInWorker).toBe(true);
+    expect(loadConfig({ INGEST_IN_WORKER: 'false' }).ingestInWorker).toBe(false);
+  });
+
   it('refuses a worker with PGlite, whose database lives in the request thread', async () => {
     await expect(
       createTollgate({

@@ -137,7 +137,12 @@ export async function startIngestWorker(
         } catch (error) {
           // Copying recurses per level of nesting: an event nested thousands deep (hostile, and
           // rejected anyway) is rejected here as the worker would, and the others are handed over.
-          if (!(error instanceof RangeError)) throw error;
+          if (!(error instanceof RangeError)) {
+            inFlight.delete(id);
+            reject(error);
+            settleIdle();
+            return;
+          }
           const tooDeep = new Map<number, Rejection | undefined>();
           const sendable = events.map((event, index) => {
             if (nestingAtMost(event, HANDED_OVER_DEPTH)) return event;
