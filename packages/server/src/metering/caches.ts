@@ -81,9 +81,8 @@ export async function createMeteringCaches(
     checkStates,
     checkAnswers: createCheckAnswers(),
     consumeUsage,
-    // Two generations of half the size each (stored-unique-keys.ts).
-    storedUniqueKeys: new StoredUniqueKeys(
-      Math.ceil((options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED) / 2),
+    storedUniqueKeys: StoredUniqueKeys.remembering(
+      options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED,
     ),
     invalidateBilling: checkStates.invalidateBilling,
     forgetAll: checkStates.forgetAll,

@@ -72,8 +72,7 @@ function wellFormedCheckBody(data: unknown): z.output<typeof checkBody> | undefi
 /**
  * Answers remembered by the check service are the same object each time; so is their JSON, kept on
  * the answer under a symbol (which JSON.stringify leaves out). A WeakMap from answer to JSON, as
- * before, made an entry for every answer, and under a stream of events most answers live briefly:
- * its table grew and was swept only by full collections.
+ * before, made a table entry for every answer, and under a stream of events most answers live briefly.
  */
 const ANSWER_JSON = Symbol('answer JSON');
 type SerializedAnswer = { [ANSWER_JSON]?: string };

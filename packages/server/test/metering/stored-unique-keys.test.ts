@@ -27,6 +27,16 @@ describe('StoredUniqueKeys', () => {
     expect([keys.has('a'), keys.has('b'), keys.has('c')]).toEqual([true, false, true]);
   });
 
+  it('remembering N keys in all makes two generations of N / 2', () => {
+    const keys = StoredUniqueKeys.remembering(4);
+    keys.rememberAll(['a', 'b', 'c']);
+    expect(keys.size).toBe(3);
+    // 'c' and 'd' fill the second generation of two, which replaces the one with 'a' and 'b'.
+    keys.rememberAll(['d']);
+    expect(keys.size).toBe(2);
+    expect([keys.has('a'), keys.has('b'), keys.has('c'), keys.has('d')]).toEqual([false, false, true, true]);
+  });
+
   it('remembers nothing with a size of 0', () => {
     const keys = new StoredUniqueKeys(0);
     keys.rememberAll(['a']);

@@ -149,10 +149,7 @@ export async function startIngestWorker(
             tooDeep.set(index, rejectionOf(event, index, now));
             return null;
           });
-          inFlight.set(id, {
-            ...(inFlight.get(id) as InFlight),
-            resolve: (result) => resolve(withRejections(result, tooDeep)),
-          });
+          inFlight.set(id, { resolve: (result) => resolve(withRejections(result, tooDeep)), reject });
           send({ type: 'ingest', id, events: sendable, now });
         }
       });

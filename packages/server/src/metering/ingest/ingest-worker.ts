@@ -63,8 +63,7 @@ async function start(setup: IngestWorkerSetup) {
       catalog,
       window: setup.eventWindow,
       debitCreditsForEvent: createCreditEventDebitor({ catalog }),
-      // Two generations of half the size each, as in the request thread (metering/caches.ts).
-      storedUniqueKeys: new StoredUniqueKeys(Math.ceil(setup.uniqueKeysRemembered / 2)),
+      storedUniqueKeys: StoredUniqueKeys.remembering(setup.uniqueKeysRemembered),
       usageWrites: { beginUsageWrite },
     });
     return { database, queue };

@@ -21,6 +21,11 @@ export class StoredUniqueKeys {
 
   constructor(private readonly generationSize: number) {}
 
+  /** Keys for `keysRemembered` in all (`UNIQUE_KEYS_REMEMBERED`): two generations of half the size each. */
+  static remembering(keysRemembered: number): StoredUniqueKeys {
+    return new StoredUniqueKeys(Math.ceil(keysRemembered / 2));
+  }
+
   has(key: string): boolean {
     if (this.current.has(key)) return true;
     if (!this.previous.has(key)) return false;
