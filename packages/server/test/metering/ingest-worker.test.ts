@@ -5,9 +5,11 @@ import { loadConfig } from '../../src/config.js';
 import { databaseFaultOf } from '../../src/db/database-faults.js';
 import { AppError } from '../../src/errors.js';
 import { describeFailure, errorOf } from '../../src/metering/ingest/ingest-worker-messages.js';
+import { workerExecArgv } from '../../src/metering/ingest/ingest-worker-thread.js';
 import { createTollgate } from '../../src/tollgate.js';
-import { NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
+import { createScratchDatabase, NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { startServerProcess } from '../support/server-process.js';
 import { createOrganization, ingest } from './helpers.js';
 
 // With PostgreSQL, POST /v1/events is stored by a worker thread (decision 21); the request thread's
@@ -83,6 +85,57 @@ describe('ingestion in a worker thread [postgres]', skipUnless(testDatabaseUrl, 
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('ingestion_unavailable');
     expect((await check('org_worker_closed')).used).toBe(0);
+  });
+});
+
+describe(
+  'the built server with V8 flags, as an operator starts it [postgres]',
+  skipUnless(testDatabaseUrl, NEEDS_POSTGRES),
+  () => {
+    it('starts its worker and stores events (a worker refuses V8 flags given to it explicitly)', async () => {
+      const database = await createScratchDatabase();
+      try {
+        const adminKey = 'tg_sk_worker_v8_flags_0123456789abcdef';
+        const server = await startServerProcess(
+          { DATABASE_URL: database.url, TOLLGATE_ADMIN_KEY: adminKey, DEMO_DATA: 'false' },
+          ['--max-old-space-size=512', '--stack-size=900'],
+        );
+        try {
+          const call = async (method: string, path: string, body: unknown) => {
+            const response = await fetch(`${server.url}${path}`, {
+              method,
+              headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
+            return { status: response.status, body: (await response.json()) as any };
+          };
+          const created = await call('POST', '/v1/organizations', {
+            id: 'org_v8_flags',
+            name: 'Flags',
+            plan: 'free',
+          });
+          expect(created.status).toBe(201);
+          const stored = await call('POST', '/v1/events', {
+            events: [{ id: 'f1', organization_id: 'org_v8_flags', event: 'api_calls' }],
+          });
+          expect(stored).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, rejected: [] } });
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+  },
+);
+
+describe("the worker's node flags", () => {
+  it('are inherited (none given) unless export conditions must be dropped, and then only those go', () => {
+    expect(workerExecArgv(['--max-old-space-size=512', '--enable-source-maps'])).toBeUndefined();
+    expect(workerExecArgv([])).toBeUndefined();
+    expect(
+      workerExecArgv(['--conditions', 'source', '--enable-source-maps', '-C', 'dev', '--conditions=x']),
+    ).toEqual(['--enable-source-maps']);
   });
 });
 

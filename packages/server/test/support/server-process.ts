@@ -13,10 +13,13 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
-/** Spawns the built server with only the given environment, collecting stdout and stderr together. */
-function spawnServer(environment: Record<string, string>) {
+/**
+ * Spawns the built server with only the given environment (and node flags before the script),
+ * collecting stdout and stderr together.
+ */
+function spawnServer(environment: Record<string, string>, nodeFlags: readonly string[] = []) {
   if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [...nodeFlags, mainScript], {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'warn',
@@ -47,8 +50,11 @@ function adminKeyOf(environment: Record<string, string>): string {
 }
 
 /** Runs the built server (`npm run build` first) as a person would, and reads the URL it prints. */
-export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
-  const { child, collected, exited } = spawnServer(environment);
+export async function startServerProcess(
+  environment: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<ServerProcess> {
+  const { child, collected, exited } = spawnServer(environment, nodeFlags);
   const started = await new Promise<{ url: string; adminKey: string } | null>((resolve) => {
     const deadline = setTimeout(() => resolve(null), 60_000);
     const look = () => {

@@ -39,7 +39,7 @@ export async function startIngestWorker(
   rejectionOf: (event: unknown, index: number, now: Date) => Rejection | undefined,
 ): Promise<EventIngestion> {
   const worker = new Worker(WORKER_SCRIPT, {
-    execArgv: workerExecArgv(),
+    execArgv: workerExecArgv(process.execArgv),
     workerData: { ...setup, writer: usageWrites.beginUsageWrite().writer } satisfies IngestWorkerSetup,
   });
   const inFlight = new Map<number, InFlight>();
@@ -195,16 +195,18 @@ function withRejections(
 }
 
 /**
- * This process's node flags without its export conditions: under the test runner they resolve our
- * packages to their TypeScript sources, which the worker's plain node cannot load.
+ * The worker's node flags. By default a worker inherits this thread's flags, V8 flags such as
+ * `--max-old-space-size` included; given explicitly, V8 and process-wide flags are refused
+ * (ERR_WORKER_INVALID_EXEC_ARGV) and the server would not start. So they are given only to drop the
+ * export conditions, which under the test runner resolve our packages to their TypeScript sources,
+ * which the worker's plain node cannot load; there the other flags are the runner's own.
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(flags: readonly string[]): string[] | undefined {
   const kept: string[] = [];
-  const flags = process.execArgv;
   for (let index = 0; index < flags.length; index += 1) {
     const flag = flags[index] as string;
     if (flag === '--conditions' || flag === '-C') index += 1;
     else if (!flag.startsWith('--conditions=')) kept.push(flag);
   }
-  return kept;
+  return kept.length === flags.length ? undefined : kept;
 }
