@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './http/rate-limits.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
+import { DEFAULT_INGEST_WORKER_NICE } from './metering/ingest/thread-priority.js';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -38,6 +39,7 @@ const environmentSchema = z.object({
     .max(100_000_000)
     .default(DEFAULT_UNIQUE_KEYS_REMEMBERED),
   INGEST_IN_WORKER: booleanText.optional(),
+  INGEST_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_INGEST_WORKER_NICE),
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_API_URL: optionalText.pipe(z.string().url().optional()),
@@ -95,6 +97,8 @@ export type Config = {
   uniqueKeysRemembered: number;
   /** With PostgreSQL, ingest events in a worker thread (decision 21; default on). */
   ingestInWorker: boolean;
+  /** The ingest worker thread's niceness, 0–19 (decision 22; Linux only). */
+  ingestWorkerNice: number;
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeSandboxPort: number;
@@ -151,6 +155,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     eventMaxAgeDays: env.EVENT_MAX_AGE_DAYS,
     uniqueKeysRemembered: env.UNIQUE_KEYS_REMEMBERED,
     ingestInWorker: env.INGEST_IN_WORKER ?? true,
+    ingestWorkerNice: env.INGEST_WORKER_NICE,
     stripeSecretKey: env.STRIPE_SECRET_KEY,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     stripeSandboxPort: env.STRIPE_SANDBOX_PORT,

@@ -46,6 +46,7 @@ async function main() {
     uniqueKeysRemembered: config.uniqueKeysRemembered,
     // Only where it can run (PostgreSQL, the built-in credit debitor); elsewhere ingestion stays here.
     ingestInWorker: config.ingestInWorker ? undefined : false,
+    ingestWorkerNice: config.ingestWorkerNice,
     stripe: payments.gateway,
     logger: loggerOptions(config.logLevel),
     rateLimits: config.rateLimits,
@@ -106,6 +107,7 @@ async function main() {
     `  admin key : ${adminKey.source}`,
     `  database  : ${database}`,
     `  catalog   : ${catalog.version} from ${catalogSource}`,
+    `  ingestion : in ${tollgate.context.metering.ingestion.placement}`,
     payments.gateway.mode !== 'sandbox'
       ? `  stripe    : Stripe API, ${payments.gateway.mode} mode (STRIPE_SECRET_KEY)`
       : config.stripeApiUrl

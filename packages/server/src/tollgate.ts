@@ -23,6 +23,7 @@ import type { DebitCreditsForEvent } from './metering/ingest/credit-events.js';
 import { createEventIngestion } from './metering/ingest/event-ingestion.js';
 import type { EventIngestion } from './metering/ingest/ingest-queue.js';
 import { DEFAULT_UNIQUE_KEYS_REMEMBERED } from './metering/ingest/stored-unique-keys.js';
+import { DEFAULT_INGEST_WORKER_NICE } from './metering/ingest/thread-priority.js';
 import { backfillUniqueBuckets } from './metering/tables/usage-unique-buckets.js';
 import { SyncedStripeIds } from './stripe/catalog/stripe-catalog-ids.js';
 import type { StripeGateway } from './stripe/stripe-gateway.js';
@@ -60,6 +61,8 @@ export type TollgateOptions = {
    * PostgreSQL and the built-in credit debitor; PGlite's database lives in this thread.
    */
   ingestInWorker?: boolean;
+  /** The ingest worker thread's niceness, 0–19 (default 10): checks get the CPU first (decision 22). */
+  ingestWorkerNice?: number;
   /** Stripe or a sandbox; without it the billing endpoints answer 503 stripe_not_configured. */
   stripe?: StripeGateway | null;
   logger?: FastifyServerOptions['logger'];
@@ -119,6 +122,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       debitCreditsForEvent: options.debitCreditsForEvent,
       uniqueKeysRemembered: options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED,
       inWorker: options.ingestInWorker,
+      workerNice: options.ingestWorkerNice ?? DEFAULT_INGEST_WORKER_NICE,
       databaseUrl: options.databaseUrl,
       connectTimeoutMs: options.databaseConnectTimeoutMs,
       statementTimeoutMs: options.databaseStatementTimeoutMs,

@@ -41,6 +41,8 @@ describe('the server process', { timeout: 180_000 }, () => {
     expect(first.output()).toContain(`admin key : in ${path.join(dataDir, 'admin-key')} (generated now)`);
     expect(first.output()).not.toContain(first.adminKey);
     expect(first.output()).toContain('demo data : organizations acme, globex, initech');
+    // PGlite's database lives in the request thread, and so does ingestion with it.
+    expect(first.output()).toContain('ingestion : in the request thread');
     const sandboxUrl = /built-in sandbox at (\S+)/.exec(first.output())?.[1];
     expect(sandboxUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // The embedded Stripe sandbox answers like Stripe: an unauthenticated call gets Stripe's error object.

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Catalog, demoCatalog } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnless } from '../../../../test-support/skips.js';
@@ -6,6 +7,7 @@ import { databaseFaultOf } from '../../src/db/database-faults.js';
 import { AppError } from '../../src/errors.js';
 import { describeFailure, errorOf } from '../../src/metering/ingest/ingest-worker-messages.js';
 import { workerExecArgv } from '../../src/metering/ingest/ingest-worker-thread.js';
+import { lowerThreadPriority } from '../../src/metering/ingest/thread-priority.js';
 import { createTollgate } from '../../src/tollgate.js';
 import { createScratchDatabase, NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -76,6 +78,17 @@ describe('ingestion in a worker thread [postgres]', skipUnless(testDatabaseUrl, 
     ]);
   });
 
+  it("runs at nice 10 by default while this process's main thread keeps its own priority", () => {
+    expect(harness.tollgate.context.metering.ingestion.placement).toBe('a worker thread, nice 10');
+    if (process.platform !== 'linux') return;
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's niceness; the command name before it may hold spaces.
+    const niceOf = (threadId: string) =>
+      Number(readFileSync(`/proc/self/task/${threadId}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+    const threads = readdirSync('/proc/self/task');
+    expect(niceOf(String(process.pid))).toBe(0);
+    expect(threads.filter((threadId) => niceOf(threadId) === 10)).toHaveLength(1);
+  });
+
   it('answers 503 ingestion_unavailable once the worker is closed, and checks still read', async () => {
     await createOrganization(harness, 'org_worker_closed');
     await harness.tollgate.context.metering.ingestion.close();
@@ -143,6 +156,23 @@ describe('where ingestion runs', () => {
   it('is in a worker by default, and INGEST_IN_WORKER=false keeps it on the request thread', () => {
     expect(loadConfig({}).ingestInWorker).toBe(true);
     expect(loadConfig({ INGEST_IN_WORKER: 'false' }).ingestInWorker).toBe(false);
+  });
+
+  it("takes the worker's niceness from INGEST_WORKER_NICE, 0 to 19", () => {
+    expect(loadConfig({}).ingestWorkerNice).toBe(10);
+    expect(loadConfig({ INGEST_WORKER_NICE: '0' }).ingestWorkerNice).toBe(0);
+    expect(loadConfig({ INGEST_WORKER_NICE: '19' }).ingestWorkerNice).toBe(19);
+    expect(() => loadConfig({ INGEST_WORKER_NICE: '20' })).toThrow('INGEST_WORKER_NICE');
+    expect(() => loadConfig({ INGEST_WORKER_NICE: '-5' })).toThrow('INGEST_WORKER_NICE');
+    expect(() => loadConfig({ INGEST_WORKER_NICE: 'low' })).toThrow('INGEST_WORKER_NICE');
+  });
+
+  it('says why a priority is left as it was', () => {
+    expect(lowerThreadPriority(0)).toEqual({ lowered: false, reason: 'niceness 0 asked' });
+    expect(lowerThreadPriority(10, 'darwin')).toEqual({
+      lowered: false,
+      reason: 'per-thread priority is Linux only, not darwin',
+    });
   });
 
   it('refuses a worker with PGlite, whose database lives in the request thread', async () => {

@@ -20,6 +20,8 @@ export type EventIngestionOptions = {
   uniqueKeysRemembered: number;
   /** Whether ingestion runs in a worker thread; by default it does with PostgreSQL (decision 21). */
   inWorker?: boolean | undefined;
+  /** The worker thread's niceness (thread-priority.ts). */
+  workerNice: number;
   databaseUrl?: string | undefined;
   connectTimeoutMs?: number | undefined;
   statementTimeoutMs?: number | undefined;
@@ -51,6 +53,7 @@ export async function createEventIngestion(
         catalogHash: options.givenCatalog.hash,
         eventWindow: options.eventWindow,
         uniqueKeysRemembered: options.uniqueKeysRemembered,
+        nice: options.workerNice,
       },
       caches,
       (event, index, now) => {

@@ -33,6 +33,8 @@ export type QueuedUsageWrite = UsageWrite & { end?(): void };
  * or in a worker thread (ingest-worker-thread.ts).
  */
 export type EventIngestion = {
+  /** Where events are stored, in words for the start banner. */
+  readonly placement: string;
   ingest(rawEvents: unknown[], now: Date): Promise<IngestResult>;
   /** Resolves when every request handed over has been answered. */
   drain(): Promise<void>;
@@ -63,6 +65,7 @@ export function createIngestQueue(db: DbOrTx, options: IngestQueueOptions): Even
     maxBatchWeight: options.maxEventsPerTransaction ?? 5000,
   });
   return {
+    placement: 'the request thread',
     ingest(rawEvents: unknown[], now: Date): Promise<IngestResult> {
       const batch = prepareBatch(rawEvents, { ...options, now });
       if (batch.candidates.length === 0) {

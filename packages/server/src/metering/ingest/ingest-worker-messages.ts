@@ -2,6 +2,7 @@ import { type Aggregation, type EventWindow, toDecimal } from '@tollgate/core';
 import { AppError } from '../../errors.js';
 import type { CounterDelta } from '../tables/usage-counters.js';
 import type { IngestResult } from './ingest-events.js';
+import type { ThreadPriority } from './thread-priority.js';
 
 /**
  * What the request thread and the ingest worker (ingest-worker.ts) say to each other. Messages are
@@ -21,6 +22,8 @@ export type IngestWorkerSetup = {
   uniqueKeysRemembered: number;
   /** The request thread's counter writer name (check-state-cache.ts), which the worker's transactions announce. */
   writer: string;
+  /** The worker thread's niceness (thread-priority.ts): checks, on the request thread, go first. */
+  nice: number;
 };
 
 export type ToWorker =
@@ -30,7 +33,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; priority: ThreadPriority }
   | { type: 'failed_to_start'; failure: IngestFailure }
   | { type: 'answer'; id: number; result: IngestResult }
   | { type: 'failure'; id: number; failure: IngestFailure }

@@ -10,6 +10,7 @@ import {
   type IngestWorkerSetup,
   type ToWorker,
 } from './ingest-worker-messages.js';
+import { describeThreadPriority, type ThreadPriority } from './thread-priority.js';
 import type { Rejection } from './validate-events.js';
 
 /**
@@ -71,11 +72,11 @@ export async function startIngestWorker(
     new AppError('ingestion_unavailable', 503, 'event ingestion is not running; retry the request');
 
   let closed: (() => void) | undefined;
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<ThreadPriority>((resolve, reject) => {
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'ready':
-          resolve();
+          resolve(message.priority);
           return;
         case 'failed_to_start':
           reject(errorOf(message.failure));
@@ -123,9 +124,10 @@ export async function startIngestWorker(
       closed?.();
     });
   });
-  await ready;
+  const priority = await ready;
 
   return {
+    placement: `a worker thread, ${describeThreadPriority(priority)}`,
     ingest(events, now) {
       if (stopped) return Promise.reject(unavailable());
       const id = nextId;

@@ -19,6 +19,7 @@ import {
   type ToWorker,
 } from './ingest-worker-messages.js';
 import { StoredUniqueKeys } from './stored-unique-keys.js';
+import { lowerThreadPriority, type ThreadPriority } from './thread-priority.js';
 
 if (!parentPort) throw new Error('ingest-worker.js runs as a worker thread (ingest-worker-thread.ts)');
 const port: MessagePort = parentPort;
@@ -73,7 +74,7 @@ async function start(setup: IngestWorkerSetup) {
   }
 }
 
-async function serve(database: DatabaseHandle, queue: EventIngestion) {
+async function serve(database: DatabaseHandle, queue: EventIngestion, priority: ThreadPriority) {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'begun') {
       const start = begun.get(message.write);
@@ -96,11 +97,15 @@ async function serve(database: DatabaseHandle, queue: EventIngestion) {
         port.close();
       });
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', priority });
 }
 
-start(workerData as IngestWorkerSetup).then(
-  ({ database, queue }) => serve(database, queue),
+const setup = workerData as IngestWorkerSetup;
+// Before anything else runs here, so that from the first batch on, a check that needs a busy core gets
+// it before this thread's batches do (decision 22).
+const priority = lowerThreadPriority(setup.nice);
+start(setup).then(
+  ({ database, queue }) => serve(database, queue, priority),
   (error: unknown) => {
     send({ type: 'failed_to_start', failure: describeFailure(error) });
     port.close();
