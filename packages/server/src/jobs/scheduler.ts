@@ -2,7 +2,7 @@ import type { Catalog } from '@tollgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { runCreditJobs } from '../credits/index.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { watchInvariants } from '../invariants/invariant-watch.js';
+import { type InvariantCursor, watchInvariants } from '../invariants/invariant-watch.js';
 import { renewSubscriptionPeriods } from '../subscriptions/renew-periods.js';
 import { startPeriodicRound } from './periodic-round.js';
 
@@ -23,12 +23,14 @@ export type JobsRun =
 /**
  * One round of the periodic jobs: subscription renewal first, so that credit expiry and allocation
  * see each subscription's new period in the same round. Every job is idempotent, so a round that
- * overlaps with another changes nothing twice; the lock only saves work.
+ * overlaps with another changes nothing twice; the lock only saves work. The invariant watch goes on
+ * from `invariantCursor` (a fresh one starts from the first organization).
  */
 export async function runScheduledJobs(
   database: DatabaseHandle,
   catalog: Catalog,
   now: Date,
+  invariantCursor: InvariantCursor = { after: null },
 ): Promise<JobsRun> {
   const outcome = await database.tryWithAdvisoryLock(JOBS_LOCK_KEY, async (db) => {
     const { renewed } = await renewSubscriptionPeriods(db, now, {
@@ -36,7 +38,7 @@ export async function runScheduledJobs(
     });
     const credits = await runCreditJobs(db, catalog, now);
     // Last, so that it checks what this round's renewals and allocations left.
-    const invariants = await watchInvariants(db, now);
+    const invariants = await watchInvariants(db, now, { cursor: invariantCursor });
     return { renewed_subscriptions: renewed, ...credits, parked_organizations: invariants.parked };
   });
   return outcome.ran ? { ran: true, ...outcome.result } : { ran: false };
@@ -50,9 +52,16 @@ export function startJobScheduler(options: {
   intervalMs: number;
   logger: FastifyBaseLogger;
 }): { stop(): Promise<void> } {
+  // This process's place in the watch's ring of organizations; another process taking the lock keeps its own.
+  const invariantCursor: InvariantCursor = { after: null };
   return startPeriodicRound(
     async () => {
-      const result = await runScheduledJobs(options.database, options.catalog, options.now());
+      const result = await runScheduledJobs(
+        options.database,
+        options.catalog,
+        options.now(),
+        invariantCursor,
+      );
       if (result.ran && result.parked_organizations.length > 0) {
         options.logger.error(
           { parked_organizations: result.parked_organizations },

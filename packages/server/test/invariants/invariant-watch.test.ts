@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { type InvariantCursor, watchInvariants } from '../../src/invariants/invariant-watch.js';
 import { runScheduledJobs } from '../../src/jobs/scheduler.js';
 import { deliverStripeOutbox, queueStripeCall, type StripeCallHandler } from '../../src/stripe/outbox.js';
 import type { StripeGateway } from '../../src/stripe/stripe-gateway.js';
@@ -150,6 +151,49 @@ describeEachDatabase('invariant watch', (harness) => {
       `select action from audit_log where organization_id = 'inv_counter' and action like 'organization.%parked' order by id`,
     );
     expect(audit.map((row) => row.action)).toEqual(['organization.parked', 'organization.unparked']);
+  });
+
+  it('goes round the organizations in id order, a budget at a time, each once per round', async () => {
+    const h = harness();
+    for (const id of ['rot_a', 'rot_b', 'rot_c']) {
+      const created = await h.request('POST', '/v1/organizations', {
+        body: { id, name: id, plan: 'standard' },
+      });
+      expect(created.status).toBe(201);
+      const ingested = await h.request('POST', '/v1/events', {
+        body: { events: [{ id: `${id}-1`, organization_id: id, event: 'api_calls', quantity: 2 }] },
+      });
+      expect(ingested.body).toMatchObject({ accepted: 1 });
+    }
+    await sqlRows(
+      h,
+      `update usage_counters set used = used + 1
+       where organization_id = 'rot_b' and feature = 'api_calls' and project_id = ''`,
+    );
+    // A spent budget ends the round after its first batch: one organization a round, in id order.
+    const cursor: InvariantCursor = { after: 'rot_' };
+    const round = () =>
+      watchInvariants(h.tollgate.context.db, h.clock.now, { cursor, budgetMs: 0, batchSize: 1 });
+    expect(await round()).toEqual({ checked: 1, parked: [] });
+    expect(cursor.after).toBe('rot_a');
+    expect(await round()).toEqual({ checked: 1, parked: ['rot_b'] });
+    expect(await round()).toEqual({ checked: 1, parked: [] });
+    expect(cursor.after).toBe('rot_c');
+
+    // With time to spare, a round goes on past the last id to the first and stops where it began:
+    // every organization not parked, once.
+    const [notParked] = await sqlRows<{ count: string }>(
+      h,
+      `select count(*)::text as count from organizations o
+       where not exists (select 1 from parked_organizations p where p.organization_id = o.id)`,
+    );
+    const whole = await watchInvariants(h.tollgate.context.db, h.clock.now, {
+      cursor,
+      budgetMs: 60_000,
+      batchSize: 2,
+    });
+    expect(whole).toEqual({ checked: Number(notParked?.count), parked: [] });
+    expect(cursor.after).toBe('rot_c');
   });
 
   it('is for host-app secret keys only', async () => {
