@@ -23,8 +23,6 @@ export type InvariantWatchOptions = {
   cursor?: InvariantCursor;
   budgetMs?: number;
   batchSize?: number;
-  /** Milliseconds on a monotonic clock (default `performance.now`). */
-  elapsedMs?: () => number;
 };
 
 export type InvariantWatchRun = { checked: number; parked: string[] };
@@ -58,9 +56,8 @@ async function organizationsAfter(
 async function* batchesOfRound(db: DbOrTx, options: InvariantWatchOptions) {
   const cursor = options.cursor ?? { after: null };
   const budgetMs = options.budgetMs ?? DEFAULT_INVARIANT_BUDGET_MS;
-  const elapsedMs = options.elapsedMs ?? (() => performance.now());
   const limit = options.batchSize ?? INVARIANT_BATCH;
-  const startedAt = elapsedMs();
+  const startedAt = performance.now();
   const roundStart = cursor.after;
   // Past the round's start first, then (wrapped round) from the first id up to it.
   let wrapped = false;
@@ -76,7 +73,7 @@ async function* batchesOfRound(db: DbOrTx, options: InvariantWatchOptions) {
     after = batch[batch.length - 1] as string;
     cursor.after = after;
     yield batch;
-    if (elapsedMs() - startedAt >= budgetMs) return;
+    if (performance.now() - startedAt >= budgetMs) return;
   }
 }
 
