@@ -41,6 +41,11 @@ export type MeteringCaches = {
    * next checks read them again rather than wait for the notification.
    */
   invalidateBilling(organizationIds: Iterable<string>): void;
+  /**
+   * Calls `listener` with the organizations of every `invalidateBilling`, for memory kept outside
+   * this object (the ingest worker's billing contexts); returns the unsubscribe.
+   */
+  onBillingInvalidated(listener: (organizationIds: readonly string[]) => void): () => void;
   /** Forgets every remembered check state: a writer whose outcome is unknown is gone. */
   forgetAll(): void;
   /** An organization's billing state if `checkStates` remembers it, for ingestion. */
@@ -77,6 +82,7 @@ export async function createMeteringCaches(
   });
   const checkStates = await createCheckStateCache(database, reads.submit, options.checkStates);
   const consumeUsage = createConsumeMemory();
+  const billingListeners = new Set<(organizationIds: readonly string[]) => void>();
   return {
     checkStates,
     checkAnswers: createCheckAnswers(),
@@ -84,7 +90,15 @@ export async function createMeteringCaches(
     storedUniqueKeys: StoredUniqueKeys.remembering(
       options.uniqueKeysRemembered ?? DEFAULT_UNIQUE_KEYS_REMEMBERED,
     ),
-    invalidateBilling: checkStates.invalidateBilling,
+    invalidateBilling(organizationIds) {
+      const ids = [...organizationIds];
+      checkStates.invalidateBilling(ids);
+      for (const listener of billingListeners) listener(ids);
+    },
+    onBillingInvalidated(listener) {
+      billingListeners.add(listener);
+      return () => billingListeners.delete(listener);
+    },
     forgetAll: checkStates.forgetAll,
     rememberedBilling: checkStates.rememberedBilling,
     beginUsageWrite() {

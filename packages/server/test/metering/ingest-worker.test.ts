@@ -12,7 +12,7 @@ import { createTollgate } from '../../src/tollgate.js';
 import { createScratchDatabase, NEEDS_POSTGRES, testDatabaseUrl } from '../support/databases.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { startServerProcess } from '../support/server-process.js';
-import { createOrganization, ingest } from './helpers.js';
+import { createOrganization, ingest, sqlRows } from './helpers.js';
 
 // With PostgreSQL, POST /v1/events is stored by a worker thread (decision 21); the request thread's
 // checks keep answering from memory, moved by what the worker reports committed.
@@ -66,6 +66,32 @@ describe('ingestion in a worker thread [postgres]', skipUnless(testDatabaseUrl, 
     // The same events again are duplicates: nothing moves.
     expect((await ingest(harness, events)).body).toEqual({ accepted: 0, duplicates: 3, rejected: [] });
     expect(rememberedUsed('org_worker_moves')).toBe(3);
+  });
+
+  it("counts events in the new plan's period right after this process changes the plan", async () => {
+    await createOrganization(harness, 'org_worker_plan');
+    // The worker reads the free plan's context (calendar month) and remembers it.
+    const first = [{ id: 'p1', organization_id: 'org_worker_plan', event: 'api_calls' }];
+    expect((await ingest(harness, first)).body.accepted).toBe(1);
+    expect((await check('org_worker_plan')).used).toBe(1);
+    // A manual subscription starts its period now, mid-month: the remembered context is stale.
+    const moved = await harness.request('PATCH', '/v1/organizations/org_worker_plan', {
+      body: { plan: 'standard' },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.subscription.current_period_start).toBe(harness.clock.now.toISOString());
+    const second = [{ id: 'p2', organization_id: 'org_worker_plan', event: 'api_calls' }];
+    expect((await ingest(harness, second)).body.accepted).toBe(1);
+    // Counted in the new period, not in the month the worker remembered.
+    expect((await check('org_worker_plan')).used).toBe(1);
+    const counters = await sqlRows<{ period_start: Date; used: string }>(
+      harness,
+      "select period_start, used::text from usage_counters where organization_id = 'org_worker_plan' and feature = 'api_calls' and project_id = '' order by period_start",
+    );
+    expect(counters.map((row) => [new Date(row.period_start).toISOString(), row.used])).toEqual([
+      ['2026-11-01T00:00:00.000Z', '1'],
+      [harness.clock.now.toISOString(), '1'],
+    ]);
   });
 
   it('answers an organization the worker cannot find per event, as the request thread would', async () => {

@@ -13,6 +13,19 @@ import type { BillingState, CheckState, CheckStateRequest } from './check-state.
  */
 export const CHECK_STATE_CHANGED_CHANNEL = 'tollgate_check_state_changed';
 
+/** A notification of CHECK_STATE_CHANGED_CHANNEL; `writer` names the counter writer, when one said so. */
+export type CheckStateChange =
+  | { kind: 'billing'; organizationIds: string[] }
+  | { kind: 'usage'; writer: string | undefined; organizationIds: string[] };
+
+export function parseCheckStateChange(payload: string): CheckStateChange {
+  const [kind = '', ...organizationIds] = payload.split('\n');
+  if (kind === 'usage') return { kind: 'usage', writer: undefined, organizationIds };
+  if (kind.startsWith('usage ')) return { kind: 'usage', writer: kind.slice(6), organizationIds };
+  // Anything else forgets more rather than less: a billing change forgets the counters too.
+  return { kind: 'billing', organizationIds };
+}
+
 export type CheckStateCache = {
   /** What a check reads (billing state and counter): remembered if still valid at `request.now`, else loaded. */
   get(request: CheckStateRequest): Promise<CheckState | undefined>;
@@ -129,13 +142,11 @@ export async function createCheckStateCache(
   };
   // Random per cache, so that two Tollgate instances in one process still hear each other.
   const writer = randomUUID();
-  const ownUsageLine = `usage ${writer}`;
   const changes = await listenForChanges(database, CHECK_STATE_CHANGED_CHANNEL, {
     onMessage(payload) {
-      const [kind, ...organizationIds] = payload.split('\n');
-      if (kind === ownUsageLine) return;
-      if (kind?.startsWith('usage')) invalidateUsage(organizationIds);
-      else invalidateBilling(organizationIds);
+      const change = parseCheckStateChange(payload);
+      if (change.kind === 'billing') invalidateBilling(change.organizationIds);
+      else if (change.writer !== writer) invalidateUsage(change.organizationIds);
     },
     forgetAll,
   });

@@ -62,6 +62,8 @@ export type StoreOptions = Pick<IngestOptions, 'catalog' | 'debitCreditsForEvent
 
 export type BillingStates = {
   rememberedBilling(organizationId: string): { context: BillingContext } | undefined;
+  /** Reads through `load` and remembers what it read (billing-memory.ts); without it, nothing read is kept. */
+  loadAndRemember?(load: () => Promise<Map<string, BillingContext>>): Promise<Map<string, BillingContext>>;
 };
 
 /** Setup without I/O: validates each event against its schema, the catalog and the time window. */
@@ -227,7 +229,8 @@ async function billingContextsOf(
     else missing.push(organizationId);
   }
   if (missing.length === 0) return contexts;
-  const loaded = await loadBillingContexts(db, missing, catalog);
+  const load = () => loadBillingContexts(db, missing, catalog);
+  const loaded = await (remembered?.loadAndRemember ? remembered.loadAndRemember(load) : load());
   if (contexts.size === 0) return loaded;
   for (const [organizationId, context] of loaded) contexts.set(organizationId, context);
   return contexts;

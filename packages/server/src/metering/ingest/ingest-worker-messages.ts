@@ -30,6 +30,11 @@ export type ToWorker =
   | { type: 'ingest'; id: number; events: unknown[]; now: Date }
   /** The request thread has begun counter write `write` (check-state-cache.ts): its transaction may start. */
   | { type: 'begun'; write: number }
+  /**
+   * The request thread committed billing changes of these organizations: the worker forgets their
+   * contexts before it takes any later request (messages arrive in order).
+   */
+  | { type: 'billing_changed'; organizationIds: string[] }
   | { type: 'close' };
 
 export type FromWorker =

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
+import type { MeteringCaches } from '../caches.js';
 import type { UsageWrite } from '../check/check-state-cache.js';
 import type { IngestResult } from './ingest-events.js';
 import type { EventIngestion } from './ingest-queue.js';
@@ -35,7 +36,7 @@ type InFlight = {
  */
 export async function startIngestWorker(
   setup: Omit<IngestWorkerSetup, 'writer'>,
-  usageWrites: { beginUsageWrite(): UsageWrite; forgetAll(): void },
+  usageWrites: Pick<MeteringCaches, 'beginUsageWrite' | 'forgetAll' | 'onBillingInvalidated'>,
   /** How the worker rejects an event (validate-events.ts), for events too deep to hand over. */
   rejectionOf: (event: unknown, index: number, now: Date) => Rejection | undefined,
 ): Promise<EventIngestion> {
@@ -57,7 +58,13 @@ export async function startIngestWorker(
   // The worker's counter writes, each begun here when its transaction was about to start.
   const writes = new Map<number, UsageWrite>();
 
+  // This process's own billing changes reach the worker before any request sent after them, where
+  // the notification might come later (billing-memory.ts).
+  const stopForwardingBilling = usageWrites.onBillingInvalidated((organizationIds) => {
+    if (!stopped) send({ type: 'billing_changed', organizationIds: [...organizationIds] });
+  });
   const stop = (reason: Error) => {
+    stopForwardingBilling();
     stopped ??= reason;
     const pending = [...inFlight.values()];
     inFlight.clear();

@@ -10,6 +10,7 @@ import { Catalog } from '@tollgate/core';
 import { catalogWithPlanVersions } from '../../catalog/record-catalog-version.js';
 import { createCreditEventDebitor } from '../../credits/event-debits.js';
 import { type DatabaseHandle, openDatabase } from '../../db/client.js';
+import { type BillingMemory, createBillingMemory } from './billing-memory.js';
 import { createIngestQueue, type EventIngestion, type QueuedUsageWrite } from './ingest-queue.js';
 import {
   describeFailure,
@@ -60,22 +61,33 @@ async function start(setup: IngestWorkerSetup) {
         send({ type: 'begin', write });
       });
     };
+    const billing = await createBillingMemory(database);
     const queue = createIngestQueue(database.db, {
       catalog,
       window: setup.eventWindow,
       debitCreditsForEvent: createCreditEventDebitor({ catalog }),
       storedUniqueKeys: StoredUniqueKeys.remembering(setup.uniqueKeysRemembered),
       usageWrites: { beginUsageWrite },
+      billingStates: billing,
     });
-    return { database, queue };
+    return { database, queue, billing };
   } catch (error) {
     await database.close();
     throw error;
   }
 }
 
-async function serve(database: DatabaseHandle, queue: EventIngestion, priority: ThreadPriority) {
+async function serve(
+  database: DatabaseHandle,
+  queue: EventIngestion,
+  billing: BillingMemory,
+  priority: ThreadPriority,
+) {
   port.on('message', (message: ToWorker) => {
+    if (message.type === 'billing_changed') {
+      billing.forget(message.organizationIds);
+      return;
+    }
     if (message.type === 'begun') {
       const start = begun.get(message.write);
       begun.delete(message.write);
@@ -91,6 +103,7 @@ async function serve(database: DatabaseHandle, queue: EventIngestion, priority: 
     }
     queue
       .drain()
+      .then(() => billing.close().catch(() => undefined))
       .then(() => database.close())
       .finally(() => {
         send({ type: 'closed' });
@@ -105,7 +118,7 @@ const setup = workerData as IngestWorkerSetup;
 // it before this thread's batches do (decision 22).
 const priority = lowerThreadPriority(setup.nice);
 start(setup).then(
-  ({ database, queue }) => serve(database, queue, priority),
+  ({ database, queue, billing }) => serve(database, queue, billing, priority),
   (error: unknown) => {
     send({ type: 'failed_to_start', failure: describeFailure(error) });
     port.close();
