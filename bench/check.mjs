@@ -8,7 +8,9 @@
 //      CONSUME_CONNECTIONS (32,64: consumes are measured at each level; a closed loop measures the
 //      server's capacity only once it keeps enough requests in flight to saturate it),
 //      MIX_CHECK_RATE (2000) and MIX_EVENT_RATE (10000: checks/s and events/s of the fixed-rate mixed round),
-//      MIX_ROUNDS (3: mixed rounds of DURATION_S each; the line shows the one with the median p99)
+//      MIX_ROUNDS (3: mixed rounds of DURATION_S each; the line shows the one with the median p99),
+//      MIX_SLOW_LOG_MS (0: off; else each check of the mixed rounds slower than this is written to
+//      stderr with its due time, see fixed-rate.c's -l, to match with the server's --trace-gc or perf)
 
 import { startBareServer } from './lib/bare.mjs';
 import { nativeClosedLoop, preciseFixedRate } from './lib/fixed-rate.mjs';
@@ -28,6 +30,7 @@ const consumeConnectionLevels = (process.env.CONSUME_CONNECTIONS ?? '32,64').spl
 const mixCheckRate = Number(process.env.MIX_CHECK_RATE ?? 2000);
 const mixEventRate = Number(process.env.MIX_EVENT_RATE ?? 10000);
 const mixRounds = Number(process.env.MIX_ROUNDS ?? 3);
+const mixSlowLogMs = Number(process.env.MIX_SLOW_LOG_MS ?? 0);
 
 const checkBody = (index) =>
   JSON.stringify({
@@ -226,7 +229,7 @@ try {
     const mixedRequests = Math.ceil((mixEventRate / eventsPerRequest) * (durationMs / 1000)) + 1;
     // Each round first sends the same checks alone, so that the host's own noise at that moment (which
     // on this shared VM alone can exceed the target) can be told from what ingestion adds.
-    const checksAtMixedRate = () =>
+    const checksAtMixedRate = (slowLogMs = 0) =>
       preciseFixedRate({
         url,
         headers: authHeaders,
@@ -236,6 +239,7 @@ try {
         durationMs,
         spinMicros,
         fifoPriority,
+        slowLogMs,
       });
     const mixedRounds = [];
     const aloneRounds = [];
@@ -245,7 +249,7 @@ try {
       mixedRounds.push(
         await withMachineShares(async () => {
           const [checks, events] = await Promise.all([
-            checksAtMixedRate(),
+            checksAtMixedRate(mixSlowLogMs),
             preciseFixedRate({
               url: `${server.baseUrl}/v1/events`,
               headers: authHeaders,

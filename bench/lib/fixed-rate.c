@@ -4,7 +4,7 @@
 // Node generator in load.mjs sends up to 3-4 ms late at p99 at 5,000 req/s, more than the latencies
 // it is meant to measure.
 //
-//   fixed-rate [-c connections] [-s spin-microseconds] [-k] [-n] host port rate seconds request-file
+//   fixed-rate [-c connections] [-s spin-microseconds] [-k] [-n] [-l slow-ms] host port rate seconds request-file
 //
 // -k runs a closed loop instead (rate is then ignored, pass 0): each connection sends its next
 // request as soon as its answer arrives, and latency runs from the send. It took 16 - 28 us of CPU
@@ -13,6 +13,10 @@
 // -n numbers the requests: every run of ten '#' in a request is replaced by the request's index,
 // zero-padded, each time it is sent, so that every request is distinct (e.g. its idempotency key,
 // or each event id of a batch, written as ##########-<n>).
+//
+// -l writes a line to stderr for each answer slower than slow-ms: `slow <latency ms> due <due time>`,
+// the due time in milliseconds since the epoch (CLOCK_REALTIME), so that stalls can be matched with
+// what the server logged at the same moment (open loop only).
 //
 // request-file holds N raw requests, each a 4-byte little-endian length and then that many bytes;
 // request i sends request i mod N. Prints one JSON line, times in milliseconds. requests counts the
@@ -43,7 +47,7 @@
 // A refused connect is retried this much later rather than at once, which would spin on a dead server.
 #define RETRY_NS 100000000LL
 #define MAX_HEAD 65536
-#define USAGE "usage: fixed-rate [-c connections] [-s spin-microseconds] [-k] [-n] host port rate seconds request-file"
+#define USAGE "usage: fixed-rate [-c connections] [-s spin-microseconds] [-k] [-n] [-l slow-ms] host port rate seconds request-file"
 #define MARKER "##########"
 #define MARKER_LEN 10
 
@@ -77,6 +81,7 @@ static long nreq;
 static int closed_loop, numbered;
 
 static double rate;
+static double slow_ms; // 0: no slow-answer lines (-l)
 // Waking from a blocked epoll_wait took 0.3-1.5 ms at p99 on the 2-core virtual machine (Firecracker)
 // this was written on, so the timer wakes the loop this long before a due time and it polls from
 // there: a busy core once requests are due closer together than that. -s 0 turns it off.
@@ -321,7 +326,14 @@ static void parse(struct conn *c) {
     errors_http++;
     first_error("HTTP %d: %.*s", status, (int)(body < 200 ? body : 200), c->in + head);
   } else {
-    record_latency((double)(done - (closed_loop ? c->sent_at : due(c->request))) / 1e6);
+    double taken_ms = (double)(done - (closed_loop ? c->sent_at : due(c->request))) / 1e6;
+    record_latency(taken_ms);
+    if (slow_ms > 0 && !closed_loop && taken_ms > slow_ms) {
+      struct timespec wall;
+      clock_gettime(CLOCK_REALTIME, &wall);
+      double due_wall_ms = (double)wall.tv_sec * 1e3 + (double)wall.tv_nsec / 1e6 - taken_ms;
+      fprintf(stderr, "slow %.3f due %.3f\n", taken_ms, due_wall_ms);
+    }
   }
   // One request in flight per connection, so anything after the answer is a protocol error.
   if (c->in_len > head + (size_t)body) die("bytes after the answer with no request in flight");
@@ -415,11 +427,12 @@ static double number(const char *text, const char *what, double minimum) {
 int main(int argc, char **argv) {
   nconns = 64;
   int option;
-  while ((option = getopt(argc, argv, "c:s:kn")) != -1) {
+  while ((option = getopt(argc, argv, "c:s:knl:")) != -1) {
     if (option == 'c') nconns = (int)number(optarg, "connections", 1);
     else if (option == 's') spin_ns = (int64_t)(number(optarg, "spin", 0) * 1000);
     else if (option == 'k') closed_loop = 1;
     else if (option == 'n') numbered = 1;
+    else if (option == 'l') slow_ms = number(optarg, "slow-ms", 0);
     else die(USAGE);
   }
   if (argc - optind != 5) die(USAGE);

@@ -113,6 +113,8 @@ async function runGenerator({
  * usual; `realtime` in the result says which.
  * numbered (default false): each ten '#' of a request are replaced by its index as it is sent (as in
  * nativeClosedLoop), so requests repeat no idempotency key or event id.
+ * slowLogMs (default 0: off): each answer slower than this is written to stderr as
+ * `slow <latency ms> due <due time, ms since the epoch>`, to match stalls with the server's own logs.
  */
 export async function preciseFixedRate({
   url,
@@ -126,6 +128,7 @@ export async function preciseFixedRate({
   spinMicros = 0,
   fifoPriority = 0,
   numbered = false,
+  slowLogMs = 0,
 }) {
   const result = await runGenerator({
     url,
@@ -133,7 +136,14 @@ export async function preciseFixedRate({
     headers,
     makeBody,
     distinctRequests,
-    flags: [...(numbered ? ['-n'] : []), '-c', String(connections), '-s', String(spinMicros)],
+    flags: [
+      ...(numbered ? ['-n'] : []),
+      ...(slowLogMs > 0 ? ['-l', String(slowLogMs)] : []),
+      '-c',
+      String(connections),
+      '-s',
+      String(spinMicros),
+    ],
     rate,
     durationMs,
     fifoPriority: spinMicros === 0 ? fifoPriority : 0,
