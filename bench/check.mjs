@@ -16,7 +16,7 @@ import { startBareServer } from './lib/bare.mjs';
 import { nativeClosedLoop, preciseFixedRate } from './lib/fixed-rate.mjs';
 import { closedLoop } from './lib/load.mjs';
 import { withCpuPerOperation, withMachineShares } from './lib/machine.mjs';
-import { format, scratchDatabase, startServer } from './lib/server.mjs';
+import { format, SERVER_NODE_ARGS, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const durationMs = Number(process.env.DURATION_S ?? 10) * 1000;
@@ -266,7 +266,9 @@ try {
     }
     const mixed = medianBy(mixedRounds, (round) => round.checks.p99);
     const { checks: checkAtMixedRate, events: eventsAtMixedRate } = mixed;
-    console.log(`check/consume on PostgreSQL, ${connections} connections, ${durationMs / 1000} s per run\n`);
+    console.log(
+      `check/consume on PostgreSQL, ${connections} connections, ${durationMs / 1000} s per run; server: node ${SERVER_NODE_ARGS.join(' ')}\n`,
+    );
     line('bare Fastify route (closed loop)', bareResult);
     line('POST /v1/check (closed loop)', check);
     console.log(

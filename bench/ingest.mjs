@@ -17,7 +17,7 @@ import { demoCatalog } from '@tollgate/core';
 import pg from 'pg';
 import { closedLoop } from './lib/load.mjs';
 import { residentMegabytes, withCpuPerOperation } from './lib/machine.mjs';
-import { authHeaders, format, scratchDatabase, startServer } from './lib/server.mjs';
+import { authHeaders, format, SERVER_NODE_ARGS, scratchDatabase, startServer } from './lib/server.mjs';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const durationMs = Number(process.env.DURATION_S ?? 15) * 1000;
@@ -199,7 +199,7 @@ console.log(
     (uniqueShare > 0
       ? `, ${format(uniqueShare * 100)} % of events to the unique_count feature active_users`
       : '') +
-    '\n',
+    `; server: node ${SERVER_NODE_ARGS.join(' ')}\n`,
 );
 const uniqueCatalog = uniqueShare > 0 ? catalogWithUniqueCount() : undefined;
 process.on('exit', () => uniqueCatalog?.remove());

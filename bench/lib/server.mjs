@@ -9,6 +9,14 @@ import pg from 'pg';
 
 const repository = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ADMIN_KEY = 'tg_sk_bench_admin_key_0123456789abcdef';
+/**
+ * The server's node flags as docs/operations.md tells a two-core machine, like the benchmark's, to run
+ * it (decision 25); BENCH_SERVER_V8_POOL_SIZE=default leaves Node's own pool of four.
+ */
+export const SERVER_NODE_ARGS =
+  process.env.BENCH_SERVER_V8_POOL_SIZE === 'default'
+    ? []
+    : [`--v8-pool-size=${process.env.BENCH_SERVER_V8_POOL_SIZE ?? 1}`];
 
 /** A fresh PostgreSQL database on the server named by BENCH_DATABASE_URL, dropped by `drop`. */
 export async function scratchDatabase(baseUrl) {
@@ -44,7 +52,11 @@ export async function startServer({
 }) {
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = [...ownNodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [
+    ...SERVER_NODE_ARGS,
+    ...ownNodeArgs,
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(repository, 'packages/server/dist/main.js')],
