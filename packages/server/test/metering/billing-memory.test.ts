@@ -61,12 +61,12 @@ describe('billing memory of the ingest worker', () => {
   });
 
   it('keeps contexts through usage announcements, whoever wrote the counters', async () => {
-    await memory.loadAndRemember(async () => loaded('org_a'));
+    await memory.loadAndRemember(async () => loaded('org_a', 'org_z'));
     await notify('usage\norg_a');
     await notify('usage some-writer\norg_a');
-    // A billing change of another organization, sent last, says the two before it were handled.
+    // Notifications arrive in order: once this one has forgotten org_z, the two before it were handled.
     await notify('billing\norg_z');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => memory.rememberedBilling('org_z') === undefined);
     expect(memory.rememberedBilling('org_a')?.context.planCode).toBe('free');
   });
 

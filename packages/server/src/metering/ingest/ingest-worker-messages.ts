@@ -34,7 +34,7 @@ export type ToWorker =
    * The request thread committed billing changes of these organizations: the worker forgets their
    * contexts before it takes any later request (messages arrive in order).
    */
-  | { type: 'billing_changed'; organizationIds: string[] }
+  | { type: 'billing_changed'; organizationIds: readonly string[] }
   | { type: 'close' };
 
 export type FromWorker =

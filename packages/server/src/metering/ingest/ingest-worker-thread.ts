@@ -61,7 +61,7 @@ export async function startIngestWorker(
   // This process's own billing changes reach the worker before any request sent after them, where
   // the notification might come later (billing-memory.ts).
   const stopForwardingBilling = usageWrites.onBillingInvalidated((organizationIds) => {
-    if (!stopped) send({ type: 'billing_changed', organizationIds: [...organizationIds] });
+    if (!stopped) send({ type: 'billing_changed', organizationIds });
   });
   const stop = (reason: Error) => {
     stopForwardingBilling();
