@@ -3,6 +3,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Database } from './database.js';
 import { queryPreparedIn } from './fixed-statements.js';
+import { nodePgSessionParts } from './pooled-transaction.js';
 import type { PreparedStatement } from './prepared-statement.js';
 import { type DbOrTx, withTransaction } from './transaction.js';
 
@@ -78,13 +79,9 @@ const lenders = new WeakMap<
  */
 export function poolStatementTransactions(pool: pg.Pool, db: Database): StatementTransactionRunner {
   const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
-  // What drizzle's own transaction() hands its NodePgTransaction: the pool session's dialect, schema
-  // and options, over the one client this transaction holds.
-  const { dialect, schema, options } = db._.session as unknown as {
-    dialect: ConstructorParameters<typeof NodePgSession>[1];
-    schema: ConstructorParameters<typeof NodePgSession>[2];
-    options: ConstructorParameters<typeof NodePgSession>[3];
-  };
+  // What a drizzle transaction gets: the pool session's dialect, schema and options, over the one
+  // client this transaction holds.
+  const { dialect, schema, options } = nodePgSessionParts(db);
   return async (work) => {
     const client = await pool.connect();
     let prepared = preparedOn.get(client);
