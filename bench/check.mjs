@@ -193,8 +193,9 @@ try {
       );
       consumeLevels.push({ connections: consumeConnections, across, one });
     }
-    // Checks while events stream in for the same organizations: each ingest transaction makes every
-    // process forget the state of the organizations it moved, so a share of the checks read it again.
+    // Checks while events stream in for the same organizations: each ingest transaction moves the
+    // counters its process remembers (other processes would forget them and read them again), so the
+    // checks share the request thread with the worker's messages and both cores with PostgreSQL.
     const eventsPerRequest = 100;
     // Request `index` of a run: its own event ids (prefixed by the run), spread over the organizations.
     const eventsBodyOf = (run) => (index) =>
